@@ -1,0 +1,254 @@
+"""Who may see and change what — the one place these rules live (DESIGN.md invariant 6).
+
+Views, the API, templates and the admin site ask here. It is also the only module that
+reads django-guardian's grants: delegates on a customer or on single cases, specialists
+added to a case, and jobs shared with a second contractor company.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from cases.models import Case, CaseUserObjectPermission, InsuranceClaim, Message, Promise, TimelineEvent
+from people.models import Customer, CustomerUserObjectPermission
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from contractors.models import ContractorCompany, Job
+
+DELEGATE_PERM = "act_for_customer"
+SPECIALIST_PERM = "work_on_case"
+SHARED_JOB_PERM = "work_on_job"
+
+
+# --- who is this user -----------------------------------------------------------------
+
+
+def is_staff_member(user: User | AnonymousUser) -> bool:
+    """An active employee with a staff profile: may own cases and use the staff pages."""
+    return bool(user.is_authenticated and user.is_active and hasattr(user, "staff_profile"))
+
+
+def is_manager(user: User | AnonymousUser) -> bool:
+    return is_staff_member(user) and user.staff_profile.role == "manager"
+
+
+def is_administrator(user: User | AnonymousUser) -> bool:
+    """May use the admin site (Django's is_staff flag), with model permissions or as superuser."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def customer_of(user: User | AnonymousUser) -> Customer | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return getattr(user, "customer_profile", None)
+
+
+def contractor_company_of(user: User | AnonymousUser) -> ContractorCompany | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    profile = getattr(user, "contractor_profile", None)
+    if profile is None or not profile.company.is_active:
+        return None
+    return profile.company
+
+
+def _delegated_case_ids(user: User) -> QuerySet:
+    return CaseUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).values(
+        "content_object_id"
+    )
+
+
+def _delegated_customer_ids(user: User) -> QuerySet:
+    return CustomerUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).values(
+        "content_object_id"
+    )
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    """Every case the user may open. Staff see all cases (search must reach any of them);
+    customers their own; delegates what they were granted; contractors none (they see jobs)."""
+    if is_staff_member(user) or (user.is_authenticated and user.is_active and user.is_superuser):
+        return Case.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if contractor_company_of(user) is not None:
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(customer__user=user) | Q(pk__in=_delegated_case_ids(user)) | Q(customer_id__in=_delegated_customer_ids(user))
+    )
+
+
+def can_view_case(user: User | AnonymousUser, case: Case) -> bool:
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+def is_customer_side(user: User | AnonymousUser, case: Case) -> bool:
+    """The case's customer or one of their delegates for this case."""
+    if not user.is_authenticated or not user.is_active or is_staff_member(user):
+        return False
+    if case.customer.user_id == user.pk:
+        return True
+    return (
+        CaseUserObjectPermission.objects.filter(
+            user=user, permission__codename=DELEGATE_PERM, content_object=case
+        ).exists()
+        or CustomerUserObjectPermission.objects.filter(
+            user=user, permission__codename=DELEGATE_PERM, content_object_id=case.customer_id
+        ).exists()
+    )
+
+
+def is_customer_side_of(user: User | AnonymousUser, customer: Customer) -> bool:
+    """The customer themself, or a delegate granted on all their cases."""
+    if not user.is_authenticated or not user.is_active or is_staff_member(user):
+        return False
+    return (
+        customer.user_id == user.pk
+        or CustomerUserObjectPermission.objects.filter(
+            user=user, permission__codename=DELEGATE_PERM, content_object=customer
+        ).exists()
+    )
+
+
+def is_specialist(user: User | AnonymousUser, case: Case) -> bool:
+    return CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename=SPECIALIST_PERM, content_object=case
+    ).exists()
+
+
+def _manages_owner(user: User, case: Case) -> bool:
+    """The owner's manager or the head of the owner's department."""
+    owner_profile = getattr(case.owner, "staff_profile", None)
+    return owner_profile is not None and user.pk in (owner_profile.manager_id, owner_profile.department.head_id)
+
+
+def can_work_on_case(user: User | AnonymousUser, case: Case) -> bool:
+    """Change the case and its records: the owner, the owner's manager, the head of the
+    owner's department, a specialist added to the case, or a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not is_staff_member(user):
+        return False
+    return case.owner_id == user.pk or _manages_owner(user, case) or is_specialist(user, case)
+
+
+def can_note_on_case(user: User | AnonymousUser, case: Case) -> bool:
+    """Any member of staff may log a call or leave an internal note on a case they can see:
+    whoever picks up the phone must be able to record it."""
+    return is_staff_member(user) or bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def can_handoff(user: User | AnonymousUser, case: Case) -> bool:
+    """A specialist may help but may not give the case away."""
+    if not can_work_on_case(user, case):
+        return False
+    return user.is_superuser or case.owner_id == user.pk or _manages_owner(user, case)
+
+
+def can_write_as_customer(user: User | AnonymousUser, case: Case) -> bool:
+    return is_customer_side(user, case)
+
+
+def can_grant_delegate(user: User | AnonymousUser, customer: Customer) -> bool:
+    """The customer themself, or any member of staff, may authorise a delegate."""
+    if is_staff_member(user) or (user.is_authenticated and user.is_superuser):
+        return True
+    return bool(user.is_authenticated and user.is_active and customer.user_id == user.pk)
+
+
+def can_deactivate_staff(actor: User | AnonymousUser, target: User) -> bool:
+    if not actor.is_authenticated or not actor.is_active or actor.pk == target.pk:
+        return False
+    if actor.is_superuser:
+        return True
+    target_profile = getattr(target, "staff_profile", None)
+    return bool(
+        target_profile is not None
+        and is_manager(actor)
+        and (target_profile.manager_id == actor.pk or target_profile.department.head_id == actor.pk)
+    )
+
+
+def can_manage_alerts(user: User | AnonymousUser) -> bool:
+    return is_staff_member(user) or bool(user.is_authenticated and user.is_superuser)
+
+
+# --- what of a case each side may read --------------------------------------------------
+
+
+def timeline_for(user: User | AnonymousUser, case: Case) -> QuerySet[TimelineEvent]:
+    events = TimelineEvent.objects.filter(case=case)
+    if is_staff_member(user) or user.is_superuser:
+        return events
+    if is_customer_side(user, case):
+        return events.filter(customer_visible=True)
+    return events.none()
+
+
+def messages_for(user: User | AnonymousUser, case: Case) -> QuerySet[Message]:
+    messages = Message.objects.filter(case=case)
+    if is_staff_member(user) or user.is_superuser:
+        return messages
+    if is_customer_side(user, case):
+        return messages.filter(is_internal=False)
+    return messages.none()
+
+
+def promises_for(user: User | AnonymousUser, case: Case) -> QuerySet[Promise]:
+    promises = Promise.objects.filter(case=case)
+    if is_staff_member(user) or user.is_superuser:
+        return promises
+    if is_customer_side(user, case):
+        return promises.filter(owed_to_customer=True)
+    return promises.none()
+
+
+def claims_for(user: User | AnonymousUser, case: Case) -> QuerySet[InsuranceClaim]:
+    claims = InsuranceClaim.objects.filter(case=case)
+    if is_staff_member(user) or user.is_superuser or is_customer_side(user, case):
+        return claims
+    return claims.none()
+
+
+# --- contractor jobs --------------------------------------------------------------------
+
+
+def jobs_visible_to(user: User | AnonymousUser) -> QuerySet[Job]:
+    """Staff see every job; a contractor user their company's jobs and jobs shared with it."""
+    from contractors.models import Job, JobGroupObjectPermission, JobUserObjectPermission
+
+    if is_staff_member(user) or (user.is_authenticated and user.is_active and user.is_superuser):
+        return Job.objects.all()
+    company = contractor_company_of(user)
+    if company is None:
+        return Job.objects.none()
+    shared = Q(
+        pk__in=JobUserObjectPermission.objects.filter(user=user, permission__codename=SHARED_JOB_PERM).values(
+            "content_object_id"
+        )
+    )
+    if company.group_id:
+        shared |= Q(
+            pk__in=JobGroupObjectPermission.objects.filter(
+                group_id=company.group_id, permission__codename=SHARED_JOB_PERM
+            ).values("content_object_id")
+        )
+    return Job.objects.filter(Q(company=company) | shared)
+
+
+def can_work_on_job(user: User | AnonymousUser, job: Job) -> bool:
+    """Report on the job: a user of a company it is assigned or shared to, or staff who
+    may work on its case."""
+    if contractor_company_of(user) is not None:
+        return jobs_visible_to(user).filter(pk=job.pk).exists()
+    return can_work_on_case(user, job.case)

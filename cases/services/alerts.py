@@ -1,0 +1,103 @@
+"""Service alerts (maintenance and outages) and linking cases to them."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from cases import policies
+from cases.models import Case, Flag, ServiceAlert, TimelineDepartment, TimelineEvent
+from cases.services.flags import flags_clear
+from cases.services.guards import lock_case, require_can_work, require_choice, require_text
+from cases.services.timeline import record_event
+from people.models import Service
+from portal.errors import NotAllowed, RuleViolation
+
+
+def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is None:
+        raise RuleViolation("Say when it starts.", field="starts_at")
+    if ends_at is not None and ends_at <= starts_at:
+        raise RuleViolation("The end must come after the start.", field="ends_at")
+
+
+@transaction.atomic
+def alert_post(
+    *,
+    actor: User,
+    service: Service,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    area: str = "",
+    description: str = "",
+) -> ServiceAlert:
+    if not policies.can_manage_alerts(actor):
+        raise NotAllowed("Only staff can post service alerts.")
+    title = require_text(title, field="title", what="a title", max_length=200)
+    require_choice(kind, ServiceAlert.Kind.values, field="kind", what="kind of alert")
+    _check_window(starts_at, ends_at)
+    return ServiceAlert.objects.create(
+        service=service,
+        kind=kind,
+        title=title,
+        description=description.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        area=area.strip(),
+        posted_by=actor,
+    )
+
+
+@transaction.atomic
+def alert_update(*, actor: User, alert: ServiceAlert, **changes: object) -> ServiceAlert:
+    if not policies.can_manage_alerts(actor):
+        raise NotAllowed("Only staff can change service alerts.")
+    allowed = {"title", "description", "kind", "starts_at", "ends_at", "area", "service"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise RuleViolation(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    alert = ServiceAlert.objects.select_for_update().get(pk=alert.pk)
+    for field, value in changes.items():
+        setattr(alert, field, value.strip() if isinstance(value, str) else value)
+    require_text(alert.title, field="title", what="a title", max_length=200)
+    require_choice(alert.kind, ServiceAlert.Kind.values, field="kind", what="kind of alert")
+    _check_window(alert.starts_at, alert.ends_at)
+    alert.save()
+    return alert
+
+
+def alert_end(*, actor: User, alert: ServiceAlert, ended_at: datetime | None = None) -> ServiceAlert:
+    ended_at = ended_at or timezone.now()
+    if ended_at <= alert.starts_at:
+        raise RuleViolation("An alert cannot end before it started.", field="ends_at")
+    return alert_update(actor=actor, alert=alert, ends_at=ended_at)
+
+
+@transaction.atomic
+def case_link_alert(*, actor: User, case: Case, alert: ServiceAlert) -> Case:
+    """Say this case is explained by a known outage or maintenance."""
+    case = lock_case(case)
+    require_can_work(actor, case)
+    if case.linked_alerts.filter(pk=alert.pk).exists():
+        raise RuleViolation("The case is already linked to this alert.", field="alert")
+    case.linked_alerts.add(alert)
+    record_event(
+        case=case,
+        kind=TimelineEvent.Kind.ALERT_LINKED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Linked to the service alert “{alert.title}”.",
+        customer_visible=True,
+        subject_key=f"alert:{alert.pk}",
+    )
+    if case.service_id and case.customer.service_area:
+        flags_clear(
+            kind=Flag.Kind.EMERGING_INCIDENT,
+            subject_key=f"area:{case.service_id}:{case.customer.service_area}",
+            note="linked to a service alert",
+            actor=actor,
+        )
+    return case

@@ -1,0 +1,152 @@
+"""Insurance claims: filed and moved along their states, each change on the timeline."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, Flag, InsuranceClaim, TimelineDepartment, TimelineEvent
+from cases.services.flags import flags_clear
+from cases.services.guards import lock_case, require_can_work, require_choice, require_open, require_text
+from cases.services.timeline import record_event
+from portal.errors import RuleViolation
+
+Kind = TimelineEvent.Kind
+Status = InsuranceClaim.Status
+
+_EDITABLE = {
+    "policy_number",
+    "claim_number",
+    "amount_claimed",
+    "amount_paid",
+    "next_action",
+    "next_action_due",
+    "adjuster_name",
+    "adjuster_contact",
+}
+
+
+def _check_amount(value: Decimal | None, field: str) -> None:
+    if value is not None and value < 0:
+        raise RuleViolation("Amounts cannot be negative.", field=field)
+
+
+def _describe(claim: InsuranceClaim) -> str:
+    holder = claim.get_policy_holder_display().lower()
+    number = f" no. {claim.claim_number}" if claim.claim_number else ""
+    return f"{claim.insurer}{number} ({holder})"
+
+
+@transaction.atomic
+def claim_file(
+    *,
+    actor: User,
+    case: Case,
+    insurer: str,
+    policy_holder: str,
+    claim_number: str = "",
+    policy_number: str = "",
+    amount_claimed: Decimal | None = None,
+    next_action: str = "",
+    next_action_due: date | None = None,
+    adjuster_name: str = "",
+    adjuster_contact: str = "",
+    draft: bool = False,
+) -> InsuranceClaim:
+    """Open a claim on a case: filed at once, or kept as a draft to complete."""
+    insurer = require_text(insurer, field="insurer", what="the insurer's name", max_length=200)
+    require_choice(policy_holder, InsuranceClaim.PolicyHolder.values, field="policy_holder", what="policy holder")
+    _check_amount(amount_claimed, "amount_claimed")
+    if next_action_due is not None and not next_action.strip():
+        raise RuleViolation("Say what the next action is.", field="next_action")
+    case = lock_case(case)
+    require_can_work(actor, case)
+    require_open(case)
+    now = timezone.now()
+    claim = InsuranceClaim.objects.create(
+        case=case,
+        insurer=insurer,
+        policy_holder=policy_holder,
+        claim_number=claim_number.strip(),
+        policy_number=policy_number.strip(),
+        amount_claimed=amount_claimed,
+        next_action=next_action.strip(),
+        next_action_due=next_action_due,
+        adjuster_name=adjuster_name.strip(),
+        adjuster_contact=adjuster_contact.strip(),
+        status=Status.DRAFT if draft else Status.FILED,
+        filed_at=None if draft else now,
+        created_by=actor,
+        last_update_at=now,
+    )
+    case.last_activity_at = now
+    case.save(update_fields=["last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.CLAIM_FILED,
+        department=TimelineDepartment.INSURANCE,
+        actor=actor,
+        summary=("Claim drafted: " if draft else "Claim filed: ") + _describe(claim),
+        customer_visible=not draft,
+        subject_key=f"claim:{claim.pk}",
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *, actor: User, claim: InsuranceClaim, status: str | None = None, note: str = "", **changes: object
+) -> InsuranceClaim:
+    """Move the claim to a new state and/or change its details; any update clears a stalled-claim flag."""
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise RuleViolation(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    for field in ("amount_claimed", "amount_paid"):
+        _check_amount(changes.get(field), field)  # type: ignore[arg-type]
+    claim = InsuranceClaim.objects.select_for_update().select_related("case").get(pk=claim.pk)
+    require_can_work(actor, claim.case)
+    if claim.status == Status.CLOSED:
+        raise RuleViolation("This claim is closed.", field="status")
+    now = timezone.now()
+    words: list[str] = []
+    if status is not None and status != claim.status:
+        require_choice(status, Status.values, field="status", what="claim status")
+        if status not in InsuranceClaim.TRANSITIONS[claim.status]:
+            allowed = ", ".join(Status(s).label.lower() for s in sorted(InsuranceClaim.TRANSITIONS[claim.status]))
+            raise RuleViolation(
+                f"A claim that is {claim.get_status_display().lower()} can only become: {allowed}.", field="status"
+            )
+        if status == Status.PAID and (changes.get("amount_paid", claim.amount_paid) is None):
+            raise RuleViolation("Enter the amount paid.", field="amount_paid")
+        words.append(f"{claim.get_status_display()} → {Status(status).label}")
+        claim.status = status
+        if status == Status.FILED and claim.filed_at is None:
+            claim.filed_at = now
+    changed = [f for f, v in changes.items() if getattr(claim, f) != v]
+    for field in changed:
+        setattr(claim, field, changes[field])
+    if claim.next_action_due is not None and not claim.next_action.strip():
+        raise RuleViolation("Say what the next action is.", field="next_action")
+    if not words and not changed and not note.strip():
+        raise RuleViolation("Nothing changed: change a field or write a note.")
+    claim.last_update_at = now
+    claim.save()
+    if changed:
+        words.append("updated " + ", ".join(f.replace("_", " ") for f in changed))
+    if note.strip():
+        words.append(note.strip())
+    Case.objects.filter(pk=claim.case_id).update(last_activity_at=now)
+    record_event(
+        case=claim.case,
+        kind=Kind.CLAIM_UPDATED,
+        department=TimelineDepartment.INSURANCE,
+        actor=actor,
+        summary=f"Claim {_describe(claim)}: " + "; ".join(words),
+        customer_visible=claim.status != Status.DRAFT,
+        subject_key=f"claim:{claim.pk}",
+        data={"status": claim.status},
+    )
+    flags_clear(kind=Flag.Kind.STALLED_CLAIM, subject_key=f"claim:{claim.pk}", note="claim updated", actor=actor)
+    return claim

@@ -1,0 +1,159 @@
+"""Raising, escalating, acknowledging and clearing flags.
+
+One open flag per kind and subject is guaranteed by a partial unique index; raising is
+therefore "insert unless one is open", safe when two workers try at the same moment.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases import policies
+from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
+from cases.services.timeline import person_name, record_event
+from portal.errors import NotAllowed, RuleViolation
+
+Kind = TimelineEvent.Kind
+
+
+def escalation_delay(level: int) -> timedelta:
+    return timedelta(minutes=settings.FLAG_ESCALATION_MINUTES[level])
+
+
+def person_at_level(case: Case | None, level: int) -> User | None:
+    """Level 1 is the owner, 2 the owner's manager, 3 the head of the owner's department."""
+    if case is None:
+        return None
+    owner = case.owner
+    if level == 1:
+        return owner
+    profile = getattr(owner, "staff_profile", None)
+    if profile is None:
+        return None
+    if level == 2:
+        return profile.manager or profile.department.head
+    return profile.department.head or profile.manager
+
+
+def flag_raise(
+    *,
+    kind: str,
+    subject_key: str,
+    summary: str,
+    case: Case | None,
+    now: datetime | None = None,
+    assignee: User | None = None,
+) -> Flag | None:
+    """Raise a flag unless one of this kind is already open on this subject.
+
+    Returns the new flag, or None when one was already open.
+    """
+    now = now or timezone.now()
+    if kind not in Flag.Kind.values:
+        raise RuleViolation(f"Unknown flag kind “{kind}”.", field="kind")
+    if Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).exists():
+        return None
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                kind=kind,
+                subject_key=subject_key,
+                summary=summary[:300],
+                case=case,
+                level=1,
+                assignee=assignee or person_at_level(case, 1),
+                raised_at=now,
+                escalate_at=now + escalation_delay(1),
+            )
+            if case is not None:
+                record_event(
+                    case=case,
+                    kind=Kind.FLAG_RAISED,
+                    department=TimelineDepartment.SYSTEM,
+                    actor=None,
+                    summary=f"Flag raised: {summary}",
+                    subject_key=f"flag:{flag.pk}",
+                    data={"flag_kind": kind, "level": 1},
+                )
+    except IntegrityError:
+        # Another worker raised the same flag between our check and our insert.
+        return None
+    return flag
+
+
+def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
+    """Move an unacknowledged open flag one level up; False if someone else already did."""
+    now = now or timezone.now()
+    if flag.level >= 3:
+        return False
+    new_level = flag.level + 1
+    target = person_at_level(flag.case, new_level) or flag.assignee
+    with transaction.atomic():
+        moved = Flag.objects.filter(
+            pk=flag.pk, level=flag.level, cleared_at__isnull=True, acknowledged_at__isnull=True
+        ).update(
+            level=new_level,
+            assignee=target,
+            escalate_at=(now + escalation_delay(new_level)) if new_level < 3 else None,
+        )
+        if not moved:
+            return False
+        flag.refresh_from_db()
+        if flag.case is not None:
+            who = person_name(target) if target else "nobody (no manager on record)"
+            record_event(
+                case=flag.case,
+                kind=Kind.FLAG_ESCALATED,
+                department=TimelineDepartment.SYSTEM,
+                actor=None,
+                summary=f"Flag escalated to level {new_level} ({who}): {flag.summary}",
+                subject_key=f"flag:{flag.pk}",
+                data={"flag_kind": flag.kind, "level": new_level},
+            )
+    return True
+
+
+def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) -> Flag:
+    now = now or timezone.now()
+    if flag.case is not None and not policies.can_work_on_case(actor, flag.case) and flag.assignee_id != actor.pk:
+        raise NotAllowed("Only the person the flag is with, or someone who may work on the case, can acknowledge it.")
+    if flag.cleared_at is not None:
+        raise RuleViolation("This flag has already been cleared.")
+    if flag.acknowledged_at is not None:
+        return flag
+    with transaction.atomic():
+        Flag.objects.filter(pk=flag.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=actor)
+        flag.refresh_from_db()
+        if flag.case is not None:
+            record_event(
+                case=flag.case,
+                kind=Kind.FLAG_ACKNOWLEDGED,
+                department=TimelineDepartment.SYSTEM,
+                actor=actor,
+                summary=f"Flag acknowledged: {flag.summary}",
+                subject_key=f"flag:{flag.pk}",
+            )
+    return flag
+
+
+def flags_clear(*, kind: str, subject_key: str, note: str, actor: User | None = None) -> int:
+    """Clear the open flag of this kind on this subject, because its cause was fixed."""
+    now = timezone.now()
+    cleared = 0
+    for flag in Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).select_related("case"):
+        if not Flag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(cleared_at=now, clear_note=note[:300]):
+            continue
+        cleared += 1
+        if flag.case is not None:
+            record_event(
+                case=flag.case,
+                kind=Kind.FLAG_CLEARED,
+                department=TimelineDepartment.SYSTEM,
+                actor=actor,
+                summary=f"Flag cleared ({note}): {flag.summary}",
+                subject_key=f"flag:{flag.pk}",
+            )
+    return cleared

@@ -1,0 +1,95 @@
+"""Handoff: the only way a case changes owner (invariant 2)."""
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from cases import policies
+from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
+from cases.services.guards import lock_case, require_active_staff, require_open, require_text
+from cases.services.timeline import person_name, record_event
+from portal.errors import Conflict, NotAllowed, RuleViolation
+
+Kind = TimelineEvent.Kind
+
+
+@transaction.atomic
+def case_handoff(
+    *,
+    actor: User,
+    case: Case,
+    to_user: User,
+    reason: str,
+    summary: str,
+    expected_owner: User | None = None,
+) -> Handoff:
+    """Give the case to `to_user` with a written summary; the customer is told the new name.
+
+    `expected_owner` is the owner the actor saw on screen: if the case changed hands since,
+    the handoff is refused with a Conflict rather than silently overriding someone else's.
+    """
+    reason = require_text(reason, field="reason", what="why you are handing the case off", max_length=200)
+    summary = require_text(summary, field="summary", what="a summary the next owner will read first")
+    require_active_staff(to_user, field="to_user")
+    case = lock_case(case)
+    if expected_owner is not None and case.owner_id != expected_owner.pk:
+        raise Conflict(
+            f"Case {case.reference} was just handed to {person_name(case.owner)}; reload it before handing it off.",
+            field="to_user",
+        )
+    if not policies.can_handoff(actor, case):
+        raise NotAllowed("Only the owner, their manager or the head of their department can hand this case off.")
+    require_open(case)
+    if to_user.pk == case.owner_id:
+        raise RuleViolation(f"{person_name(to_user)} already owns this case.", field="to_user")
+    previous = case.owner
+    handoff = Handoff.objects.create(
+        case=case, from_user=previous, to_user=to_user, reason=reason, summary=summary, created_by=actor
+    )
+    case.owner = to_user
+    case.last_activity_at = timezone.now()
+    case.save(update_fields=["owner", "last_activity_at", "updated_at"])
+    # Open flags follow the case to its new owner.
+    case.flags.filter(cleared_at__isnull=True, level=1).update(assignee=to_user)
+    department = to_user.staff_profile.department.name
+    record_event(
+        case=case,
+        kind=Kind.HANDOFF,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Handed off from {person_name(previous)} to {person_name(to_user)} ({department}): {reason}",
+        subject_key=f"handoff:{handoff.pk}",
+        data={"from_user_id": previous.pk, "to_user_id": to_user.pk},
+    )
+    record_event(
+        case=case,
+        kind=Kind.HANDOFF,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"{person_name(to_user)} ({department}) now looks after your case.",
+        customer_visible=True,
+        subject_key=f"handoff:{handoff.pk}",
+    )
+    return handoff
+
+
+@transaction.atomic
+def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
+    """The receiver confirms they have read the summary and taken the case."""
+    if handoff.to_user_id != actor.pk:
+        raise NotAllowed("Only the person who received the case can acknowledge the handoff.")
+    if handoff.acknowledged_at is not None:
+        return handoff
+    if handoff.case.owner_id != actor.pk:
+        raise Conflict("The case has been handed on again since; this handoff no longer needs acknowledging.")
+    Handoff.objects.filter(pk=handoff.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    handoff.refresh_from_db()
+    record_event(
+        case=handoff.case,
+        kind=Kind.HANDOFF_ACKNOWLEDGED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"{person_name(actor)} read the handoff summary and took the case.",
+        subject_key=f"handoff:{handoff.pk}",
+    )
+    return handoff

@@ -1,0 +1,311 @@
+"""A case from opening to closure: open, status, resolve, confirm, reopen, close."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases import deadlines, policies
+from cases.models import Case, Flag, ReferenceCounter, TimelineDepartment, TimelineEvent
+from cases.services.flags import flag_raise, flags_clear
+from cases.services.guards import (
+    lock_case,
+    require_active_staff,
+    require_can_work,
+    require_choice,
+    require_open,
+    require_text,
+)
+from cases.services.timeline import person_name, record_event
+from people.models import Customer, Service
+from portal.errors import NotAllowed, RuleViolation
+
+Kind = TimelineEvent.Kind
+Status = Case.Status
+
+
+def next_reference(year: int) -> str:
+    """Draw the next CS-YYYY-NNNNNN number under a row lock (no gaps reused, no duplicates)."""
+    for _attempt in range(3):
+        counter = ReferenceCounter.objects.select_for_update().filter(year=year).first()
+        if counter is None:
+            try:
+                with transaction.atomic():
+                    ReferenceCounter.objects.create(year=year, last_number=0)
+            except IntegrityError:
+                pass  # created by a concurrent request; lock it on the next pass
+            continue
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+        return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counter.last_number:06d}"
+    raise RuntimeError("Could not draw a case reference")
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User | None,
+    customer: Customer,
+    subject: str,
+    owner: User,
+    description: str = "",
+    priority: str = Case.Priority.NORMAL,
+    human_impact: str = "",
+    service: Service | None = None,
+    department: str = TimelineDepartment.SUPPORT,
+) -> Case:
+    """Open a case with an owner from the first minute (invariant 1)."""
+    subject = require_text(subject, field="subject", what="a subject", max_length=200)
+    require_choice(priority, Case.Priority.values, field="priority", what="priority")
+    require_choice(department, TimelineDepartment.values, field="department", what="department")
+    require_active_staff(owner)
+    if actor is not None and not (
+        policies.is_staff_member(actor) or actor.is_superuser or policies.is_customer_side_of(actor, customer)
+    ):
+        raise NotAllowed("You may not open a case for this customer.")
+    now = timezone.now()
+    case = Case.objects.create(
+        reference=next_reference(now.year),
+        customer=customer,
+        subject=subject,
+        description=description.strip(),
+        priority=priority,
+        human_impact=human_impact.strip()[:200],
+        service=service,
+        owner=owner,
+        created_by=actor,
+        last_activity_at=now,
+    )
+    record_event(
+        case=case,
+        kind=Kind.CASE_OPENED,
+        department=department,
+        actor=actor,
+        summary=f"Case opened: {subject}. Owner: {person_name(owner)}.",
+        customer_visible=True,
+        data={"owner_id": owner.pk},
+    )
+    return case
+
+
+@transaction.atomic
+def case_set_status(*, actor: User, case: Case, status: str) -> Case:
+    """Move a working case between its working states (new, in progress, waiting on someone)."""
+    require_choice(status, Case.WORKING_STATUSES, field="status", what="working status")
+    case = lock_case(case)
+    require_can_work(actor, case)
+    require_open(case)
+    if case.status == Status.RESOLVED:
+        raise RuleViolation("The case is resolved and awaits the customer: reopen it first.", field="status")
+    if case.status == status:
+        return case
+    old = case.get_status_display()
+    case.status = status
+    case.last_activity_at = timezone.now()
+    case.save(update_fields=["status", "last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.STATUS_CHANGED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Status: {old} → {case.get_status_display()}",
+        customer_visible=True,
+        data={"status": status},
+    )
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
+    """Mark resolved and ask the customer to confirm; closing waits for their answer."""
+    summary = require_text(summary, field="summary", what="what was done to resolve the case")
+    case = lock_case(case)
+    require_can_work(actor, case)
+    require_open(case)
+    if case.status == Status.RESOLVED:
+        raise RuleViolation("The case is already resolved and waiting for the customer's answer.", field="status")
+    now = timezone.now()
+    case.status = Status.RESOLVED
+    case.resolved_at = now
+    case.resolution_summary = summary
+    case.confirmation_due_at = deadlines.confirmation_due(now)
+    case.confirmation_reminder_sent_at = None
+    case.last_activity_at = now
+    case.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "resolution_summary",
+            "confirmation_due_at",
+            "confirmation_reminder_sent_at",
+            "last_activity_at",
+            "updated_at",
+        ]
+    )
+    record_event(
+        case=case,
+        kind=Kind.RESOLVED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Resolved: {summary} We have asked the customer to confirm it is fixed.",
+        customer_visible=True,
+    )
+    return case
+
+
+@transaction.atomic
+def case_confirm(*, actor: User, case: Case) -> Case:
+    """The customer (or their delegate) confirms it is fixed: the case closes."""
+    case = lock_case(case)
+    if not (policies.is_customer_side(actor, case) or policies.is_staff_member(actor)):
+        raise NotAllowed("Only the customer, their delegate or staff recording their answer may confirm.")
+    if case.status != Status.RESOLVED:
+        raise RuleViolation("Only a resolved case can be confirmed.", field="status")
+    now = timezone.now()
+    case.status = Status.CLOSED
+    case.closed_at = now
+    case.close_reason = Case.CloseReason.CONFIRMED
+    case.last_activity_at = now
+    case.save(update_fields=["status", "closed_at", "close_reason", "last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.CONFIRMED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary="The customer confirmed it is fixed. Case closed.",
+        customer_visible=True,
+    )
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="confirmed", actor=actor)
+    return case
+
+
+def _reopen(case: Case, *, actor: User | None, reason: str, now: datetime) -> None:
+    case.status = Status.IN_PROGRESS
+    case.resolved_at = None
+    case.confirmation_due_at = None
+    case.confirmation_reminder_sent_at = None
+    case.reopen_count += 1
+    case.last_activity_at = now
+    case.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "confirmation_due_at",
+            "confirmation_reminder_sent_at",
+            "reopen_count",
+            "last_activity_at",
+            "updated_at",
+        ]
+    )
+    record_event(
+        case=case,
+        kind=Kind.REOPENED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Reopened: {reason}",
+        customer_visible=True,
+    )
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="reopened", actor=actor)
+
+
+@transaction.atomic
+def case_reject_resolution(*, actor: User, case: Case, reason: str) -> Case:
+    """The customer says it is not fixed: reopen and flag the owner."""
+    reason = require_text(reason, field="reason", what="what is still wrong")
+    case = lock_case(case)
+    if not policies.is_customer_side(actor, case):
+        raise NotAllowed("Only the customer or their delegate can say the resolution did not work.")
+    if case.status != Status.RESOLVED:
+        raise RuleViolation("This case is not waiting for your confirmation.", field="status")
+    now = timezone.now()
+    _reopen(case, actor=actor, reason=f"the customer says it is not fixed: {reason}", now=now)
+    flag_raise(
+        kind=Flag.Kind.REJECTED_RESOLUTION,
+        subject_key=f"case:{case.pk}:reopen:{case.reopen_count}",
+        summary=f"{case.reference}: the customer says it is not fixed — {reason[:150]}",
+        case=case,
+        now=now,
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
+    """Staff reopen a resolved case (for example after a phone call)."""
+    reason = require_text(reason, field="reason", what="why the case is reopened")
+    case = lock_case(case)
+    require_can_work(actor, case)
+    if case.status != Status.RESOLVED:
+        raise RuleViolation(
+            "Only a resolved case can be reopened; a closed case gets a follow-up case.", field="status"
+        )
+    _reopen(case, actor=actor, reason=reason, now=timezone.now())
+    return case
+
+
+def reopen_on_customer_reply(case: Case, *, actor: User | None, now: datetime) -> None:
+    """Invariant 3: a customer reply on a resolved case reopens it (called under the case lock)."""
+    if case.status == Status.RESOLVED:
+        _reopen(case, actor=actor, reason="the customer wrote again after the resolution", now=now)
+
+
+@transaction.atomic
+def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) -> bool:
+    """Record that the customer was reminded to confirm; the window rule needs this before closing."""
+    now = now or timezone.now()
+    updated = Case.objects.filter(
+        pk=case.pk, status=Status.RESOLVED, confirmation_reminder_sent_at__isnull=True
+    ).update(confirmation_reminder_sent_at=now, confirmation_due_at=deadlines.confirmation_due(now))
+    if not updated:
+        return False
+    case.refresh_from_db()
+    record_event(
+        case=case,
+        kind=Kind.REMINDER,
+        department=TimelineDepartment.SUPPORT,
+        actor=None,
+        summary="Reminder sent: is it fixed? The case closes if we hear nothing by "
+        f"{timezone.localtime(case.confirmation_due_at):%d %B %Y}.",
+        customer_visible=True,
+    )
+    return True
+
+
+@transaction.atomic
+def case_close(*, actor: User | None, case: Case, now: datetime | None = None) -> Case:
+    """Close without the customer's answer: only after the window, with a reminder sent (invariant 3)."""
+    now = now or timezone.now()
+    case = lock_case(case)
+    if actor is not None:
+        require_can_work(actor, case)
+    if case.status == Status.CLOSED:
+        raise RuleViolation(f"Case {case.reference} is already closed.", field="status")
+    if case.status != Status.RESOLVED:
+        raise RuleViolation(
+            "Resolve the case first; it closes when the customer confirms, or after the confirmation window.",
+            field="status",
+        )
+    if case.confirmation_reminder_sent_at is None:
+        raise RuleViolation("The customer has not been reminded to confirm yet.", field="status")
+    if case.confirmation_due_at is None or case.confirmation_due_at > now:
+        raise RuleViolation(
+            f"The customer has until {timezone.localtime(case.confirmation_due_at):%d %B %Y %H:%M} to answer.",
+            field="status",
+        )
+    case.status = Status.CLOSED
+    case.closed_at = now
+    case.close_reason = Case.CloseReason.WINDOW_ELAPSED
+    case.last_activity_at = now
+    case.save(update_fields=["status", "closed_at", "close_reason", "last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.CLOSED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary="Closed: no answer came within the confirmation window after a reminder.",
+        customer_visible=True,
+    )
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="closed", actor=actor)
+    return case

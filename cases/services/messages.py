@@ -1,0 +1,280 @@
+"""The conversation: customer messages, replies, internal notes and phone calls.
+
+A customer's message is stored before anything asynchronous happens (invariant 5), and
+the reply clock on the case starts at the oldest message still unanswered.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import linebreaks, urlize
+
+from cases import deadlines, policies
+from cases.models import Attachment, Case, Flag, Message, TimelineDepartment, TimelineEvent
+from cases.services.flags import flags_clear
+from cases.services.guards import lock_case, require_choice, require_open, require_text
+from cases.services.lifecycle import case_open, reopen_on_customer_reply
+from cases.services.routing import owner_for_new_case
+from cases.services.timeline import actor_label, record_event
+from portal.errors import NotAllowed, RuleViolation
+from portal.uploads import validate_upload
+
+Kind = TimelineEvent.Kind
+Channel = Message.Channel
+MAX_BODY = 20_000
+
+
+def render_body(body: str) -> str:
+    """Escape and format once, at write time, so pages never re-render user text."""
+    return linebreaks(urlize(body, nofollow=True, autoescape=True), autoescape=False)
+
+
+def _validated(attachments: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    return [(upload, validate_upload(upload)) for upload in attachments]
+
+
+def _store_attachments(message: Message, checked: list[tuple[UploadedFile, str]]) -> None:
+    for upload, content_type in checked:
+        attachment = Attachment(
+            message=message, original_name=(upload.name or "file")[:255], content_type=content_type, size=upload.size
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.save()
+
+
+def _summary(prefix: str, body: str) -> str:
+    first = " ".join(body.split())
+    return f"{prefix}: {first[:200]}{'…' if len(first) > 200 else ''}"
+
+
+def _answer_waiting_messages(case: Case, now: datetime) -> None:
+    """A reply reaching the customer answers every message still waiting, and stops the clock."""
+    case.messages.filter(direction=Message.Direction.INBOUND, answered_at__isnull=True).update(answered_at=now)
+    case.awaiting_reply_since = None
+    case.reply_due_at = None
+    case.last_outbound_at = now
+    flags_clear(kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", note="reply sent")
+    flags_clear(kind=Flag.Kind.SILENT_CASE, subject_key=f"case:{case.pk}", note="customer contacted")
+
+
+def _follow_up_case(closed: Case, actor: User | None) -> Case:
+    """A customer writing on a closed case gets a new case, never a void."""
+    follow_up = case_open(
+        actor=None,
+        customer=closed.customer,
+        subject=f"Follow-up to {closed.reference}: {closed.subject}"[:200],
+        owner=owner_for_new_case(closed.customer),
+        priority=closed.priority,
+        service=closed.service,
+    )
+    record_event(
+        case=closed,
+        kind=Kind.STATUS_CHANGED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"The customer wrote after closure; their message is on the follow-up case {follow_up.reference}.",
+        customer_visible=True,
+    )
+    return lock_case(follow_up)
+
+
+@transaction.atomic
+def message_receive(
+    *,
+    case: Case,
+    body: str,
+    channel: str = Channel.PORTAL,
+    actor: User | None = None,
+    sender_label: str = "",
+    external_id: str | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> Message:
+    """File a message from the customer (or a delegate, or a mail/phone gateway with no actor)."""
+    body = require_text(body, field="body", what="your message", max_length=MAX_BODY)
+    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what="channel")
+    if actor is not None and not policies.is_customer_side(actor, case):
+        raise NotAllowed("Only the customer or their delegate can write as the customer.")
+    if external_id:
+        existing = Message.objects.filter(external_id=external_id).first()
+        if existing is not None:
+            return existing  # a retried delivery: filed once
+    checked = _validated(attachments)
+    case = lock_case(case)
+    if case.status == Case.Status.CLOSED:
+        case = _follow_up_case(case, actor)
+    now = timezone.now()
+    label = actor_label(actor, case=case) if actor is not None else (sender_label.strip() or case.customer.full_name)
+    message = Message.objects.create(
+        case=case,
+        direction=Message.Direction.INBOUND,
+        channel=channel,
+        author=actor,
+        author_label=label[:250],
+        body=body,
+        body_html=render_body(body),
+        external_id=external_id or None,
+    )
+    _store_attachments(message, checked)
+    reopen_on_customer_reply(case, actor=actor, now=now)
+    if case.awaiting_reply_since is None:
+        case.awaiting_reply_since = now
+        case.reply_due_at = deadlines.reply_due(case, now)
+    case.last_activity_at = now
+    case.save(update_fields=["awaiting_reply_since", "reply_due_at", "last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.MESSAGE_IN,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        label=label,
+        summary=_summary(f"Message ({message.get_channel_display()})", body),
+        customer_visible=True,
+        subject_key=f"message:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def message_reply(
+    *,
+    actor: User,
+    case: Case,
+    body: str,
+    channel: str = Channel.EMAIL,
+    attachments: Sequence[UploadedFile] = (),
+) -> Message:
+    """A member of staff writes to the customer: it answers every waiting message."""
+    body = require_text(body, field="body", what="your reply", max_length=MAX_BODY)
+    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what="channel")
+    if not policies.can_note_on_case(actor, case):
+        raise NotAllowed("Only staff can reply to the customer.")
+    checked = _validated(attachments)
+    case = lock_case(case)
+    require_open(case)
+    now = timezone.now()
+    message = Message.objects.create(
+        case=case,
+        direction=Message.Direction.OUTBOUND,
+        channel=channel,
+        author=actor,
+        author_label=actor_label(actor),
+        body=body,
+        body_html=render_body(body),
+    )
+    _store_attachments(message, checked)
+    _answer_waiting_messages(case, now)
+    if case.status == Case.Status.NEW:
+        case.status = Case.Status.IN_PROGRESS
+    case.last_activity_at = now
+    case.save(
+        update_fields=[
+            "awaiting_reply_since",
+            "reply_due_at",
+            "last_outbound_at",
+            "status",
+            "last_activity_at",
+            "updated_at",
+        ]
+    )
+    record_event(
+        case=case,
+        kind=Kind.MESSAGE_OUT,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=_summary("Reply", body),
+        customer_visible=True,
+        subject_key=f"message:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False) -> Message:
+    """An internal note: staff only, never shown to the customer."""
+    body = require_text(body, field="body", what="the note", max_length=MAX_BODY)
+    if not policies.can_note_on_case(actor, case):
+        raise NotAllowed("Only staff can add internal notes.")
+    case = lock_case(case)
+    message = Message.objects.create(
+        case=case,
+        direction=Message.Direction.OUTBOUND,
+        channel=Channel.NOTE,
+        is_internal=True,
+        for_contractor=for_contractor,
+        author=actor,
+        author_label=actor_label(actor),
+        body=body,
+        body_html=render_body(body),
+    )
+    case.last_activity_at = timezone.now()
+    case.save(update_fields=["last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.NOTE,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=_summary("Internal note" + (" (shared with the contractor)" if for_contractor else ""), body),
+        subject_key=f"message:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_customer: bool = True) -> Message:
+    """Record a phone call. A conversation with the customer answers their waiting messages;
+    a call that did not reach them ("no answer") is recorded but answers nothing."""
+    summary = require_text(summary, field="summary", what="what was said on the call", max_length=MAX_BODY)
+    if not policies.can_note_on_case(actor, case):
+        raise NotAllowed("Only staff can log calls.")
+    if inbound and not reached_customer:
+        raise RuleViolation("A call from the customer reached us; untick “did not reach the customer”.")
+    case = lock_case(case)
+    now = timezone.now()
+    message = Message.objects.create(
+        case=case,
+        direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+        channel=Channel.PHONE,
+        author=actor,
+        author_label=actor_label(actor),
+        body=summary,
+        body_html=render_body(summary),
+        answered_at=now if inbound else None,
+    )
+    if reached_customer and case.status != Case.Status.CLOSED:
+        # A call does not reopen a resolved case by itself: staff confirm or reopen it
+        # explicitly with what the customer said.
+        _answer_waiting_messages(case, now)
+    case.last_activity_at = now
+    case.save(
+        update_fields=["awaiting_reply_since", "reply_due_at", "last_outbound_at", "last_activity_at", "updated_at"]
+    )
+    direction = "from" if inbound else "to"
+    outcome = "" if reached_customer else " (no answer)"
+    record_event(
+        case=case,
+        kind=Kind.CALL,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=_summary(f"Phone call {direction} the customer{outcome}", summary),
+        customer_visible=True,
+        subject_key=f"message:{message.pk}",
+    )
+    return message
+
+
+def messages_mark_read(*, actor: User, case: Case) -> int:
+    """Record that the customer side (or staff) has seen the messages written to them."""
+    now = timezone.now()
+    if policies.is_customer_side(actor, case):
+        return case.messages.filter(
+            direction=Message.Direction.OUTBOUND, is_internal=False, read_by_customer_at__isnull=True
+        ).update(read_by_customer_at=now)
+    if policies.is_staff_member(actor):
+        return case.messages.filter(direction=Message.Direction.INBOUND, read_by_staff_at__isnull=True).update(
+            read_by_staff_at=now
+        )
+    return 0

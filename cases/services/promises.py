@@ -1,0 +1,144 @@
+"""Promises: made, then kept, broken or withdrawn. The due date is never moved."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from cases import policies
+from cases.models import Case, Flag, Promise, TimelineDepartment, TimelineEvent
+from cases.services.flags import flags_clear
+from cases.services.guards import lock_case, require_choice, require_open, require_text
+from cases.services.timeline import actor_label, record_event
+from portal.errors import NotAllowed, RuleViolation
+
+Kind = TimelineEvent.Kind
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%a %d %b %Y, %H:%M}"
+
+
+def _may_promise(actor: User, case: Case, job: object | None) -> bool:
+    if job is not None and policies.contractor_company_of(actor) is not None:
+        return policies.can_work_on_job(actor, job)
+    return policies.can_work_on_case(actor, case)
+
+
+@transaction.atomic
+def promise_make(
+    *,
+    actor: User,
+    case: Case,
+    text: str,
+    due_at: datetime,
+    kind: str = Promise.Kind.GENERAL,
+    owed_to_customer: bool = True,
+    owed_to_name: str = "",
+    job: object | None = None,
+    now: datetime | None = None,
+) -> Promise:
+    """Record a commitment. Contractors promise through one of their jobs."""
+    text = require_text(text, field="text", what="what is promised", max_length=300)
+    require_choice(kind, Promise.Kind.values, field="kind", what="kind of promise")
+    now = now or timezone.now()
+    if due_at is None:
+        raise RuleViolation("Say by when it will be done.", field="due_at")
+    if due_at <= now:
+        raise RuleViolation("A promise must be due in the future.", field="due_at")
+    if not owed_to_customer and not owed_to_name.strip():
+        raise RuleViolation("Say who the promise is owed to.", field="owed_to_name")
+    if job is not None and job.case_id != case.pk:
+        raise RuleViolation("That job belongs to another case.", field="job")
+    if not _may_promise(actor, case, job):
+        raise NotAllowed("You may not make promises on this case.")
+    case = lock_case(case)
+    require_open(case)
+    promise = Promise.objects.create(
+        case=case,
+        job=job,
+        kind=kind,
+        text=text,
+        made_by=actor,
+        made_by_label=actor_label(actor),
+        owed_to_customer=owed_to_customer,
+        owed_to_name=owed_to_name.strip(),
+        due_at=due_at,
+    )
+    case.last_activity_at = now
+    case.save(update_fields=["last_activity_at", "updated_at"])
+    department = TimelineDepartment.FIELD if job is not None else TimelineDepartment.SUPPORT
+    record_event(
+        case=case,
+        kind=Kind.PROMISE_MADE,
+        department=department,
+        actor=actor,
+        summary=f"Promise: “{text}” — due {_when(due_at)}",
+        customer_visible=owed_to_customer,
+        subject_key=f"promise:{promise.pk}",
+        data={"due_at": due_at.isoformat()},
+    )
+    return promise
+
+
+def _settle(*, actor: User | None, promise: Promise, status: str, note: str, kind: str, verb: str) -> Promise:
+    locked = Promise.objects.select_for_update().select_related("case").get(pk=promise.pk)
+    if locked.status != Promise.Status.OPEN:
+        raise RuleViolation(f"This promise is already {locked.get_status_display().lower()}.", field="status")
+    if actor is not None and not _may_promise(actor, locked.case, locked.job):
+        raise NotAllowed("You may not change promises on this case.")
+    now = timezone.now()
+    locked.status = status
+    locked.resolution_note = note
+    locked.resolved_at = now
+    locked.resolved_by = actor
+    locked.save(update_fields=["status", "resolution_note", "resolved_at", "resolved_by"])
+    Case.objects.filter(pk=locked.case_id).update(last_activity_at=now)
+    record_event(
+        case=locked.case,
+        kind=kind,
+        department=TimelineDepartment.FIELD if locked.job_id else TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Promise {verb}: “{locked.text}”" + (f" — {note}" if note else ""),
+        customer_visible=locked.owed_to_customer,
+        subject_key=f"promise:{locked.pk}",
+    )
+    return locked
+
+
+@transaction.atomic
+def promise_keep(*, actor: User, promise: Promise, note: str = "") -> Promise:
+    kept = _settle(
+        actor=actor, promise=promise, status=Promise.Status.KEPT, note=note.strip(), kind=Kind.PROMISE_KEPT, verb="kept"
+    )
+    flags_clear(kind=Flag.Kind.STALE_PROMISE, subject_key=f"promise:{kept.pk}", note="promise kept", actor=actor)
+    return kept
+
+
+@transaction.atomic
+def promise_break(*, actor: User | None, promise: Promise, note: str) -> Promise:
+    """Say honestly that a promise was not kept; the customer sees it marked broken."""
+    note = require_text(note, field="note", what="what happened and what happens next")
+    broken = _settle(
+        actor=actor, promise=promise, status=Promise.Status.BROKEN, note=note, kind=Kind.PROMISE_BROKEN, verb="broken"
+    )
+    if actor is not None:
+        # Broken and acknowledged by a person: the stale-promise flag has done its work.
+        flags_clear(kind=Flag.Kind.STALE_PROMISE, subject_key=f"promise:{broken.pk}", note="marked broken", actor=actor)
+    return broken
+
+
+@transaction.atomic
+def promise_withdraw(*, actor: User, promise: Promise, note: str) -> Promise:
+    note = require_text(note, field="note", what="why the promise is withdrawn")
+    withdrawn = _settle(
+        actor=actor,
+        promise=promise,
+        status=Promise.Status.WITHDRAWN,
+        note=note,
+        kind=Kind.PROMISE_WITHDRAWN,
+        verb="withdrawn",
+    )
+    flags_clear(kind=Flag.Kind.STALE_PROMISE, subject_key=f"promise:{withdrawn.pk}", note="withdrawn", actor=actor)
+    return withdrawn

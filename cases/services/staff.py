@@ -1,0 +1,29 @@
+"""Staff accounts: deactivation waits until every open case has been handed off (invariant 4)."""
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from cases import policies
+from cases.models import Case
+from portal.errors import NotAllowed, RuleViolation
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: User, user: User) -> User:
+    if not policies.can_deactivate_staff(actor, user):
+        raise NotAllowed("Only an administrator or the person's manager can deactivate a staff account.")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        raise RuleViolation("This account is already inactive.")
+    open_refs = list(
+        Case.objects.filter(owner=locked).exclude(status=Case.Status.CLOSED).values_list("reference", flat=True)[:11]
+    )
+    if open_refs:
+        shown = ", ".join(open_refs[:10]) + (" and more" if len(open_refs) > 10 else "")
+        raise RuleViolation(
+            f"{locked.get_full_name() or locked.get_username()} still owns open cases ({shown}). Hand them off first.",
+            code="owns_open_cases",
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    return locked

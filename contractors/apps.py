@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContractorsConfig(AppConfig):
+    name = "contractors"
+    verbose_name = "Contractors"

@@ -1,0 +1,161 @@
+"""Who is involved in a case: staff (with department and manager) and customers (with delegates)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Department(models.Model):
+    """A department of the company; its head is the third step of every escalation ladder."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="departments_headed",
+        help_text="Receives flags at escalation level 3.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """Makes a user a member of staff: only staff may own cases."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        MANAGER = "manager", "Team manager"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_members",
+        help_text="Receives this person's flags at escalation level 2.",
+    )
+    job_title = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True, help_text="Direct line customers may call.")
+    working_hours = models.CharField(max_length=100, blank=True, help_text='For example "Mon–Fri 9:00–17:00".')
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["agent", "manager"]), name="staffprofile_role_valid"),
+            models.CheckConstraint(condition=~Q(manager=models.F("user")), name="staffprofile_not_own_manager"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.department})"
+
+
+class Service(models.Model):
+    """Something a customer holds: fibre broadband, e-mail, a heating contract…"""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person or household, with how they like to be reached and what makes them vulnerable."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "E-mail"
+        POST = "post", "Post"
+        PORTAL = "portal", "Self-service portal"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer_profile",
+        help_text="The customer's own sign-in, if they use the self-service pages.",
+    )
+    full_name = models.CharField(max_length=200, db_index=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True, db_index=True)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    service_area = models.CharField(
+        max_length=60, blank=True, db_index=True, help_text="Region or area code used by service alerts."
+    )
+    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    vulnerability_notes = models.TextField(
+        blank=True, help_text="Age, health, not at ease with digital channels… Shown prominently to staff."
+    )
+    access_notes = models.TextField(blank=True, help_text="How to get in: shown to contractors on their jobs.")
+    services = models.ManyToManyField(Service, blank=True, related_name="customers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        permissions = [("act_for_customer", "Act for the customer on all their cases")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(preferred_channel__in=["phone", "email", "post", "portal"]),
+                name="customer_channel_valid",
+            ),
+            models.CheckConstraint(condition=~Q(full_name=""), name="customer_name_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return bool(self.vulnerability_notes.strip())
+
+
+class Delegate(models.Model):
+    """Someone the customer (or staff) authorised to act for them: a son, a carer, a social worker.
+
+    The row records who and why; what they may reach is held by django-guardian grants
+    on the customer (all cases) or on single cases, written together by the service.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="delegates")
+    relationship = models.CharField(max_length=100, help_text='For example "son", "carer", "social worker".')
+    all_cases = models.BooleanField(default=True, help_text="Granted on every case of the customer.")
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "customer"], condition=Q(revoked_at__isnull=True), name="delegate_one_active_grant"
+            ),
+            models.CheckConstraint(condition=~Q(relationship=""), name="delegate_relationship_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.customer} ({self.relationship})"
+
+
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+
+class CustomerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)

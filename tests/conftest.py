@@ -1,0 +1,147 @@
+"""The cast every test can ask for: owner, manager, head of department, other agent,
+customer, delegate, other customer, contractor user, other contractor user, administrator.
+
+`cast` bundles them with one case of the customer (owned by `owner`) and one job on it.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from cases.models import Case
+from cases.services import delegate_grant
+from contractors.models import ContractorCompany, Job
+from people.models import Customer, Department, StaffProfile
+from tests.factories import (
+    CompanyFactory,
+    CustomerFactory,
+    DepartmentFactory,
+    UserFactory,
+    make_case,
+    make_contractor_user,
+    make_job,
+    make_staff,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # noqa: ANN001
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def department(db) -> Department:  # noqa: ANN001
+    return DepartmentFactory(code="customer-relations", name="Customer relations")
+
+
+@pytest.fixture
+def head(department: Department) -> User:
+    user = make_staff("head", department=department, role=StaffProfile.Role.MANAGER, first_name="Hélène",
+                      last_name="Head")
+    department.head = user
+    department.save(update_fields=["head"])
+    return user
+
+
+@pytest.fixture
+def manager(department: Department, head: User) -> User:
+    return make_staff("manager", department=department, manager=head, role=StaffProfile.Role.MANAGER,
+                      first_name="Marc", last_name="Manager")
+
+
+@pytest.fixture
+def owner(department: Department, manager: User) -> User:
+    return make_staff("owner", department=department, manager=manager, first_name="Olivia", last_name="Owner")
+
+
+@pytest.fixture
+def other_agent(department: Department, manager: User) -> User:
+    return make_staff("agent2", department=department, manager=manager, first_name="Adam", last_name="Agent")
+
+
+@pytest.fixture
+def customer(db) -> Customer:  # noqa: ANN001
+    user = UserFactory(username="customer", first_name="Jeanne", last_name="Martin")
+    return CustomerFactory(user=user, full_name="Jeanne Martin", vulnerability_notes="89 years old")
+
+
+@pytest.fixture
+def other_customer(db) -> Customer:  # noqa: ANN001
+    user = UserFactory(username="other_customer", first_name="Omar", last_name="Other")
+    return CustomerFactory(user=user, full_name="Omar Other")
+
+
+@pytest.fixture
+def case(customer: Customer, owner: User) -> Case:
+    return make_case(customer=customer, owner=owner, subject="Fibre installation")
+
+
+@pytest.fixture
+def other_case(other_customer: Customer, other_agent: User) -> Case:
+    return make_case(customer=other_customer, owner=other_agent, subject="Mail outage")
+
+
+@pytest.fixture
+def delegate(customer: Customer, case: Case, owner: User) -> User:
+    user = UserFactory(username="delegate", first_name="Paul", last_name="Martin")
+    delegate_grant(actor=owner, customer=customer, user=user, relationship="son")
+    return user
+
+
+@pytest.fixture
+def company(db) -> ContractorCompany:  # noqa: ANN001
+    return CompanyFactory(name="FibreCo Installations")
+
+
+@pytest.fixture
+def other_company(db) -> ContractorCompany:  # noqa: ANN001
+    return CompanyFactory(name="Other Works")
+
+
+@pytest.fixture
+def contractor_user(company: ContractorCompany) -> User:
+    return make_contractor_user(company, "tech")
+
+
+@pytest.fixture
+def other_contractor_user(other_company: ContractorCompany) -> User:
+    return make_contractor_user(other_company, "other_tech")
+
+
+@pytest.fixture
+def job(case: Case, company: ContractorCompany, owner: User) -> Job:
+    return make_job(case=case, company=company, actor=owner,
+                    prerequisites=(("Operator connection at the street cabinet", "operator"),))
+
+
+@pytest.fixture
+def administrator(db) -> User:  # noqa: ANN001
+    return User.objects.create_superuser("admin", "admin@example.test", "steward-test-pass-1")
+
+
+@dataclass
+class Cast:
+    owner: User
+    manager: User
+    head: User
+    other_agent: User
+    customer: Customer
+    delegate: User
+    other_customer: Customer
+    contractor_user: User
+    other_contractor_user: User
+    administrator: User
+    case: Case
+    other_case: Case
+    job: Job
+
+
+@pytest.fixture
+def cast(owner, manager, head, other_agent, customer, delegate, other_customer, contractor_user,  # noqa: ANN001
+         other_contractor_user, administrator, case, other_case, job) -> Cast:
+    return Cast(owner, manager, head, other_agent, customer, delegate, other_customer, contractor_user,
+                other_contractor_user, administrator, case, other_case, job)
