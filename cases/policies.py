@@ -37,6 +37,11 @@ def is_manager(user: User | AnonymousUser) -> bool:
     return is_staff_member(user) and user.staff_profile.role == "manager"
 
 
+def is_active_superuser(user: User | AnonymousUser) -> bool:
+    """A superuser counts only while their account is active, like everyone else."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def is_administrator(user: User | AnonymousUser) -> bool:
     """May use the admin site (Django's is_staff flag), with model permissions or as superuser."""
     return bool(user.is_authenticated and user.is_active and user.is_staff)
@@ -57,6 +62,16 @@ def contractor_company_of(user: User | AnonymousUser) -> ContractorCompany | Non
     return profile.company
 
 
+def is_any_delegate(user: User | AnonymousUser) -> bool:
+    """Holds a delegate grant on at least one customer or case."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        CaseUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).exists()
+        or CustomerUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).exists()
+    )
+
+
 def _delegated_case_ids(user: User) -> QuerySet:
     return CaseUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).values(
         "content_object_id"
@@ -75,7 +90,7 @@ def _delegated_customer_ids(user: User) -> QuerySet:
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """Every case the user may open. Staff see all cases (search must reach any of them);
     customers their own; delegates what they were granted; contractors none (they see jobs)."""
-    if is_staff_member(user) or (user.is_authenticated and user.is_active and user.is_superuser):
+    if is_staff_member(user) or is_active_superuser(user):
         return Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
@@ -135,7 +150,7 @@ def can_work_on_case(user: User | AnonymousUser, case: Case) -> bool:
     owner's department, a specialist added to the case, or a superuser."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
+    if is_active_superuser(user):
         return True
     if not is_staff_member(user):
         return False
@@ -145,14 +160,14 @@ def can_work_on_case(user: User | AnonymousUser, case: Case) -> bool:
 def can_note_on_case(user: User | AnonymousUser, case: Case) -> bool:
     """Any member of staff may log a call or leave an internal note on a case they can see:
     whoever picks up the phone must be able to record it."""
-    return is_staff_member(user) or bool(user.is_authenticated and user.is_active and user.is_superuser)
+    return is_staff_member(user) or is_active_superuser(user)
 
 
 def can_handoff(user: User | AnonymousUser, case: Case) -> bool:
     """A specialist may help but may not give the case away."""
     if not can_work_on_case(user, case):
         return False
-    return user.is_superuser or case.owner_id == user.pk or _manages_owner(user, case)
+    return is_active_superuser(user) or case.owner_id == user.pk or _manages_owner(user, case)
 
 
 def can_write_as_customer(user: User | AnonymousUser, case: Case) -> bool:
@@ -161,7 +176,7 @@ def can_write_as_customer(user: User | AnonymousUser, case: Case) -> bool:
 
 def can_grant_delegate(user: User | AnonymousUser, customer: Customer) -> bool:
     """The customer themself, or any member of staff, may authorise a delegate."""
-    if is_staff_member(user) or (user.is_authenticated and user.is_superuser):
+    if is_staff_member(user) or is_active_superuser(user):
         return True
     return bool(user.is_authenticated and user.is_active and customer.user_id == user.pk)
 
@@ -169,7 +184,7 @@ def can_grant_delegate(user: User | AnonymousUser, customer: Customer) -> bool:
 def can_deactivate_staff(actor: User | AnonymousUser, target: User) -> bool:
     if not actor.is_authenticated or not actor.is_active or actor.pk == target.pk:
         return False
-    if actor.is_superuser:
+    if is_active_superuser(actor):
         return True
     target_profile = getattr(target, "staff_profile", None)
     return bool(
@@ -180,7 +195,7 @@ def can_deactivate_staff(actor: User | AnonymousUser, target: User) -> bool:
 
 
 def can_manage_alerts(user: User | AnonymousUser) -> bool:
-    return is_staff_member(user) or bool(user.is_authenticated and user.is_superuser)
+    return is_staff_member(user) or is_active_superuser(user)
 
 
 # --- what of a case each side may read --------------------------------------------------
@@ -188,7 +203,7 @@ def can_manage_alerts(user: User | AnonymousUser) -> bool:
 
 def timeline_for(user: User | AnonymousUser, case: Case) -> QuerySet[TimelineEvent]:
     events = TimelineEvent.objects.filter(case=case)
-    if is_staff_member(user) or user.is_superuser:
+    if is_staff_member(user) or is_active_superuser(user):
         return events
     if is_customer_side(user, case):
         return events.filter(customer_visible=True)
@@ -197,7 +212,7 @@ def timeline_for(user: User | AnonymousUser, case: Case) -> QuerySet[TimelineEve
 
 def messages_for(user: User | AnonymousUser, case: Case) -> QuerySet[Message]:
     messages = Message.objects.filter(case=case)
-    if is_staff_member(user) or user.is_superuser:
+    if is_staff_member(user) or is_active_superuser(user):
         return messages
     if is_customer_side(user, case):
         return messages.filter(is_internal=False)
@@ -206,7 +221,7 @@ def messages_for(user: User | AnonymousUser, case: Case) -> QuerySet[Message]:
 
 def promises_for(user: User | AnonymousUser, case: Case) -> QuerySet[Promise]:
     promises = Promise.objects.filter(case=case)
-    if is_staff_member(user) or user.is_superuser:
+    if is_staff_member(user) or is_active_superuser(user):
         return promises
     if is_customer_side(user, case):
         return promises.filter(owed_to_customer=True)
@@ -215,7 +230,7 @@ def promises_for(user: User | AnonymousUser, case: Case) -> QuerySet[Promise]:
 
 def claims_for(user: User | AnonymousUser, case: Case) -> QuerySet[InsuranceClaim]:
     claims = InsuranceClaim.objects.filter(case=case)
-    if is_staff_member(user) or user.is_superuser or is_customer_side(user, case):
+    if is_staff_member(user) or is_active_superuser(user) or is_customer_side(user, case):
         return claims
     return claims.none()
 
@@ -227,7 +242,7 @@ def jobs_visible_to(user: User | AnonymousUser) -> QuerySet[Job]:
     """Staff see every job; a contractor user their company's jobs and jobs shared with it."""
     from contractors.models import Job, JobGroupObjectPermission, JobUserObjectPermission
 
-    if is_staff_member(user) or (user.is_authenticated and user.is_active and user.is_superuser):
+    if is_staff_member(user) or is_active_superuser(user):
         return Job.objects.all()
     company = contractor_company_of(user)
     if company is None:

@@ -1,12 +1,22 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+from django.views.generic import TemplateView
+
+from portal import views
 
 admin.site.site_header = "Steward administration"
 admin.site.site_title = "Steward"
 admin.site.index_title = "Records, users and permissions"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", views.landing, name="landing"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "no-access/",
+        TemplateView.as_view(template_name="registration/no_surface.html"),
+        name="no_surface",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,16 @@
+"""What the page header shows: who is signed in and how many flags wait for them."""
+
+from django.http import HttpRequest
+
+from cases import policies
+from cases.models import Flag
+
+
+def header(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    context: dict[str, object] = {"is_staff_member": policies.is_staff_member(user)}
+    if context["is_staff_member"]:
+        context["open_flag_count"] = Flag.objects.filter(assignee=user, cleared_at__isnull=True).count()
+    return context
