@@ -90,6 +90,24 @@ class CaseCloseReason(models.TextChoices):
     WINDOW_ELAPSED = "window_elapsed", "No answer within the confirmation window after a reminder"
 
 
+# What the watchers' partial indexes hold: open rows whose due moment has not been dealt with.
+# The watcher queries repeat these exact conditions so the database can use the indexes.
+REPLY_UNFLAGGED = (
+    Q(reply_due_at__isnull=False)
+    & ~Q(status="closed")
+    & (Q(reply_flagged_due_at__isnull=True) | Q(reply_flagged_due_at__lt=F("reply_due_at")))
+)
+# Two inequalities rather than NOT IN: SQLite matches a partial index term by term, and only
+# recognises these forms when the query binds its values as parameters.
+_SILENT_WATCHED = ~Q(status="resolved") & ~Q(status="closed")
+SILENT_NEVER_CONTACTED = _SILENT_WATCHED & Q(last_outbound_at__isnull=True, silent_flagged_at__isnull=True)
+SILENT_SINCE_CONTACT = (
+    _SILENT_WATCHED
+    & Q(last_outbound_at__isnull=False)
+    & (Q(silent_flagged_at__isnull=True) | Q(silent_flagged_at__lt=F("last_outbound_at")))
+)
+
+
 class Case(models.Model):
     Status = CaseStatus
 
@@ -134,6 +152,14 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # Watcher markers: which due moment a watcher has already dealt with, so a scan reads
+    # only rows that became due since (the partial indexes below hold nothing else).
+    reply_flagged_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The reply deadline the unanswered-message watcher last flagged."
+    )
+    silent_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the silent-case watcher last flagged this case."
+    )
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -153,6 +179,9 @@ class Case(models.Model):
                 name="case_confirmation_due",
                 condition=Q(status="resolved"),
             ),
+            models.Index(fields=["reply_due_at"], name="case_reply_due_unflagged", condition=REPLY_UNFLAGGED),
+            models.Index(fields=["created_at"], name="case_silent_never_contacted", condition=SILENT_NEVER_CONTACTED),
+            models.Index(fields=["last_outbound_at"], name="case_silent_since_contact", condition=SILENT_SINCE_CONTACT),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("status", CaseStatus), name="case_status_valid"),
@@ -261,6 +290,18 @@ class InsuranceClaimPolicyHolder(models.TextChoices):
     CONTRACTOR = "contractor", "The contractor's policy"
 
 
+# Claims whose current next-action date the stalled-claim watcher has not checked yet.
+CLAIM_STALL_UNCHECKED = (
+    ~Q(status="closed")
+    & Q(next_action_due__isnull=False)
+    & (
+        Q(stall_checked_due__isnull=True)
+        | Q(stall_checked_due__lt=F("next_action_due"))
+        | Q(stall_checked_due__gt=F("next_action_due"))
+    )
+)
+
+
 class InsuranceClaim(models.Model):
     Status = InsuranceClaimStatus
 
@@ -294,6 +335,9 @@ class InsuranceClaim(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_update_at = models.DateTimeField()
+    stall_checked_due = models.DateField(
+        null=True, blank=True, help_text="The next-action date the stalled-claim watcher has already checked."
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -303,6 +347,7 @@ class InsuranceClaim(models.Model):
                 name="claim_next_action_open",
                 condition=~Q(status="closed") & Q(next_action_due__isnull=False),
             ),
+            models.Index(fields=["next_action_due"], name="claim_stall_unchecked", condition=CLAIM_STALL_UNCHECKED),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("status", InsuranceClaimStatus), name="claim_status_valid"),
@@ -420,6 +465,9 @@ class PromiseKind(models.TextChoices):
     DECISION = "decision", "Decision"
 
 
+PROMISE_OVERDUE_UNFLAGGED = Q(status="open", overdue_flagged_at__isnull=True)
+
+
 class Promise(models.Model):
     """A commitment on a case, watched until kept, broken or withdrawn. Its due date never moves."""
 
@@ -450,10 +498,16 @@ class Promise(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    overdue_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stale-promise watcher flagged it (the due date itself never moves)."
+    )
 
     class Meta:
         ordering = ["due_at"]
-        indexes = [models.Index(fields=["due_at"], name="promise_due_open", condition=Q(status="open"))]
+        indexes = [
+            models.Index(fields=["due_at"], name="promise_due_open", condition=Q(status="open")),
+            models.Index(fields=["due_at"], name="promise_overdue_unflagged", condition=PROMISE_OVERDUE_UNFLAGGED),
+        ]
         constraints = [
             models.CheckConstraint(condition=_in("status", PromiseStatus), name="promise_status_valid"),
             models.CheckConstraint(condition=_in("kind", PromiseKind), name="promise_kind_valid"),
@@ -545,6 +599,61 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class NotificationReason(models.TextChoices):
+    RAISED = "raised", "Flag raised"
+    ESCALATED = "escalated", "Flag escalated to you"
+
+
+class Notification(models.Model):
+    """A flag reaching the person at its level: the in-app list, and the queue of the e-mail digest.
+
+    Written in the transaction that raises or escalates the flag, so a notification is never
+    lost; the digest sender claims unsent rows and groups them per recipient into one e-mail.
+    """
+
+    Reason = NotificationReason
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications")
+    level = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    summary = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sender took it for a digest; retaken if the send never finished."
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["created_at"], name="notification_unsent", condition=Q(emailed_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_in("reason", NotificationReason), name="notification_reason_valid"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="notification_level_1_to_3"),
+            # A flag notifies once per level, however many workers raise or escalate it.
+            models.UniqueConstraint(fields=["flag", "level"], name="notification_one_per_flag_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.summary}"
+
+
+class WatcherCursor(models.Model):
+    """How far a sweep has read an append-only table (job cancellations, incident reports…)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_id}"
 
 
 class TimelineEventQuerySet(models.QuerySet):

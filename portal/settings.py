@@ -188,6 +188,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
@@ -239,3 +240,23 @@ FLAG_ESCALATION_MINUTES = {
     1: env_int("FLAG_ESCALATE_TO_MANAGER_MINUTES", 240),
     2: env_int("FLAG_ESCALATE_TO_HEAD_MINUTES", 480),
 }
+
+# --- The watchers (issue 3): thresholds, batch sizes and notifications -----------------
+# Rows a watcher reads and handles per transaction, and batches per run (bounds a run's length;
+# what is left waits for the next run a minute later).
+WATCHER_BATCH_SIZE = env_int("WATCHER_BATCH_SIZE", 500)
+WATCHER_MAX_BATCHES_PER_RUN = env_int("WATCHER_MAX_BATCHES_PER_RUN", 20)
+# Sweeps of append-only tables re-read rows younger than this, in case a slower transaction
+# with a lower id commits after a higher one.
+WATCHER_SETTLE_SECONDS = env_int("WATCHER_SETTLE_SECONDS", 120)
+# Silent case: an open case with no outbound contact with the customer for this many days.
+SILENT_CASE_DAYS = env_int("SILENT_CASE_DAYS", 5)
+# Emerging incident: this many new cases in one service and area within the window.
+EMERGING_INCIDENT_CASES = env_int("EMERGING_INCIDENT_CASES", 3)
+EMERGING_INCIDENT_WINDOW_MINUTES = env_int("EMERGING_INCIDENT_WINDOW_MINUTES", 120)
+# Notifications: a digest waits this long after the first flag so that a burst makes one e-mail;
+# an e-mail a sender claimed but never finished is retaken after the retry delay.
+NOTIFICATION_DIGEST_DELAY_SECONDS = env_int("NOTIFICATION_DIGEST_DELAY_SECONDS", 30)
+NOTIFICATION_EMAIL_RETRY_MINUTES = env_int("NOTIFICATION_EMAIL_RETRY_MINUTES", 10)
+# Where a case lives in the staff pages, appended to SITE_URL in e-mails.
+CASE_URL_PATH = env_str("CASE_URL_PATH", "/cases/{reference}/")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
 from portal import views
@@ -19,4 +19,5 @@ urlpatterns = [
         name="no_surface",
     ),
     path("admin/", admin.site.urls),
+    path("staff/", include("cases.urls")),
 ]

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases import policies
-from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
+from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
+from cases.notifications import notification_queue
 from cases.services.timeline import person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 
@@ -78,6 +79,7 @@ def flag_raise(
                     subject_key=f"flag:{flag.pk}",
                     data={"flag_kind": kind, "level": 1},
                 )
+            notification_queue(flag=flag, reason=Notification.Reason.RAISED, now=now)
     except IntegrityError:
         # Another worker raised the same flag between our check and our insert.
         return None
@@ -113,6 +115,7 @@ def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
                 subject_key=f"flag:{flag.pk}",
                 data={"flag_kind": flag.kind, "level": new_level},
             )
+        notification_queue(flag=flag, reason=Notification.Reason.ESCALATED, now=now)
     return True
 
 
@@ -136,6 +139,31 @@ def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) ->
                 summary=f"Flag acknowledged: {flag.summary}",
                 subject_key=f"flag:{flag.pk}",
             )
+    return flag
+
+
+# Flags whose cause has no record to fix: a person looks and decides they need nothing more.
+DISMISSIBLE_KINDS = {Flag.Kind.EMERGING_INCIDENT}
+
+
+@transaction.atomic
+def flag_dismiss(*, flag: Flag, actor: User, note: str) -> Flag:
+    """Close an emerging-incident flag that turned out to be a coincidence, saying why."""
+    note = (note or "").strip()
+    if not note:
+        raise RuleViolation("Say why nothing more is needed.", field="note")
+    if flag.kind not in DISMISSIBLE_KINDS:
+        raise RuleViolation("This flag clears itself when its cause is fixed; it cannot be dismissed.", field="flag")
+    if not (
+        flag.assignee_id == actor.pk
+        or policies.is_manager(actor)
+        or (flag.case is not None and policies.can_work_on_case(actor, flag.case))
+    ):
+        raise NotAllowed("Only the person the flag is with, a manager, or someone working on the case can dismiss it.")
+    if flag.cleared_at is not None:
+        raise RuleViolation("This flag has already been cleared.")
+    flags_clear(kind=flag.kind, subject_key=flag.subject_key, note=f"dismissed: {note}", actor=actor)
+    flag.refresh_from_db()
     return flag
 
 

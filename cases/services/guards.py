@@ -21,6 +21,17 @@ def require_active_staff(user: User | None, *, field: str = "owner") -> User:
     return user
 
 
+def lock_active_staff(user: User | None, *, field: str = "owner") -> User:
+    """Invariant 1 for a user about to own a case: re-read the account under a row lock.
+
+    staff_deactivate locks the same row, so a deactivation running at the same moment either
+    sees the case this user is about to own, or makes this check see the account inactive.
+    """
+    if user is not None:
+        user = User.objects.select_for_update().filter(pk=user.pk).first()
+    return require_active_staff(user, field=field)
+
+
 def require_text(value: str | None, *, field: str, what: str, max_length: int | None = None) -> str:
     text = (value or "").strip()
     if not text:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cases import policies
 from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
-from cases.services.guards import lock_case, require_active_staff, require_open, require_text
+from cases.services.guards import lock_active_staff, lock_case, require_open, require_text
 from cases.services.timeline import person_name, record_event
 from portal.errors import Conflict, NotAllowed, RuleViolation
 
@@ -30,8 +30,9 @@ def case_handoff(
     """
     reason = require_text(reason, field="reason", what="why you are handing the case off", max_length=200)
     summary = require_text(summary, field="summary", what="a summary the next owner will read first")
-    require_active_staff(to_user, field="to_user")
     case = lock_case(case)
+    # Locked after the case, the order every path that gives a case an owner follows.
+    to_user = lock_active_staff(to_user, field="to_user")
     if expected_owner is not None and case.owner_id != expected_owner.pk:
         raise Conflict(
             f"Case {case.reference} was just handed to {person_name(case.owner)}; reload it before handing it off.",
@@ -76,6 +77,8 @@ def case_handoff(
 @transaction.atomic
 def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
     """The receiver confirms they have read the summary and taken the case."""
+    # Re-read under a lock: the caller's copy may predate a later handoff or a concurrent acknowledgement.
+    handoff = Handoff.objects.select_for_update().select_related("case").get(pk=handoff.pk)
     if handoff.to_user_id != actor.pk:
         raise NotAllowed("Only the person who received the case can acknowledge the handoff.")
     if handoff.acknowledged_at is not None:

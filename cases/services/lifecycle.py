@@ -11,8 +11,8 @@ from cases import deadlines, policies
 from cases.models import Case, Flag, ReferenceCounter, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise, flags_clear
 from cases.services.guards import (
+    lock_active_staff,
     lock_case,
-    require_active_staff,
     require_can_work,
     require_choice,
     require_open,
@@ -60,7 +60,7 @@ def case_open(
     subject = require_text(subject, field="subject", what="a subject", max_length=200)
     require_choice(priority, Case.Priority.values, field="priority", what="priority")
     require_choice(department, TimelineDepartment.values, field="department", what="department")
-    require_active_staff(owner)
+    owner = lock_active_staff(owner)
     if actor is not None and not (
         policies.is_staff_member(actor) or actor.is_superuser or policies.is_customer_side_of(actor, customer)
     ):

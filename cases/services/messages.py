@@ -231,7 +231,9 @@ def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_cu
     if not policies.can_note_on_case(actor, case):
         raise NotAllowed("Only staff can log calls.")
     if inbound and not reached_customer:
-        raise RuleViolation("A call from the customer reached us; untick “did not reach the customer”.")
+        raise RuleViolation(
+            "A call from the customer reached us; untick “did not reach the customer”.", field="reached_customer"
+        )
     case = lock_case(case)
     now = timezone.now()
     message = Message.objects.create(

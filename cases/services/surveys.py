@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases import policies
 from cases.models import Case, Flag, Promise, Survey, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise
+from cases.services.guards import lock_case
 from cases.services.routing import owner_for_new_case
 from cases.services.timeline import person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
@@ -19,6 +20,9 @@ CONTACT_WITHIN = timedelta(days=2)
 @transaction.atomic
 def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wants_contact: bool = False) -> Survey:
     """Record the customer's rating; "I'd like to talk to someone" becomes a promise and a flag."""
+    # Re-read under the lock: the status check must not trust the caller's copy, and two
+    # submissions at once must meet the "already answered" message, not the unique index.
+    case = lock_case(case)
     if not policies.is_customer_side(actor, case):
         raise NotAllowed("Only the customer or their delegate can answer the survey.")
     if case.status != Case.Status.CLOSED:

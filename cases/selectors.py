@@ -1,0 +1,553 @@
+"""Every read the staff pages make.
+
+Querysets start from cases.policies (what the user may see) and carry their joins and
+prefetches inside, so a page runs the same number of queries whatever its size. Long
+lists are paginated by keyset (the sort keys of the last row shown), never by offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+from typing import Any, Generic, TypeVar
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Replace
+from django.http import Http404
+from django.utils import timezone
+
+from cases import policies
+from cases.models import (
+    Case,
+    Flag,
+    Handoff,
+    InsuranceClaim,
+    Message,
+    Promise,
+    Sale,
+    ServiceAlert,
+    TimelineDepartment,
+    TimelineEvent,
+)
+from contractors.models import IncidentReport, Job
+from people.models import Customer
+
+T = TypeVar("T")
+
+WORKLIST_PAGE_SIZE = 50
+FLAGS_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 100
+SEARCH_PAGE_SIZE = 20
+CASES_PER_CUSTOMER = 5
+ALERT_LOOKAHEAD = timedelta(days=7)
+
+
+# --- keyset pagination ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: tuple[Any, ...]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None, kinds: tuple[type, ...]) -> tuple[Any, ...] | None:
+    """The sort keys a cursor carries, or None when it is missing or not one of ours."""
+    if not raw:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if not isinstance(values, list) or len(values) != len(kinds):
+            return None
+        decoded: list[Any] = []
+        for kind, value in zip(kinds, values, strict=True):
+            if kind is datetime:
+                moment = datetime.fromisoformat(value)
+                decoded.append(moment if timezone.is_aware(moment) else timezone.make_aware(moment))
+            elif kind is int:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    return None
+                decoded.append(value)
+            else:
+                decoded.append(str(value))
+        return tuple(decoded)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """An ordering by columns that never hold NULL and end in a unique one (the pk)."""
+
+    fields: tuple[tuple[str, bool], ...]  # (name, descending)
+    kinds: tuple[type, ...]
+
+    def order_by(self) -> list[str]:
+        return [f"-{name}" if desc else name for name, desc in self.fields]
+
+    def after(self, values: tuple[Any, ...]) -> Q:
+        """Rows that sort strictly after the row holding `values`."""
+        clauses, equal = [], {}
+        for (name, desc), value in zip(self.fields, values, strict=True):
+            clauses.append(Q(**equal, **{f"{name}__{'lt' if desc else 'gt'}": value}))
+            equal[name] = value
+        return reduce(or_, clauses)
+
+    def page(self, queryset: QuerySet, cursor: str | None, size: int) -> Page:
+        start = decode_cursor(cursor, self.kinds)
+        if start is not None:
+            queryset = queryset.filter(self.after(start))
+        rows = list(queryset.order_by(*self.order_by())[: size + 1])
+        if len(rows) <= size:
+            return Page(rows, None)
+        rows = rows[:size]
+        last = rows[-1]
+        return Page(rows, encode_cursor(tuple(getattr(last, name) for name, _desc in self.fields)))
+
+
+# --- the worklist -----------------------------------------------------------------------
+
+WORKLIST_ORDER = Keyset(
+    fields=(("attention", True), ("last_activity_at", False), ("pk", False)), kinds=(int, datetime, int)
+)
+
+
+def _when_true(condition: Q | Exists, weight: int) -> models.Case:
+    return models.Case(models.When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
+
+
+def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """What needs the owner first, as one sortable number: the highest open flag level
+    outranks an overdue promise, which outranks an unanswered customer message."""
+    top_flag = Subquery(
+        Flag.objects.filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1],
+        output_field=IntegerField(),
+    )
+    overdue = Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
+    return cases.annotate(
+        top_flag_level=Coalesce(top_flag, 0),
+        has_overdue_promise=overdue,
+        attention=ExpressionWrapper(
+            Coalesce(top_flag, 0) * 4 + _when_true(overdue, 2) + _when_true(Q(awaiting_reply_since__isnull=False), 1),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    status: str = ""  # "" = every open case; "closed"; or one status
+    department: str = ""
+    priority: str = ""
+    flag_kind: str = ""
+    q: str = ""
+
+
+def worklist_for(
+    user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int = WORKLIST_PAGE_SIZE
+) -> Page[Case]:
+    now = timezone.now()
+    cases = policies.cases_visible_to(user).filter(owner=owner)
+    # No status chosen means every case still open.
+    status = Q(status=filters.status) if filters.status else ~Q(status=Case.Status.CLOSED)
+    cases = cases.filter(status)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.department:
+        cases = cases.filter(Exists(TimelineEvent.objects.filter(case=OuterRef("pk"), department=filters.department)))
+    if filters.flag_kind:
+        cases = cases.filter(
+            Exists(Flag.objects.filter(case=OuterRef("pk"), kind=filters.flag_kind, cleared_at__isnull=True))
+        )
+    if filters.q:
+        cases = cases.filter(
+            Q(reference__icontains=filters.q)
+            | Q(subject__icontains=filters.q)
+            | Q(customer__full_name__icontains=filters.q)
+        )
+    cases = (
+        with_attention(cases, now)
+        .select_related("customer")
+        .prefetch_related(
+            Prefetch(
+                "flags", queryset=Flag.objects.filter(cleared_at__isnull=True).order_by("-level"), to_attr="open_flags"
+            )
+        )
+    )
+    return WORKLIST_ORDER.page(cases, cursor, size)
+
+
+def handoffs_waiting_for(user: User) -> list[Handoff]:
+    """Cases handed to the user whose summary they have not yet acknowledged."""
+    return list(
+        Handoff.objects.filter(
+            to_user=user, acknowledged_at__isnull=True, case__owner=user, case__in=policies.cases_visible_to(user)
+        )
+        .select_related("case__customer", "from_user")
+        .order_by("created_at")
+    )
+
+
+def active_staff() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, staff_profile__isnull=False)
+        .select_related("staff_profile__department")
+        .order_by("staff_profile__department__name", "first_name", "last_name", "username")
+    )
+
+
+# --- flags --------------------------------------------------------------------------------
+
+FLAGS_ORDER = Keyset(fields=(("level", True), ("raised_at", False), ("pk", False)), kinds=(int, datetime, int))
+
+
+def flags_visible_to(user: User) -> QuerySet[Flag]:
+    """Flags on cases the user may see, and case-less flags (emerging incidents) sent to them."""
+    return Flag.objects.filter(Q(case__in=policies.cases_visible_to(user)) | Q(case__isnull=True, assignee=user))
+
+
+def flags_queue_for(user: User, *, cursor: str | None = None, size: int = FLAGS_PAGE_SIZE) -> Page[Flag]:
+    """My open flags and, for managers and heads, the flags escalated past their team."""
+    mine = Q(assignee=user)
+    if policies.is_manager(user):
+        mine |= Q(level__gte=2, case__owner__staff_profile__manager=user)
+        mine |= Q(level__gte=3, case__owner__staff_profile__department__head=user)
+    flags = (
+        flags_visible_to(user)
+        .filter(mine, cleared_at__isnull=True)
+        .select_related("case__customer", "case__owner", "assignee", "acknowledged_by")
+    )
+    return FLAGS_ORDER.page(flags, cursor, size)
+
+
+def flag_for_user(user: User, pk: int) -> Flag:
+    flag = flags_visible_to(user).select_related("case__owner__staff_profile__department", "assignee").filter(pk=pk)
+    found = flag.first()
+    if found is None:
+        raise Http404("No such flag")
+    return found
+
+
+# --- the team view ----------------------------------------------------------------------
+
+
+def _count(queryset: QuerySet, group_by: str) -> Coalesce:
+    """A correlated COUNT(*) for one row of the outer query, 0 when nothing matches."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def team_of(manager: User) -> QuerySet[User]:
+    """The manager, the people they manage and, for a head of department, everyone in it."""
+    return active_staff().filter(
+        Q(pk=manager.pk) | Q(staff_profile__manager=manager) | Q(staff_profile__department__head=manager)
+    )
+
+
+def team_load_for(manager: User) -> list[User]:
+    """Each team member with their load and what is overdue, counted by the database."""
+    now = timezone.now()
+    open_cases = Case.objects.filter(owner=OuterRef("pk")).exclude(status=Case.Status.CLOSED)
+    return list(
+        team_of(manager).annotate(
+            open_cases=_count(open_cases, "owner"),
+            urgent_cases=_count(open_cases.filter(priority__in=["urgent", "high"]), "owner"),
+            overdue_replies=_count(open_cases.filter(reply_due_at__lt=now), "owner"),
+            overdue_promises=_count(
+                Promise.objects.filter(case__owner=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now).exclude(
+                    case__status=Case.Status.CLOSED
+                ),
+                "case__owner",
+            ),
+            open_flags=_count(Flag.objects.filter(assignee=OuterRef("pk"), cleared_at__isnull=True), "assignee"),
+            unread_handoffs=_count(
+                Handoff.objects.filter(
+                    to_user=OuterRef("pk"), acknowledged_at__isnull=True, case__owner=OuterRef("pk")
+                ),
+                "to_user",
+            ),
+        )
+    )
+
+
+# --- one case -----------------------------------------------------------------------------
+
+
+def case_for_user(user: User, reference: str, *, allowed: Any = None) -> Case:
+    """The case if the user may see it (404 otherwise, as for a case that does not exist);
+    403 when `allowed(user, case)` is given and says no."""
+    case = (
+        policies.cases_visible_to(user)
+        .select_related("customer", "owner__staff_profile__department", "service")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404("No such case")
+    if allowed is not None and not allowed(user, case):
+        raise PermissionDenied("You may see this case but not change it.")
+    return case
+
+
+TIMELINE_ORDER = Keyset(fields=(("created_at", True), ("pk", True)), kinds=(datetime, int))
+
+
+def timeline_page(
+    user: User, case: Case, *, department: str = "", cursor: str | None = None, size: int = TIMELINE_PAGE_SIZE
+) -> Page[TimelineEvent]:
+    """Newest events first, with the full text of each message the event records."""
+    events = policies.timeline_for(user, case)
+    if department in TimelineDepartment.values:
+        events = events.filter(department=department)
+    page = TIMELINE_ORDER.page(events, cursor, size)
+    message_ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
+    messages: dict[int, Message] = {}
+    if message_ids:
+        found = policies.messages_for(user, case).filter(pk__in=message_ids).prefetch_related("attachments")
+        messages = {m.pk: m for m in found}
+    for event in page.items:
+        pk = _message_pk(event.subject_key)
+        event.message = messages.get(pk) if pk is not None else None
+    return page
+
+
+def _message_pk(subject_key: str) -> int | None:
+    """The message an event records ("message:42"), if it records one."""
+    kind, _sep, pk = subject_key.partition(":")
+    return int(pk) if kind == "message" and pk.isdigit() else None
+
+
+def alerts_for_case(case: Case, now: datetime) -> list[ServiceAlert]:
+    """Alerts current or starting within a week, and every alert linked to the case, each
+    marked `affects` (the customer's services and area) and `linked`."""
+    service_ids = Subquery(Customer.services.through.objects.filter(customer_id=case.customer_id).values("service_id"))
+    area = Q(area="") | Q(area__iexact=case.customer.service_area) if case.customer.service_area else Q(area="")
+    affects = (Q(service_id__in=service_ids) | Q(service_id=case.service_id)) & area
+    live = Q(starts_at__lte=now + ALERT_LOOKAHEAD) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    linked = Exists(Case.linked_alerts.through.objects.filter(case_id=case.pk, servicealert_id=OuterRef("pk")))
+    alerts = (
+        ServiceAlert.objects.filter(live | Q(cases=case))
+        .distinct()
+        .select_related("service")
+        .annotate(
+            affects=ExpressionWrapper(affects, output_field=models.BooleanField()),
+            linked=linked,
+        )
+        .order_by("starts_at", "pk")
+    )
+    result = list(alerts)
+    for alert in result:
+        alert.is_current = alert.starts_at <= now and (alert.ends_at is None or alert.ends_at > now)
+        alert.is_live = alert.ends_at is None or alert.ends_at > now
+    return result
+
+
+@dataclass
+class CasePage:
+    case: Case
+    may_work: bool
+    may_note: bool
+    may_handoff: bool
+    timeline: Page[TimelineEvent]
+    department: str
+    alerts: list[ServiceAlert]
+    sales: list[Sale]
+    jobs: list[Job]
+    claims: list[InsuranceClaim]
+    promises: list[Promise]
+    flags: list[Flag]
+    latest_handoff: Handoff | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def header_alerts(self) -> list[ServiceAlert]:
+        return [a for a in self.alerts if a.affects and a.is_live]
+
+    @property
+    def linked_alerts(self) -> list[ServiceAlert]:
+        return [a for a in self.alerts if a.linked]
+
+    @property
+    def linkable_alerts(self) -> list[ServiceAlert]:
+        return [a for a in self.alerts if a.is_live and not a.linked]
+
+    @property
+    def handoff_to_acknowledge(self) -> Handoff | None:
+        h = self.latest_handoff
+        if h is not None and h.acknowledged_at is None and h.to_user_id == self.case.owner_id:
+            return h
+        return None
+
+
+def case_page_for(user: User, case: Case, *, department: str = "", cursor: str | None = None) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries."""
+    now = timezone.now()
+    may_work = policies.can_work_on_case(user, case)
+    incidents = IncidentReport.objects.select_related("reported_by").annotate(photo_count=Count("photos"))
+    jobs = (
+        policies.jobs_visible_to(user)
+        .filter(case=case)
+        .select_related("company", "technician")
+        .prefetch_related("prerequisites", Prefetch("incidents", queryset=incidents.prefetch_related("corrections")))
+        .order_by("created_at", "pk")
+    )
+    return CasePage(
+        case=case,
+        may_work=may_work,
+        may_note=policies.can_note_on_case(user, case),
+        may_handoff=may_work and policies.can_handoff(user, case),
+        timeline=timeline_page(user, case, department=department, cursor=cursor),
+        department=department if department in TimelineDepartment.values else "",
+        alerts=alerts_for_case(case, now),
+        sales=list(case.sales.select_related("advisor")),
+        jobs=list(jobs),
+        claims=list(policies.claims_for(user, case).order_by("created_at", "pk")),
+        promises=list(policies.promises_for(user, case).filter(status=Promise.Status.OPEN).order_by("due_at", "pk")),
+        flags=list(
+            case.flags.filter(cleared_at__isnull=True).select_related("assignee").order_by("-level", "raised_at")
+        ),
+        latest_handoff=case.handoffs.select_related("from_user", "to_user").order_by("-created_at", "-pk").first(),
+    )
+
+
+# --- search -------------------------------------------------------------------------------
+
+SEARCH_CASE_ORDER = Keyset(fields=(("last_activity_at", True), ("pk", True)), kinds=(datetime, int))
+SEARCH_CUSTOMER_ORDER = Keyset(fields=(("full_name", False), ("pk", False)), kinds=(str, int))
+_JOB_ID = re.compile(r"^\s*j[-\s]?(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def _digits_only(expression: Any) -> Any:
+    for separator in (" ", ".", "-", "(", ")", "/"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def _phone_key(term: str) -> str:
+    """The digits that identify a number however it was typed: the last nine (so 04 78… and
+    +33 4 78… meet), or all of them for a shorter fragment."""
+    digits = re.sub(r"\D", "", term)
+    return digits[-9:] if len(digits) >= 9 else digits
+
+
+@dataclass
+class SearchResults:
+    term: str
+    cases: Page[Case]
+    customers: Page[Customer]
+    customer: Customer | None = None
+
+
+def search_for(
+    user: User,
+    term: str,
+    *,
+    customer_id: int | None = None,
+    cases_cursor: str | None = None,
+    customers_cursor: str | None = None,
+    size: int = SEARCH_PAGE_SIZE,
+) -> SearchResults:
+    """Cases by reference, subject, claim number or job id (J-123); customers by name,
+    e-mail or phone, each with their latest cases so any case is one click away."""
+    term = term.strip()
+    visible = policies.cases_visible_to(user)
+    empty_cases: Page[Case] = Page([], None)
+    empty_customers: Page[Customer] = Page([], None)
+    if customer_id is not None:
+        customer = Customer.objects.filter(pk=customer_id, cases__in=visible).distinct().first()
+        if customer is None:
+            raise Http404("No such customer")
+        cases = visible.filter(customer=customer).select_related("customer", "owner")
+        return SearchResults(term, SEARCH_CASE_ORDER.page(cases, cases_cursor, size), empty_customers, customer)
+    if len(term) < 2:
+        return SearchResults(term, empty_cases, empty_customers)
+
+    job = _JOB_ID.match(term)
+    case_match = (
+        Q(reference__icontains=term)
+        | Q(subject__icontains=term)
+        | Exists(InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__icontains=term))
+    )
+    if job:
+        case_match |= Exists(policies.jobs_visible_to(user).filter(case=OuterRef("pk"), pk=int(job.group(1))))
+    cases = (
+        visible.filter(case_match)
+        .select_related("customer", "owner")
+        .annotate(
+            matched_claim=Subquery(
+                InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__icontains=term).values("claim_number")[
+                    :1
+                ]
+            )
+        )
+    )
+
+    customer_match = Q(full_name__icontains=term) | Q(email__icontains=term)
+    phone = _phone_key(term)
+    if len(phone) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
+        customer_match |= Q(phone_digits__contains=phone)
+    latest_cases = visible.select_related("owner").order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
+    customers = (
+        Customer.objects.filter(Exists(visible.filter(customer=OuterRef("pk"))))
+        .annotate(phone_digits=_digits_only(F("phone")))
+        .filter(customer_match)
+        .annotate(case_count=_count(visible.filter(customer=OuterRef("pk")), "customer"))
+        .prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
+    )
+    return SearchResults(
+        term,
+        SEARCH_CASE_ORDER.page(cases, cases_cursor, size),
+        SEARCH_CUSTOMER_ORDER.page(customers, customers_cursor, size),
+    )
+
+
+# --- service alerts -----------------------------------------------------------------------
+
+ENDED_ALERTS_SHOWN = 30
+
+
+def alerts_overview(user: User, now: datetime | None = None) -> tuple[list[ServiceAlert], list[ServiceAlert]]:
+    """Current and planned alerts, then the most recently ended ones."""
+    if not policies.can_manage_alerts(user):
+        return [], []
+    now = now or timezone.now()
+    alerts = ServiceAlert.objects.select_related("service", "posted_by").annotate(linked_cases=Count("cases"))
+    live = list(alerts.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now)).order_by("starts_at", "pk"))
+    ended = list(alerts.filter(ends_at__lte=now).order_by("-ends_at", "-pk")[:ENDED_ALERTS_SHOWN])
+    for alert in live:
+        alert.is_current = alert.starts_at <= now
+    return live, ended
+
+
+def alert_for_user(user: User, pk: int) -> ServiceAlert:
+    if not policies.can_manage_alerts(user):
+        raise Http404("No such alert")
+    alert = ServiceAlert.objects.select_related("service").filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No such alert")
+    return alert

@@ -1,0 +1,27 @@
+"""Celery tasks: thin wrappers that call the watchers and the digest sender.
+
+Beat's schedule lives in the database (django-celery-beat); migration 0004 creates one
+periodic task per watcher and one for the digest, every minute, which operators can change
+in the admin site. Exactly one beat should run; a second one started by mistake only sends
+each task twice, and the watchers are idempotent, so nothing is raised or escalated twice.
+"""
+
+from celery import shared_task
+
+from cases import watchers
+from cases.notifications import notifications_send_digests
+
+
+# acks_late: a worker killed mid-scan leaves the message on the broker (with
+# CELERY_TASK_REJECT_ON_WORKER_LOST) and the next worker redoes the scan; safe because a
+# scan only acts on rows still due and every action is a conditional update.
+@shared_task(name="cases.run_watcher", acks_late=True)
+def run_watcher(name: str) -> dict[str, int | str]:
+    return watchers.run_watcher(name).as_dict()
+
+
+# Not acks_late: sending e-mail is not idempotent. A killed sender loses nothing either: the
+# rows it claimed are retaken after NOTIFICATION_EMAIL_RETRY_MINUTES by the periodic run.
+@shared_task(name="cases.send_flag_notifications")
+def send_flag_notifications() -> int:
+    return notifications_send_digests()

@@ -1,0 +1,38 @@
+"""The staff browser pages, mounted at /staff/ (namespace "staff")."""
+
+from django.urls import path
+
+from cases.views import alerts, case_actions, case_page, flags, handoff, job_actions, search, team, worklist
+
+app_name = "staff"
+
+case = "cases/<str:reference>/"
+
+urlpatterns = [
+    path("", worklist.worklist, name="worklist"),
+    path("flags/", flags.flags, name="flags"),
+    path("flags/<int:pk>/acknowledge/", flags.flag_acknowledge, name="flag_acknowledge"),
+    path("team/", team.team, name="team"),
+    path("search/", search.search, name="search"),
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("alerts/<int:pk>/edit/", alerts.alert_edit, name="alert_edit"),
+    path("alerts/<int:pk>/end/", alerts.alert_end, name="alert_end"),
+    path(case, case_page.case_detail, name="case"),
+    path(case + "timeline/", case_page.case_timeline, name="case_timeline"),
+    path(case + "reply/", case_actions.reply, name="case_reply"),
+    path(case + "note/", case_actions.note, name="case_note"),
+    path(case + "call/", case_actions.call, name="case_call"),
+    path(case + "promises/", case_actions.promise_make, name="promise_make"),
+    path(case + "promises/<int:pk>/settle/", case_actions.promise_settle, name="promise_settle"),
+    path(case + "resolve/", case_actions.resolve, name="case_resolve"),
+    path(case + "status/", case_actions.set_status, name="case_status"),
+    path(case + "alerts/", case_actions.link_alert, name="case_link_alert"),
+    path(case + "claims/", case_actions.claim_file, name="claim_file"),
+    path(case + "claims/<int:pk>/", case_actions.claim_update, name="claim_update"),
+    path(case + "jobs/<int:pk>/schedule/", job_actions.job_schedule, name="job_schedule"),
+    path(case + "jobs/<int:pk>/cancel/", job_actions.job_cancel, name="job_cancel"),
+    path(case + "jobs/<int:pk>/complete/", job_actions.job_complete, name="job_complete"),
+    path(case + "incidents/<int:pk>/repair/", job_actions.incident_plan_repair, name="incident_repair"),
+    path(case + "handoff/", handoff.handoff, name="case_handoff"),
+    path(case + "handoffs/<int:pk>/acknowledge/", handoff.handoff_acknowledge, name="handoff_acknowledge"),
+]

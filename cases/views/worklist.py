@@ -1,0 +1,39 @@
+"""My worklist: the cases I own, what needs me first at the top."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cases import selectors
+from cases.forms import WorklistFilterForm
+from cases.views.access import query_with, staff_page
+
+
+@staff_page
+@require_GET
+def worklist(request: HttpRequest) -> HttpResponse:
+    form = WorklistFilterForm(request.GET)
+    form.is_valid()  # a bad value is shown as an error; the valid filters still apply
+    values = {
+        name: form.cleaned_data.get(name) or "" for name in ("status", "department", "priority", "flag_kind", "q")
+    }
+    owner = request.user
+    owner_id = form.cleaned_data.get("owner")
+    if owner_id and owner_id != request.user.pk:
+        owner = selectors.active_staff().filter(pk=owner_id).first()
+        if owner is None:
+            raise Http404("No such member of staff")
+    page = selectors.worklist_for(
+        request.user, owner=owner, filters=selectors.WorklistFilters(**values), cursor=request.GET.get("after")
+    )
+    context = {
+        "form": form,
+        "owner": owner,
+        "is_mine": owner.pk == request.user.pk,
+        "cases": page.items,
+        "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
+        "first_url": query_with(request, after=None) if request.GET.get("after") else None,
+        "handoffs": selectors.handoffs_waiting_for(request.user) if owner.pk == request.user.pk else [],
+        "filtered": any(values.values()),
+    }
+    return render(request, "staff/worklist.html", context)

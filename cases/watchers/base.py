@@ -1,0 +1,146 @@
+"""How every watcher reads and handles rows: in batches of a named size, each batch in one
+transaction, rows locked with SKIP LOCKED where the database has it, each row in a savepoint.
+
+Safety does not rest on the locks: every handler changes its row with a conditional update
+(and flags are unique per open subject), so a second worker, a second beat or a re-run
+after a killed worker finds nothing left to do. The locks only keep two workers from
+reading the same rows; SQLite has none, and serialises writing transactions instead.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from cases.models import WatcherCursor
+
+logger = logging.getLogger("cases.watchers")
+
+
+@dataclass
+class ScanResult:
+    """What one run of a watcher did, returned by its task and printed by the benchmark."""
+
+    watcher: str
+    examined: int = 0
+    raised: int = 0
+    acted: int = 0
+    failed: int = 0
+    batches: int = 0
+
+    def as_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+# A handler deals with one due row; it returns False when the row needed nothing after all
+# (someone else got there first), so the run does not read it again.
+Handler = Callable[[Model, datetime, ScanResult], bool]
+
+
+def lock_for_scan(queryset: QuerySet) -> QuerySet:
+    """Lock the batch's rows so a concurrent worker takes the next ones instead (PostgreSQL)."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def resolve_batch_size(given: int | None) -> int:
+    return given or settings.WATCHER_BATCH_SIZE
+
+
+def _handle(row: Model, handle: Handler, now: datetime, result: ScanResult) -> bool:
+    """One row in its own savepoint: a row that fails is logged and does not undo the batch."""
+    try:
+        with transaction.atomic():
+            return handle(row, now, result)
+    except Exception:
+        result.failed += 1
+        logger.exception("%s watcher failed on %s %s", result.watcher, row._meta.label, row.pk)
+        return False
+
+
+def scan_due(
+    *,
+    result: ScanResult,
+    due: Callable[[], QuerySet],
+    handle: Handler,
+    now: datetime,
+    size: int | None = None,
+) -> ScanResult:
+    """Hand every due row to `handle`, batch by batch, until none is left or the run's budget
+    (WATCHER_MAX_BATCHES_PER_RUN) is spent. `due()` must select only rows that still need
+    work, through an index, so that a scan with nothing due costs one index probe."""
+    size = resolve_batch_size(size)
+    passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
+    for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
+        with transaction.atomic():
+            queryset = due()
+            if passed_over:
+                queryset = queryset.exclude(pk__in=passed_over)
+            rows = list(lock_for_scan(queryset)[:size])
+            for row in rows:
+                if not _handle(row, handle, now, result):
+                    passed_over.add(row.pk)
+        result.batches += 1
+        result.examined += len(rows)
+        if len(rows) < size:
+            break
+    return result
+
+
+def lock_cursor(name: str) -> WatcherCursor | None:
+    """The sweep's cursor, locked for this transaction; None if another worker holds it."""
+    WatcherCursor.objects.get_or_create(name=name)
+    return lock_for_scan(WatcherCursor.objects.filter(name=name)).first()
+
+
+def sweep_new_rows(
+    *,
+    result: ScanResult,
+    cursor_name: str,
+    rows: QuerySet,
+    created_field: str,
+    handle: Handler,
+    now: datetime,
+    size: int | None = None,
+) -> ScanResult:
+    """Hand each row added to an append-only table since the last sweep to `handle`.
+
+    The cursor only moves past rows older than WATCHER_SETTLE_SECONDS: a transaction that drew
+    a lower id but committed later is still read on a following run (handlers are idempotent).
+    """
+    size = resolve_batch_size(size)
+    settled_before = now - timedelta(seconds=settings.WATCHER_SETTLE_SECONDS)
+    for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
+        with transaction.atomic():
+            cursor = lock_cursor(cursor_name)
+            if cursor is None:
+                return result  # another worker is sweeping this table right now
+            batch = list(rows.filter(pk__gt=cursor.last_id).order_by("pk")[:size])
+            settled = True
+            for row in batch:
+                _handle(row, handle, now, result)
+                settled = settled and getattr(row, created_field) <= settled_before
+                if settled:
+                    cursor.last_id = row.pk
+            cursor.last_at = now
+            cursor.save(update_fields=["last_id", "last_at", "updated_at"])
+        result.batches += 1
+        result.examined += len(batch)
+        if len(batch) < size or not settled:
+            break
+    return result
+
+
+def start_of_day(day: object) -> datetime:
+    """Midnight at the start of a calendar date, in the portal's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
+
+
+def local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%a %d %b %H:%M}"

@@ -1,0 +1,55 @@
+"""Stalled insurance claims: the next-action date has passed and nobody updated the claim
+since that date began. Any claim update clears the flag (claim_update)."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import CLAIM_STALL_UNCHECKED, Flag, InsuranceClaim
+from cases.services.flags import flag_raise
+from cases.watchers.base import ScanResult, scan_due, start_of_day
+
+_LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
+
+
+def claims_past_next_action(now: datetime) -> QuerySet[InsuranceClaim]:
+    """Open claims whose next-action date is over and not checked yet (index claim_stall_unchecked)."""
+    today = timezone.localdate(now)
+    return (
+        InsuranceClaim.objects.filter(CLAIM_STALL_UNCHECKED, next_action_due__lt=today)
+        .select_related(*_LADDER)
+        .order_by("next_action_due")
+    )
+
+
+def _check_claim(claim: InsuranceClaim, now: datetime, result: ScanResult) -> bool:
+    due = claim.next_action_due
+    checked = InsuranceClaim.objects.filter(CLAIM_STALL_UNCHECKED, pk=claim.pk, next_action_due=due).update(
+        stall_checked_due=due
+    )
+    if not checked:
+        return False
+    if claim.last_update_at >= start_of_day(due):
+        return True  # someone worked on it on or after the date: not stalled
+    flag = flag_raise(
+        kind=Flag.Kind.STALLED_CLAIM,
+        subject_key=f"claim:{claim.pk}",
+        case=claim.case,
+        summary=f"{claim.case.reference}: claim with {claim.insurer} stalled — “{claim.next_action}” "
+        f"was due {due:%d %b %Y}",
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def watch_stalled_claims(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
+    now = now or timezone.now()
+    return scan_due(
+        result=ScanResult("stalled_claims"),
+        due=lambda: claims_past_next_action(now),
+        handle=_check_claim,
+        now=now,
+        size=batch_size,
+    )

@@ -1,0 +1,113 @@
+"""The conversation with the customer: unanswered messages and silent cases.
+
+Unanswered: Case.reply_due_at is set by the message services when the oldest unanswered
+customer message arrives (per priority, tighter for vulnerable customers) and emptied by a
+reply or a call that reached the customer, which also clears the flag. No case status
+pauses it: waiting on the customer does not answer a message the customer is waiting on.
+
+Silent: an open case with no outbound contact (reply or call that reached the customer)
+for SILENT_CASE_DAYS, counted from the last contact or, if none, from the opening. Contact
+clears the flag.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import REPLY_UNFLAGGED, SILENT_NEVER_CONTACTED, SILENT_SINCE_CONTACT, Case, Flag
+from cases.services.flags import flag_raise
+from cases.watchers.base import ScanResult, local, scan_due
+
+_LADDER = ("owner__staff_profile__manager", "owner__staff_profile__department__head")
+
+
+# --- unanswered customer messages ----------------------------------------------------------
+
+
+def unanswered_cases(now: datetime) -> QuerySet[Case]:
+    """Cases whose reply deadline passed and was not flagged yet (index case_reply_due_unflagged)."""
+    return Case.objects.filter(REPLY_UNFLAGGED, reply_due_at__lte=now).select_related(*_LADDER).order_by("reply_due_at")
+
+
+def _flag_unanswered(case: Case, now: datetime, result: ScanResult) -> bool:
+    due = case.reply_due_at
+    claimed = Case.objects.filter(REPLY_UNFLAGGED, pk=case.pk, reply_due_at=due).update(reply_flagged_due_at=due)
+    if not claimed:
+        return False
+    flag = flag_raise(
+        kind=Flag.Kind.UNANSWERED_MESSAGE,
+        subject_key=f"case:{case.pk}",
+        case=case,
+        summary=f"{case.reference}: the customer has waited since {local(case.awaiting_reply_since or due)} "
+        f"for a reply (due {local(due)})",
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def watch_unanswered_messages(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
+    now = now or timezone.now()
+    return scan_due(
+        result=ScanResult("unanswered_messages"),
+        due=lambda: unanswered_cases(now),
+        handle=_flag_unanswered,
+        now=now,
+        size=batch_size,
+    )
+
+
+# --- silent cases ------------------------------------------------------------------------------
+
+
+def silent_cases_never_contacted(now: datetime) -> QuerySet[Case]:
+    """Open cases nobody has contacted the customer about since opening (case_silent_never_contacted)."""
+    cutoff = now - timedelta(days=settings.SILENT_CASE_DAYS)
+    return (
+        Case.objects.filter(SILENT_NEVER_CONTACTED, created_at__lte=cutoff)
+        .select_related(*_LADDER)
+        .order_by("created_at")
+    )
+
+
+def silent_cases_since_contact(now: datetime) -> QuerySet[Case]:
+    """Open cases whose last contact is too old and not flagged yet (case_silent_since_contact)."""
+    cutoff = now - timedelta(days=settings.SILENT_CASE_DAYS)
+    return (
+        Case.objects.filter(SILENT_SINCE_CONTACT, last_outbound_at__lte=cutoff)
+        .select_related(*_LADDER)
+        .order_by("last_outbound_at")
+    )
+
+
+def _flag_silent(case: Case, now: datetime, result: ScanResult) -> bool:
+    still_silent = SILENT_SINCE_CONTACT if case.last_outbound_at else SILENT_NEVER_CONTACTED
+    claimed = Case.objects.filter(still_silent, pk=case.pk, last_outbound_at=case.last_outbound_at).update(
+        silent_flagged_at=now
+    )
+    if not claimed:
+        return False
+    since = case.last_outbound_at or case.created_at
+    what = "since the last contact" if case.last_outbound_at else "since the case was opened"
+    flag = flag_raise(
+        kind=Flag.Kind.SILENT_CASE,
+        subject_key=f"case:{case.pk}",
+        case=case,
+        summary=f"{case.reference}: nobody has contacted the customer {what} ({local(since)})",
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def watch_silent_cases(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
+    now = now or timezone.now()
+    result = ScanResult("silent_cases")
+    scan_due(
+        result=result, due=lambda: silent_cases_never_contacted(now), handle=_flag_silent, now=now, size=batch_size
+    )
+    return scan_due(
+        result=result, due=lambda: silent_cases_since_contact(now), handle=_flag_silent, now=now, size=batch_size
+    )

@@ -1,0 +1,51 @@
+"""Stale promises: an open promise past its due date flags the owner.
+
+The due date is never moved, so a promise is flagged once; the flag clears when the promise
+is kept, withdrawn, or marked broken by a person (services in cases/services/promises.py).
+"""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import PROMISE_OVERDUE_UNFLAGGED, Flag, Promise
+from cases.services.flags import flag_raise
+from cases.watchers.base import ScanResult, local, scan_due
+
+# What flag_raise needs to find the person at level 1, read with the batch.
+_LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
+
+
+def overdue_promises(now: datetime) -> QuerySet[Promise]:
+    """Open promises past due that were never flagged (index promise_overdue_unflagged)."""
+    return (
+        Promise.objects.filter(PROMISE_OVERDUE_UNFLAGGED, due_at__lte=now).select_related(*_LADDER).order_by("due_at")
+    )
+
+
+def _flag_overdue(promise: Promise, now: datetime, result: ScanResult) -> bool:
+    claimed = Promise.objects.filter(PROMISE_OVERDUE_UNFLAGGED, pk=promise.pk).update(overdue_flagged_at=now)
+    if not claimed:
+        return False
+    who = promise.made_by_label
+    flag = flag_raise(
+        kind=Flag.Kind.STALE_PROMISE,
+        subject_key=f"promise:{promise.pk}",
+        case=promise.case,
+        summary=f"{promise.case.reference}: promise by {who} was due {local(promise.due_at)} — “{promise.text}”",
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def watch_stale_promises(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
+    now = now or timezone.now()
+    return scan_due(
+        result=ScanResult("stale_promises"),
+        due=lambda: overdue_promises(now),
+        handle=_flag_overdue,
+        now=now,
+        size=batch_size,
+    )

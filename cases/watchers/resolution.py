@@ -1,0 +1,61 @@
+"""Unconfirmed resolutions (invariant 3): a resolved case waits for the customer.
+
+When the confirmation window passes, the customer is reminded (case_send_confirmation_reminder
+renews the window) and the owner is flagged; when the renewed window passes with no answer,
+the case closes (case_close), which clears the flag. Confirming or reopening clears it too.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import Case, Flag
+from cases.notifications import send_confirmation_reminder_email
+from cases.services.flags import flag_raise
+from cases.services.lifecycle import case_close, case_send_confirmation_reminder
+from cases.watchers.base import ScanResult, scan_due
+
+_LADDER = ("customer", "owner__staff_profile__manager", "owner__staff_profile__department__head")
+
+
+def resolutions_past_window(now: datetime) -> QuerySet[Case]:
+    """Resolved cases whose confirmation window is over (index case_confirmation_due)."""
+    return (
+        Case.objects.filter(status=Case.Status.RESOLVED, confirmation_due_at__lte=now)
+        .select_related(*_LADDER)
+        .order_by("confirmation_due_at")
+    )
+
+
+def _follow_up(case: Case, now: datetime, result: ScanResult) -> bool:
+    if case.confirmation_reminder_sent_at is not None:
+        case_close(actor=None, case=case, now=now)
+        result.acted += 1
+        return True
+    if not case_send_confirmation_reminder(case=case, now=now):
+        return False  # reminded by another worker a moment ago
+    result.acted += 1
+    transaction.on_commit(lambda: send_confirmation_reminder_email(case), robust=True)
+    flag = flag_raise(
+        kind=Flag.Kind.UNCONFIRMED_RESOLUTION,
+        subject_key=f"case:{case.pk}",
+        case=case,
+        summary=f"{case.reference}: the customer has not confirmed the resolution; reminder sent, "
+        f"the case closes on {timezone.localtime(case.confirmation_due_at):%d %b %Y} without an answer",
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def watch_unconfirmed_resolutions(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
+    now = now or timezone.now()
+    return scan_due(
+        result=ScanResult("unconfirmed_resolutions"),
+        due=lambda: resolutions_past_window(now),
+        handle=_follow_up,
+        now=now,
+        size=batch_size,
+    )

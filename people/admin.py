@@ -1,0 +1,250 @@
+"""Admin for staff, departments, services, customers and their delegates.
+
+Set-up records are edited here as usual. Two changes reach the case rules and so go through
+the services: deactivating a staff account (staff_deactivate: not while they own open cases)
+and making someone a delegate (delegate_grant / delegate_revoke: on the timeline).
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from cases.admin import (
+    GrantsAdminMixin,
+    GroupGrantAdmin,
+    LinkedRecordsAdminMixin,
+    ReadOnlyInline,
+    ServiceFormAdminMixin,
+    UserGrantAdmin,
+    apply_to_each,
+    become,
+    person_label,
+)
+from cases.models import Case
+from cases.services import delegate_grant, delegate_revoke, staff_deactivate
+from people.models import (
+    Customer,
+    CustomerGroupObjectPermission,
+    CustomerUserObjectPermission,
+    Delegate,
+    Department,
+    Service,
+    StaffProfile,
+)
+
+# --- users and staff ---------------------------------------------------------------------------
+
+
+class StaffProfileInline(admin.StackedInline):
+    """Staff leave by deactivation, which keeps their cases' history readable: never deleted here."""
+
+    model = StaffProfile
+    fk_name = "user"
+    extra = 0
+    max_num = 1
+    can_delete = False
+    autocomplete_fields = ("manager",)
+    fields = ("department", "role", "manager", "job_title", "phone", "working_hours")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StewardUserAdmin(ServiceFormAdminMixin, UserAdmin):
+    inlines = (StaffProfileInline,)
+    list_display = ("username", "full_name", "email", "department", "is_active", "is_staff", "is_superuser")
+    list_filter = ("is_active", "is_staff", "is_superuser", "staff_profile__department", "groups")
+    list_select_related = ("staff_profile__department",)
+    actions = ("deactivate_staff",)
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
+
+    @admin.display(description="department", ordering="staff_profile__department__name")
+    def department(self, user: User) -> str:
+        profile = getattr(user, "staff_profile", None)
+        return str(profile.department) if profile is not None else ""
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Invariant 4: the service refuses while the person still owns open cases.
+            staff_deactivate(actor=request.user, user=obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Deactivate selected staff accounts", permissions=["change"])
+    def deactivate_staff(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda user: staff_deactivate(actor=request.user, user=user),
+            done="Deactivated",
+        )
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "department", "role", "manager", "job_title", "phone")
+    list_filter = ("department", "role")
+    list_select_related = ("user", "department", "manager")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email", "job_title")
+    autocomplete_fields = ("user", "manager")
+
+    @admin.display(description="name", ordering="user__last_name")
+    def name(self, profile: StaffProfile) -> str:
+        return person_label(profile.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StaffProfile | None = None) -> tuple[str, ...]:
+        # Moving a profile to another account would hand that account the first one's cases.
+        return ("user",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: StaffProfile | None = None) -> bool:
+        return False
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "head")
+    list_select_related = ("head",)
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+    autocomplete_fields = ("head",)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+# --- customers and delegates -------------------------------------------------------------------
+
+
+class DelegateInline(ReadOnlyInline):
+    model = Delegate
+    fk_name = "customer"
+    fields = ("user", "relationship", "all_cases", "authorised_by", "created_at", "revoked_at")
+    related = ("user", "authorised_by")
+
+
+@admin.register(Customer)
+class CustomerAdmin(LinkedRecordsAdminMixin, GrantsAdminMixin, admin.ModelAdmin):
+    list_display = ("full_name", "email", "phone", "preferred_channel", "service_area", "vulnerable", "created_at")
+    list_filter = ("preferred_channel", "service_area", "services")
+    search_fields = ("full_name", "email", "phone")
+    filter_horizontal = ("services",)
+    autocomplete_fields = ("user",)
+    inlines = (DelegateInline,)
+    fieldsets = (
+        (None, {"fields": ("full_name", "email", "phone", "preferred_channel", "user")}),
+        ("Where", {"fields": ("address", "postcode", "service_area", "access_notes")}),
+        ("Care", {"fields": ("vulnerability_notes",)}),
+        ("Services held", {"fields": ("services",)}),
+    )
+
+    @admin.display(description="vulnerable", boolean=True)
+    def vulnerable(self, customer: Customer) -> bool:
+        return customer.is_vulnerable
+
+
+class DelegateGrantForm(forms.ModelForm):
+    cases = forms.CharField(
+        required=False,
+        help_text="Only these cases: their references separated by commas. Leave blank for every case of the customer.",
+    )
+
+    class Meta:
+        model = Delegate
+        fields = ("user", "customer", "relationship")
+
+    def clean_cases(self) -> list[Case] | None:
+        references = [ref.strip() for ref in self.cleaned_data["cases"].split(",") if ref.strip()]
+        if not references:
+            return None
+        found = list(Case.objects.filter(reference__in=references))
+        unknown = sorted(set(references) - {case.reference for case in found})
+        if unknown:
+            raise forms.ValidationError(f"No case with the reference {', '.join(unknown)}.")
+        return found
+
+
+@admin.register(Delegate)
+class DelegateAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """Delegations are granted with delegate_grant and revoked with delegate_revoke (both on the
+    timeline); a delegation is never edited or deleted, so its history stays."""
+
+    list_display = ("user", "customer", "relationship", "all_cases", "authorised_by", "created_at", "revoked_at")
+    list_filter = ("all_cases", ("revoked_at", admin.EmptyFieldListFilter))
+    list_select_related = ("user", "customer", "authorised_by")
+    search_fields = ("user__username", "user__email", "user__last_name", "customer__full_name")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("user", "customer")
+    actions = ("revoke",)
+
+    def get_form(self, request: HttpRequest, obj: Delegate | None = None, change: bool = False, **kwargs: Any):
+        if obj is None:
+            kwargs["form"] = DelegateGrantForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Delegate | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("user", "customer", "relationship", "cases")
+        return ("user", "customer", "relationship", "all_cases", "authorised_by", "created_at", "revoked_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Delegate | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Delegate, form: ModelForm, change: bool) -> None:
+        if change:
+            return  # read-only once granted
+        data = form.cleaned_data
+        granted = delegate_grant(
+            actor=request.user,
+            customer=data["customer"],
+            user=data["user"],
+            relationship=data["relationship"],
+            cases=data["cases"],
+        )
+        become(obj, granted)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Delegate | None = None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("people.change_delegate")
+
+    @admin.action(description="Revoke selected delegations", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Delegate]) -> None:
+        delegations = list(queryset.select_related("user", "customer"))
+        revoked = [str(d) for d in delegations if d.revoked_at is not None]
+        if revoked:
+            self.message_user(request, f"Already revoked: {'; '.join(revoked)}.", messages.INFO)
+        apply_to_each(
+            self,
+            request,
+            [d for d in delegations if d.revoked_at is None],
+            lambda delegation: delegate_revoke(actor=request.user, delegate=delegation),
+            done="Revoked",
+        )
+
+
+# --- who holds which grant on a customer, read-only (managed from the customer's page) --------
+
+
+@admin.register(CustomerUserObjectPermission)
+class CustomerUserGrantAdmin(UserGrantAdmin):
+    search_fields = (*UserGrantAdmin.search_fields, "content_object__full_name")
+
+
+@admin.register(CustomerGroupObjectPermission)
+class CustomerGroupGrantAdmin(GroupGrantAdmin):
+    search_fields = (*GroupGrantAdmin.search_fields, "content_object__full_name")

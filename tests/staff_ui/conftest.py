@@ -1,0 +1,24 @@
+"""Fixtures for the staff pages: signed-in clients for each member of the cast, and the
+fibre story."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.staff_ui.story import FibreStory, build_fibre_story
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner: User) -> Client:
+    return signed_in(owner)
+
+
+@pytest.fixture
+def fibre(case, job, owner, contractor_user) -> FibreStory:  # noqa: ANN001
+    return build_fibre_story(case=case, job=job, owner=owner, contractor_user=contractor_user)
