@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.demo.cast import FIBRE_CUSTOMER_EMAIL, Cast, build_cast
 from cases.demo.clock import Calendar, clock_at
 from cases.demo.fibre import FibreStory, replay_fibre
-from cases.models import Case, Flag, Message, Promise, ServiceAlert, TimelineDepartment
+from cases.models import Case, Flag, Handoff, Message, Promise, ServiceAlert, TimelineDepartment
 from cases.services import (
     alert_post,
     call_log,
@@ -152,9 +152,7 @@ def replay_mail_alert(cast: Cast, cal: Calendar) -> ServiceAlert:
     return alert
 
 
-def replay_unconfirmed_fix(cast: Cast, cal: Calendar) -> tuple[Case, str]:
-    """The vendor story: "fixed in the November version". Resolved and reminded, the case
-    waits for Mr Lambert; closing it without him is refused."""
+def _fix_promised(cast: Cast, cal: Calendar) -> tuple[Case, Promise]:
     sophie, gerard = cast.staff["sophie"], cast.customers["gerard"]
     with clock_at(cal.days_ago(75, "18:20")):
         case = case_open(
@@ -184,6 +182,33 @@ def replay_unconfirmed_fix(cast: Cast, cal: Calendar) -> tuple[Case, str]:
             text="The fix for the evening restarts ships in the November firmware version",
             due_at=cal.days_ago(7, "18:00"),
         )
+    return case, fix
+
+
+def _close_refused(cast: Cast, cal: Calendar, case: Case) -> str:
+    """Try the bad close of the vendor story: Steward says no, and the owner notes it."""
+    sophie = cast.staff["sophie"]
+    with clock_at(cal.hours_ago(1)):
+        try:
+            case_close(actor=sophie, case=case)
+        except RuleViolation as refused:
+            refusal = refused.message
+        else:
+            raise RuntimeError("case_close closed a case the customer had not confirmed (invariant 3)")
+        note_add(
+            actor=sophie,
+            case=_fresh(case),
+            body=f"Tried to close the case; Steward refused: {refusal} It stays resolved until Mr Lambert "
+            "confirms, says it is not fixed, or the window ends.",
+        )
+    return refusal
+
+
+def replay_unconfirmed_fix(cast: Cast, cal: Calendar) -> tuple[Case, str]:
+    """The vendor story: "fixed in the November version". Resolved and reminded, the case
+    waits for Mr Lambert; closing it without him is refused."""
+    sophie = cast.staff["sophie"]
+    case, fix = _fix_promised(cast, cal)
     with clock_at(cal.days_ago(8, "09:00")):
         promise_keep(actor=sophie, promise=fix, note="Firmware 4.12, the November version, lists the fix.")
     with clock_at(cal.days_ago(6, "09:30")):
@@ -194,25 +219,11 @@ def replay_unconfirmed_fix(cast: Cast, cal: Calendar) -> tuple[Case, str]:
         )
     with clock_at(cal.days_ago(1, "10:00")):
         case_send_confirmation_reminder(case=case)
-    with clock_at(cal.hours_ago(1)):
-        try:
-            case_close(actor=sophie, case=case)
-        except RuleViolation as refused:
-            refusal = refused.message
-        else:
-            raise AssertionError("case_close closed a case the customer had not confirmed")
-        note_add(
-            actor=sophie,
-            case=_fresh(case),
-            body=f"Tried to close the case; Steward refused: {refusal} It stays resolved until Mr Lambert "
-            "confirms, says it is not fixed, or the window ends.",
-        )
+    refusal = _close_refused(cast, cal, case)
     return _fresh(case), refusal
 
 
-def replay_warm_transfer(cast: Cast, cal: Calendar) -> Case:
-    """Nadia moves house: support hands her to field operations with everything on screen,
-    and the callback is made on time."""
+def _moving_call_handed_off(cast: Cast, cal: Calendar) -> tuple[Case, Handoff]:
     lucas, fatou, nadia = cast.staff["lucas"], cast.staff["fatou"], cast.customers["nadia"]
     with clock_at(cal.days_ago(3, "09:15")):
         case = case_open(
@@ -240,6 +251,14 @@ def replay_warm_transfer(cast: Cast, cal: Calendar) -> Case:
             "floor; building manager Mr Roche keeps the basement key. Keep her landline number (porting "
             "requested). She works mornings: call after 10:00 on her mobile. Nothing else is open.",
         )
+    return case, handoff
+
+
+def replay_warm_transfer(cast: Cast, cal: Calendar) -> Case:
+    """Nadia moves house: support hands her to field operations with everything on screen,
+    and the callback is made on time."""
+    fatou = cast.staff["fatou"]
+    case, handoff = _moving_call_handed_off(cast, cal)
     with clock_at(cal.days_ago(3, "10:05")):
         handoff_acknowledge(actor=fatou, handoff=handoff)
         callback = promise_make(

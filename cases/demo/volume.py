@@ -179,22 +179,41 @@ def _draw_references(cases: list[Case]) -> None:
             case.reference = f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:06d}"
 
 
-def _timeline(rows: Rows) -> list[TimelineEvent]:
+EVENT_COLUMNS = [
+    "case_id",
+    "created_at",
+    "kind",
+    "department",
+    "actor_id",
+    "actor_label",
+    "summary",
+    "customer_visible",
+    "subject_key",
+    "data",
+]
+
+
+def _event_values(rows: Rows) -> list[tuple]:
+    """Timeline rows as plain values in EVENT_COLUMNS order, once their subjects have ids."""
     return [
-        TimelineEvent(
-            case=case,
-            created_at=when,
-            kind=kind,
-            department=department,
-            actor=actor,
-            actor_label=label,
-            summary=summary,
-            customer_visible=visible,
-            subject_key=f"{subject[0]}:{subject[1].pk}" if subject else "",
-            data={},
+        (
+            case.pk,
+            when,
+            kind,
+            department,
+            actor.pk if actor else None,
+            label,
+            summary,
+            visible,
+            f"{subject[0]}:{subject[1].pk}" if subject else "",
+            {},
         )
         for case, when, kind, department, actor, label, summary, visible, subject in rows.events
     ]
+
+
+def _timeline(rows: Rows) -> list[TimelineEvent]:
+    return [TimelineEvent(**dict(zip(EVENT_COLUMNS, values, strict=True))) for values in _event_values(rows)]
 
 
 def _tables(rows: Rows) -> list[tuple[type[models.Model], list]]:
@@ -221,9 +240,7 @@ def _insert(rows: Rows) -> None:
             bulk.reserve_ids(model, objects)
         for model, objects in _tables(rows):
             bulk.insert(model, objects)
-        events = _timeline(rows)
-        bulk.reserve_ids(TimelineEvent, events)
-        bulk.insert(TimelineEvent, events)
+        bulk.insert_values(TimelineEvent, EVENT_COLUMNS, _event_values(rows))
         return
     for model, objects in _tables(rows):
         model.objects.bulk_create(objects, batch_size=INSERT_CHUNK)

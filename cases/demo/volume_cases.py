@@ -57,7 +57,7 @@ INTERNAL_NOTES = [
     "Customer sounded worried; keep calls short and clear.",
     "Asked the team lead for a second opinion.",
 ]
-OVERDUE_SHARE_OF_OPEN = 0.065  # about three promises in four are on open cases: some 5% of all end up overdue
+OVERDUE_SHARE_OF_OPEN = 0.08  # most promises sit on open cases: about 5% of all promises end up overdue
 
 
 @cache

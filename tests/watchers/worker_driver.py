@@ -11,15 +11,17 @@ from datetime import timedelta
 
 
 def seed() -> dict[str, object]:
+    from unittest import mock
+
     from django.utils import timezone
 
-    from cases.demo.clock import clock_at
     from cases.services import promise_make
     from people.models import StaffProfile
     from tests.factories import CustomerFactory, DepartmentFactory, make_case, make_staff
 
     # An hour ago, so the promise is already overdue when the worker looks.
-    with clock_at(timezone.now() - timedelta(hours=1)):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    with mock.patch.object(timezone, "now", return_value=an_hour_ago):
         department = DepartmentFactory(code="customer-relations", name="Customer relations")
         manager = make_staff("it-manager", department=department, role=StaffProfile.Role.MANAGER)
         owner = make_staff("it-owner", department=department, manager=manager, email="owner@example.test")
