@@ -84,6 +84,8 @@ def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
     """Take a batch of unsent notifications so no other sender mails them at the same time."""
     retake_before = now - timedelta(minutes=settings.NOTIFICATION_EMAIL_RETRY_MINUTES)
     sendable = Q(emailed_at__isnull=True) & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=retake_before))
+    if not Notification.objects.filter(sendable).exists():
+        return []  # nothing waiting: no write transaction
     with transaction.atomic():
         ids = list(
             _lockable(Notification.objects.filter(sendable).order_by("created_at", "id")).values_list("pk", flat=True)[

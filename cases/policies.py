@@ -121,6 +121,22 @@ def is_customer_side(user: User | AnonymousUser, case: Case) -> bool:
     )
 
 
+def case_delegates(case: Case) -> QuerySet:
+    """Users granted this one case as delegates (not those granted the whole customer)."""
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(
+        pk__in=CaseUserObjectPermission.objects.filter(permission__codename=DELEGATE_PERM, content_object=case).values(
+            "user_id"
+        )
+    )
+
+
+def cases_delegated_to(user: User, customer: Customer) -> QuerySet[Case]:
+    """The customer's cases granted to `user` one by one."""
+    return customer.cases.filter(pk__in=_delegated_case_ids(user))
+
+
 def is_customer_side_of(user: User | AnonymousUser, customer: Customer) -> bool:
     """The customer themself, or a delegate granted on all their cases."""
     if not user.is_authenticated or not user.is_active or is_staff_member(user):

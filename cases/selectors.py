@@ -169,7 +169,7 @@ class WorklistFilters:
 
 
 def worklist_for(
-    user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int = WORKLIST_PAGE_SIZE
+    user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int | None = None
 ) -> Page[Case]:
     now = timezone.now()
     cases = policies.cases_visible_to(user).filter(owner=owner)
@@ -199,7 +199,7 @@ def worklist_for(
             )
         )
     )
-    return WORKLIST_ORDER.page(cases, cursor, size)
+    return WORKLIST_ORDER.page(cases, cursor, size or WORKLIST_PAGE_SIZE)
 
 
 def handoffs_waiting_for(user: User) -> list[Handoff]:
@@ -231,7 +231,7 @@ def flags_visible_to(user: User) -> QuerySet[Flag]:
     return Flag.objects.filter(Q(case__in=policies.cases_visible_to(user)) | Q(case__isnull=True, assignee=user))
 
 
-def flags_queue_for(user: User, *, cursor: str | None = None, size: int = FLAGS_PAGE_SIZE) -> Page[Flag]:
+def flags_queue_for(user: User, *, cursor: str | None = None, size: int | None = None) -> Page[Flag]:
     """My open flags and, for managers and heads, the flags escalated past their team."""
     mine = Q(assignee=user)
     if policies.is_manager(user):
@@ -242,7 +242,7 @@ def flags_queue_for(user: User, *, cursor: str | None = None, size: int = FLAGS_
         .filter(mine, cleared_at__isnull=True)
         .select_related("case__customer", "case__owner", "assignee", "acknowledged_by")
     )
-    return FLAGS_ORDER.page(flags, cursor, size)
+    return FLAGS_ORDER.page(flags, cursor, size or FLAGS_PAGE_SIZE)
 
 
 def flag_for_user(user: User, pk: int) -> Flag:
@@ -318,13 +318,13 @@ TIMELINE_ORDER = Keyset(fields=(("created_at", True), ("pk", True)), kinds=(date
 
 
 def timeline_page(
-    user: User, case: Case, *, department: str = "", cursor: str | None = None, size: int = TIMELINE_PAGE_SIZE
+    user: User, case: Case, *, department: str = "", cursor: str | None = None, size: int | None = None
 ) -> Page[TimelineEvent]:
     """Newest events first, with the full text of each message the event records."""
     events = policies.timeline_for(user, case)
     if department in TimelineDepartment.values:
         events = events.filter(department=department)
-    page = TIMELINE_ORDER.page(events, cursor, size)
+    page = TIMELINE_ORDER.page(events, cursor, size or TIMELINE_PAGE_SIZE)
     message_ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
     messages: dict[int, Message] = {}
     if message_ids:
@@ -470,11 +470,12 @@ def search_for(
     customer_id: int | None = None,
     cases_cursor: str | None = None,
     customers_cursor: str | None = None,
-    size: int = SEARCH_PAGE_SIZE,
+    size: int | None = None,
 ) -> SearchResults:
     """Cases by reference, subject, claim number or job id (J-123); customers by name,
     e-mail or phone, each with their latest cases so any case is one click away."""
     term = term.strip()
+    size = size or SEARCH_PAGE_SIZE
     visible = policies.cases_visible_to(user)
     empty_cases: Page[Case] = Page([], None)
     empty_customers: Page[Customer] = Page([], None)

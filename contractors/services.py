@@ -27,6 +27,7 @@ from contractors.models import (
     JobPhoto,
     Prerequisite,
 )
+from people.models import Customer, StaffProfile
 from portal.errors import NotAllowed, RuleViolation
 from portal.uploads import validate_upload
 
@@ -92,9 +93,9 @@ def contractor_user_add(
         profile = getattr(actor, "contractor_profile", None)
         if profile is None or profile.company_id != company.pk or not profile.is_company_admin:
             raise NotAllowed("Only an administrator of the company can add its users.")
-    if hasattr(user, "contractor_profile"):
+    if ContractorUser.objects.filter(user=user).exists():
         raise RuleViolation("This user already belongs to a contractor company.", field="user")
-    if hasattr(user, "staff_profile") or hasattr(user, "customer_profile"):
+    if StaffProfile.objects.filter(user=user).exists() or Customer.objects.filter(user=user).exists():
         raise RuleViolation("Staff and customer accounts cannot be contractor users.", field="user")
     member = ContractorUser.objects.create(user=user, company=company, is_company_admin=is_company_admin)
     if company.group_id:

@@ -1,5 +1,7 @@
 """Checks on uploaded files: size, and a type read from the file's first bytes, not its name."""
 
+import codecs
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
@@ -21,7 +23,8 @@ def sniff_content_type(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     try:
-        head.decode("utf-8")
+        # Incremental: a multi-byte character cut at the end of the sample is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         return None
     return "text/plain" if b"\x00" not in head else None

@@ -26,7 +26,7 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):  # noqa: ANN001
+def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -34,14 +34,15 @@ def _media_in_tmp(settings, tmp_path):  # noqa: ANN001
 
 
 @pytest.fixture
-def department(db) -> Department:  # noqa: ANN001
+def department(db) -> Department:
     return DepartmentFactory(code="customer-relations", name="Customer relations")
 
 
 @pytest.fixture
 def head(department: Department) -> User:
-    user = make_staff("head", department=department, role=StaffProfile.Role.MANAGER, first_name="Hélène",
-                      last_name="Head")
+    user = make_staff(
+        "head", department=department, role=StaffProfile.Role.MANAGER, first_name="Hélène", last_name="Head"
+    )
     department.head = user
     department.save(update_fields=["head"])
     return user
@@ -49,8 +50,14 @@ def head(department: Department) -> User:
 
 @pytest.fixture
 def manager(department: Department, head: User) -> User:
-    return make_staff("manager", department=department, manager=head, role=StaffProfile.Role.MANAGER,
-                      first_name="Marc", last_name="Manager")
+    return make_staff(
+        "manager",
+        department=department,
+        manager=head,
+        role=StaffProfile.Role.MANAGER,
+        first_name="Marc",
+        last_name="Manager",
+    )
 
 
 @pytest.fixture
@@ -64,13 +71,13 @@ def other_agent(department: Department, manager: User) -> User:
 
 
 @pytest.fixture
-def customer(db) -> Customer:  # noqa: ANN001
+def customer(db) -> Customer:
     user = UserFactory(username="customer", first_name="Jeanne", last_name="Martin")
     return CustomerFactory(user=user, full_name="Jeanne Martin", vulnerability_notes="89 years old")
 
 
 @pytest.fixture
-def other_customer(db) -> Customer:  # noqa: ANN001
+def other_customer(db) -> Customer:
     user = UserFactory(username="other_customer", first_name="Omar", last_name="Other")
     return CustomerFactory(user=user, full_name="Omar Other")
 
@@ -93,12 +100,12 @@ def delegate(customer: Customer, case: Case, owner: User) -> User:
 
 
 @pytest.fixture
-def company(db) -> ContractorCompany:  # noqa: ANN001
+def company(db) -> ContractorCompany:
     return CompanyFactory(name="FibreCo Installations")
 
 
 @pytest.fixture
-def other_company(db) -> ContractorCompany:  # noqa: ANN001
+def other_company(db) -> ContractorCompany:
     return CompanyFactory(name="Other Works")
 
 
@@ -114,12 +121,16 @@ def other_contractor_user(other_company: ContractorCompany) -> User:
 
 @pytest.fixture
 def job(case: Case, company: ContractorCompany, owner: User) -> Job:
-    return make_job(case=case, company=company, actor=owner,
-                    prerequisites=(("Operator connection at the street cabinet", "operator"),))
+    return make_job(
+        case=case,
+        company=company,
+        actor=owner,
+        prerequisites=(("Operator connection at the street cabinet", "operator"),),
+    )
 
 
 @pytest.fixture
-def administrator(db) -> User:  # noqa: ANN001
+def administrator(db) -> User:
     return User.objects.create_superuser("admin", "admin@example.test", "steward-test-pass-1")
 
 
@@ -141,7 +152,33 @@ class Cast:
 
 
 @pytest.fixture
-def cast(owner, manager, head, other_agent, customer, delegate, other_customer, contractor_user,  # noqa: ANN001
-         other_contractor_user, administrator, case, other_case, job) -> Cast:
-    return Cast(owner, manager, head, other_agent, customer, delegate, other_customer, contractor_user,
-                other_contractor_user, administrator, case, other_case, job)
+def cast(
+    owner,
+    manager,
+    head,
+    other_agent,
+    customer,
+    delegate,
+    other_customer,
+    contractor_user,
+    other_contractor_user,
+    administrator,
+    case,
+    other_case,
+    job,
+) -> Cast:
+    return Cast(
+        owner,
+        manager,
+        head,
+        other_agent,
+        customer,
+        delegate,
+        other_customer,
+        contractor_user,
+        other_contractor_user,
+        administrator,
+        case,
+        other_case,
+        job,
+    )

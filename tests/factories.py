@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: ANN001, ANN003, N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -52,8 +52,14 @@ class StaffProfileFactory(factory.django.DjangoModelFactory):
     working_hours = "Mon–Fri 9:00–17:00"
 
 
-def make_staff(username: str | None = None, *, department: Department | None = None, manager: User | None = None,
-               role: str = StaffProfile.Role.AGENT, **user_fields: object) -> User:
+def make_staff(
+    username: str | None = None,
+    *,
+    department: Department | None = None,
+    manager: User | None = None,
+    role: str = StaffProfile.Role.AGENT,
+    **user_fields: object,
+) -> User:
     kwargs = {"username": username} if username else {}
     user = UserFactory(**kwargs, **user_fields)
     StaffProfileFactory(user=user, department=department or DepartmentFactory(), manager=manager, role=role)
@@ -90,7 +96,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Contractor {n}")
 
     @factory.post_generation
-    def with_group(obj, create, extracted, **kwargs):  # noqa: ANN001, ANN003, N805
+    def with_group(obj, create, extracted, **kwargs):
         from django.contrib.auth.models import Group
 
         if create and obj.group_id is None:
@@ -114,8 +120,15 @@ def make_case(*, customer: Customer, owner: User, subject: str = "Fibre installa
     return case_open(actor=owner, customer=customer, owner=owner, subject=subject, **fields)
 
 
-def make_job(*, case: Case, company: ContractorCompany, actor: User, title: str = "Install fibre socket",
-             prerequisites: tuple[tuple[str, str], ...] = (), scheduled: bool = True) -> Job:
+def make_job(
+    *,
+    case: Case,
+    company: ContractorCompany,
+    actor: User,
+    title: str = "Install fibre socket",
+    prerequisites: tuple[tuple[str, str], ...] = (),
+    scheduled: bool = True,
+) -> Job:
     from contractors.services import job_request, job_schedule
 
     job = job_request(actor=actor, case=case, company=company, title=title, prerequisites=prerequisites)
@@ -138,7 +151,17 @@ class ServiceAlertFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = [
-    "PASSWORD", "CompanyFactory", "CustomerFactory", "DepartmentFactory", "ReferenceCounter", "ServiceAlertFactory",
-    "ServiceFactory", "StaffProfileFactory", "UserFactory", "make_case", "make_contractor_user", "make_job",
+    "PASSWORD",
+    "CompanyFactory",
+    "CustomerFactory",
+    "DepartmentFactory",
+    "ReferenceCounter",
+    "ServiceAlertFactory",
+    "ServiceFactory",
+    "StaffProfileFactory",
+    "UserFactory",
+    "make_case",
+    "make_contractor_user",
+    "make_job",
     "make_staff",
 ]

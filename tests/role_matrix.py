@@ -628,7 +628,9 @@ def guardian_rows(model: type[models.Model], prefix: str, obj_pk: Callable[[Worl
 
 def matrix() -> dict[str, Row]:
     """Every row, by key: the portal's pages, the admin site's own, and each registered model's."""
-    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS]
+    from tests.staff_ui.matrix_rows import STAFF_ROWS  # kept with the staff pages' tests (issue 4)
+
+    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS, *STAFF_ROWS]
     for model, model_admin in admin.site._registry.items():
         rows += admin_model_rows(model, model_admin)
     table: dict[str, Row] = {}

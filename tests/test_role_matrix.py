@@ -36,6 +36,9 @@ from tests.role_matrix import (
     url_exists,
 )
 
+# Every test here shares the module's world, so none may be reordered away from the others.
+pytestmark = pytest.mark.django_db
+
 MATRIX = matrix()
 OUTSIDERS = [role for role in ROLES if role != "administrator"]
 
@@ -92,7 +95,7 @@ def test_every_matrix_row_is_a_url() -> None:
     assert not stale, f"Matrix rows for URLs that no longer exist: {stale}"
 
 
-def test_every_admin_model_has_a_record_to_open(world: World, db: None) -> None:
+def test_every_admin_model_has_a_record_to_open(world: World) -> None:
     for model in admin.site._registry:
         assert world.first_row(model).pk is not None
 
@@ -199,7 +202,7 @@ def expected_for(row: Row, method: str, role: str, world: World) -> Outcome | No
 
 
 @pytest.mark.parametrize(("key", "role"), [(key, role) for key in sorted(MATRIX) for role in ROLES])
-def test_role_matrix(key: str, role: str, world: World, db: None, client: Client) -> None:
+def test_role_matrix(key: str, role: str, world: World, client: Client) -> None:
     row = MATRIX[key]
     user = world.sign_in(client, role)
     path = row.path(world)
@@ -221,7 +224,7 @@ def test_role_matrix(key: str, role: str, world: World, db: None, client: Client
 
 
 @pytest.mark.parametrize("role", OUTSIDERS)
-def test_outsider_posting_to_admin_change_pages_changes_nothing(role: str, world: World, db: None) -> None:
+def test_outsider_posting_to_admin_change_pages_changes_nothing(role: str, world: World) -> None:
     """Each outsider tries to make their own account (or the owner's) a superuser and to move
     the cast's case to another status from the admin: they are sent to sign in, and nothing moves."""
     client = Client()

@@ -1,7 +1,7 @@
 from cases import policies
 
 
-def test_cast_builds_and_policies_separate_the_parties(cast):  # noqa: ANN001
+def test_cast_builds_and_policies_separate_the_parties(cast):
     assert cast.case.owner == cast.owner
     assert cast.case.reference.startswith("CS-")
     assert policies.can_view_case(cast.customer.user, cast.case)

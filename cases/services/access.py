@@ -73,8 +73,12 @@ def delegate_revoke(*, actor: User, delegate: Delegate) -> Delegate:
         return delegate
     delegate.revoked_at = timezone.now()
     delegate.save(update_fields=["revoked_at"])
+    if delegate.all_cases:
+        granted = list(delegate.customer.cases.all())
+    else:
+        granted = list(policies.cases_delegated_to(delegate.user, delegate.customer))
     remove_perm(f"people.{policies.DELEGATE_PERM}", delegate.user, delegate.customer)
-    for case in delegate.customer.cases.all():
+    for case in granted:
         remove_perm(f"cases.{policies.DELEGATE_PERM}", delegate.user, case)
         record_event(
             case=case,

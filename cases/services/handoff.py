@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cases import policies
 from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
+from cases.services.flags import person_at_level
 from cases.services.guards import lock_active_staff, lock_case, require_open, require_text
 from cases.services.timeline import person_name, record_event
 from portal.errors import Conflict, NotAllowed, RuleViolation
@@ -50,8 +51,9 @@ def case_handoff(
     case.owner = to_user
     case.last_activity_at = timezone.now()
     case.save(update_fields=["owner", "last_activity_at", "updated_at"])
-    # Open flags follow the case to its new owner.
-    case.flags.filter(cleared_at__isnull=True, level=1).update(assignee=to_user)
+    # Open flags follow the case: to the new owner, or up the new owner's ladder.
+    for level in (1, 2, 3):
+        case.flags.filter(cleared_at__isnull=True, level=level).update(assignee=person_at_level(case, level))
     department = to_user.staff_profile.department.name
     record_event(
         case=case,

@@ -159,8 +159,8 @@ def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
 def case_confirm(*, actor: User, case: Case) -> Case:
     """The customer (or their delegate) confirms it is fixed: the case closes."""
     case = lock_case(case)
-    if not (policies.is_customer_side(actor, case) or policies.is_staff_member(actor)):
-        raise NotAllowed("Only the customer, their delegate or staff recording their answer may confirm.")
+    if not (policies.is_customer_side(actor, case) or policies.can_work_on_case(actor, case)):
+        raise NotAllowed("Only the customer, their delegate, or staff working on the case may record the confirmation.")
     if case.status != Status.RESOLVED:
         raise RuleViolation("Only a resolved case can be confirmed.", field="status")
     now = timezone.now()

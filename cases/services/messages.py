@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import linebreaks, urlize
+from guardian.shortcuts import assign_perm
 
 from cases import deadlines, policies
 from cases.models import Attachment, Case, Flag, Message, TimelineDepartment, TimelineEvent
@@ -79,6 +80,9 @@ def _follow_up_case(closed: Case, actor: User | None) -> Case:
         summary=f"The customer wrote after closure; their message is on the follow-up case {follow_up.reference}.",
         customer_visible=True,
     )
+    # A delegate granted only the closed case must still see what they wrote.
+    for delegate in policies.case_delegates(closed):
+        assign_perm(f"cases.{policies.DELEGATE_PERM}", delegate, follow_up)
     return lock_case(follow_up)
 
 

@@ -27,7 +27,7 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
         raise NotAllowed("Only the customer or their delegate can answer the survey.")
     if case.status != Case.Status.CLOSED:
         raise RuleViolation("The survey opens once the case is closed.", field="case")
-    if not isinstance(score, int) or not 1 <= score <= 5:
+    if type(score) is not int or not 1 <= score <= 5:
         raise RuleViolation("Choose a score from 1 to 5.", field="score")
     if Survey.objects.filter(case=case).exists():
         raise RuleViolation("You have already answered the survey for this case, thank you.", field="case")

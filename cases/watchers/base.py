@@ -76,6 +76,8 @@ def scan_due(
     (WATCHER_MAX_BATCHES_PER_RUN) is spent. `due()` must select only rows that still need
     work, through an index, so that a scan with nothing due costs one index probe."""
     size = resolve_batch_size(size)
+    if not due().exists():
+        return result  # the common case: one index probe, and no write transaction (SQLite locks on BEGIN)
     passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
     for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
         with transaction.atomic():
@@ -116,6 +118,9 @@ def sweep_new_rows(
     """
     size = resolve_batch_size(size)
     settled_before = now - timedelta(seconds=settings.WATCHER_SETTLE_SECONDS)
+    cursor = WatcherCursor.objects.filter(name=cursor_name).first()
+    if cursor is not None and not rows.filter(pk__gt=cursor.last_id).exists():
+        return result  # nothing new since the last sweep: no write transaction
     for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
         with transaction.atomic():
             cursor = lock_cursor(cursor_name)

@@ -1,10 +1,13 @@
 import pytest
+
 from tests.factories import PASSWORD
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_shot(page, artifacts, case, job, owner, contractor_user, manager):
     from tests.staff_ui.story import build_fibre_story
+
     story = build_fibre_story(case=case, job=job, owner=owner, contractor_user=contractor_user)
     page.goto("/login/")
     page.fill("#id_username", "owner")

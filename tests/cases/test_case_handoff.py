@@ -260,3 +260,22 @@ def test_handoff_reads_the_receivers_account_as_it_is_now(owner: User, other_age
         _handoff(owner, case, other_agent)
     assert refused.value.field == "to_user"
     assert "no longer active" in refused.value.message
+
+
+def test_escalated_flags_move_up_the_new_owners_ladder(owner: User, case: Case, head: User) -> None:
+    from cases.models import Flag
+    from cases.services import flag_escalate, flag_raise
+    from people.models import Department
+    from tests.factories import make_staff
+
+    sales = Department.objects.create(code="sales", name="Sales")
+    sales_head = make_staff("saleshead", department=sales)
+    sales.head = sales_head
+    sales.save(update_fields=["head"])
+    sales_manager = make_staff("salesmanager", department=sales, manager=sales_head)
+    seller = make_staff("seller", department=sales, manager=sales_manager)
+    flag = flag_raise(kind=Flag.Kind.STALE_PROMISE, subject_key="promise:1", summary="Late", case=case)
+    flag_escalate(flag=flag)
+    case_handoff(actor=owner, case=case, to_user=seller, reason="Sales question", summary="Wants a new plan.")
+    flag.refresh_from_db()
+    assert (flag.level, flag.assignee) == (2, sales_manager)

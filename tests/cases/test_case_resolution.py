@@ -91,11 +91,21 @@ def test_delegate_confirms_on_behalf_of_the_customer(owner: User, case: Case, de
     assert events.one(TimelineEvent.Kind.CONFIRMED).actor_label == "Paul Martin, on behalf of Jeanne Martin"
 
 
-def test_staff_may_record_the_customers_confirmation(owner: User, other_agent: User, case: Case) -> None:
+def test_staff_working_on_the_case_may_record_the_customers_confirmation(owner: User, case: Case) -> None:
     resolve(case, owner)
-    case_confirm(actor=other_agent, case=case)
+    case_confirm(actor=owner, case=case)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
+
+
+def test_unrelated_staff_cannot_close_a_case_by_recording_a_confirmation(
+    owner: User, other_agent: User, case: Case
+) -> None:
+    resolve(case, owner)
+    with pytest.raises(NotAllowed):
+        case_confirm(actor=other_agent, case=case)
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
 
 
 def test_confirmation_clears_the_unconfirmed_resolution_flag(owner: User, case: Case, customer: Customer) -> None:

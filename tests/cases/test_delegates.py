@@ -175,3 +175,13 @@ def test_staff_member_of_another_department_may_grant(customer: Customer, case: 
     sales = make_staff("sales_agent")
     delegate_grant(actor=sales, customer=customer, user=carer, relationship="neighbour")
     assert policies.can_view_case(carer, case)
+
+
+def test_revoking_a_per_case_delegate_writes_only_on_the_granted_cases(
+    case: Case, second_case: Case, customer: Customer, owner: User, carer: User
+) -> None:
+    delegate = delegate_grant(actor=owner, customer=customer, user=carer, relationship="carer", cases=[case])
+    delegate_revoke(actor=owner, delegate=delegate)
+    revoked = TimelineEvent.objects.filter(kind=TimelineEvent.Kind.ACCESS, summary__contains="no longer")
+    assert list(revoked.values_list("case_id", flat=True)) == [case.pk]
+    assert not policies.can_view_case(carer, case)

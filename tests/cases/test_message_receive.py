@@ -151,3 +151,18 @@ def test_follow_up_goes_to_an_active_agent_when_the_owner_has_left(
     assert message.case.owner.is_active
     assert message.case.owner != owner
     assert message.case.owner.staff_profile.department.code == "customer-relations"
+
+
+def test_a_per_case_delegate_follows_their_message_to_the_follow_up_case(
+    owner: User, case: Case, customer: Customer
+) -> None:
+    from cases.policies import can_view_case
+    from cases.services import delegate_grant
+    from tests.factories import UserFactory
+
+    carer = UserFactory(username="carer2")
+    delegate_grant(actor=owner, customer=customer, user=carer, relationship="carer", cases=[case])
+    close_by_confirmation(case, owner)
+    message = message_receive(case=case, actor=carer, body="The pipe leaks again.")
+    assert message.case_id != case.pk
+    assert can_view_case(carer, message.case)

@@ -107,3 +107,14 @@ def test_contractors_and_other_agents_cannot_share_jobs(
     for outsider in (contractor_user, other_agent, customer.user):
         with nothing_written(), pytest.raises(NotAllowed):
             job_share(actor=outsider, job=job, company=other_company)
+
+
+def test_adding_a_user_trusts_the_database_not_a_form_linked_unsaved_membership(company) -> None:
+    from contractors.models import ContractorUser
+    from contractors.services import contractor_user_add
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="newtech")
+    ContractorUser(user=user, company=company)  # what an admin form does before saving
+    member = contractor_user_add(actor=None, company=company, user=user)
+    assert member.pk and member.company == company

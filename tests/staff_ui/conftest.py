@@ -20,5 +20,5 @@ def owner_client(owner: User) -> Client:
 
 
 @pytest.fixture
-def fibre(case, job, owner, contractor_user) -> FibreStory:  # noqa: ANN001
+def fibre(case, job, owner, contractor_user) -> FibreStory:
     return build_fibre_story(case=case, job=job, owner=owner, contractor_user=contractor_user)

@@ -40,7 +40,9 @@ def build_fibre_story(*, case: Case, job: Job, owner: User, contractor_user: Use
         human_impact="Heating pipe drilled through: water leak, no heating", priority="high", service=fibre
     )
     case.refresh_from_db()
-    sale_record(actor=owner, case=case, product="Fibre 1 Gb/s", advisor=owner, plan="Home fibre", monthly_price=Decimal("39.99"))
+    sale_record(
+        actor=owner, case=case, product="Fibre 1 Gb/s", advisor=owner, plan="Home fibre", monthly_price=Decimal("39.99")
+    )
     message_receive(case=case, body="The technician has still not come. My son says the street box is not connected.")
     job_cancel(actor=contractor_user, job=job, reason="prerequisite_missing", note="No street connection yet")
     job = _reschedule(job, contractor_user, 2)

@@ -1,0 +1,94 @@
+"""The flags queue: my flags; for managers, their team's escalated ones; acknowledge."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from cases import selectors
+from cases.models import Flag
+from cases.services import flag_escalate, flag_raise
+from tests.conftest import Cast
+from tests.factories import make_case
+from tests.staff_ui.conftest import signed_in
+from tests.staff_ui.pages import html, text
+
+FLAGS = reverse("staff:flags")
+
+
+@pytest.fixture
+def flag(cast: Cast) -> Flag:
+    return flag_raise(kind="stale_promise", subject_key="promise:1", summary="Call back is late", case=cast.case)
+
+
+def test_owner_sees_their_flag(owner_client, flag: Flag) -> None:  # noqa: ANN001
+    page = text(owner_client.get(FLAGS))
+    assert "Promise past due Call back is late" in page
+    assert "Level 1" in page
+
+
+def test_colleague_does_not_see_someone_elses_flags(cast: Cast, flag: Flag) -> None:
+    assert "Call back is late" not in text(signed_in(cast.other_agent).get(FLAGS))
+
+
+def test_manager_sees_flags_escalated_from_their_team_even_past_them(cast: Cast, flag: Flag) -> None:
+    assert "Call back is late" not in text(signed_in(cast.manager).get(FLAGS))  # level 1: the owner's alone
+    flag_escalate(flag=flag)
+    flag_escalate(flag=Flag.objects.get(pk=flag.pk))
+    assert Flag.objects.get(pk=flag.pk).assignee == cast.head
+    page = text(signed_in(cast.manager).get(FLAGS))
+    assert "Call back is late" in page and "Level 3" in page
+
+
+def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast: Cast, flag: Flag) -> None:  # noqa: ANN001
+    response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": FLAGS})
+    assert response.status_code == 302 and response.url == FLAGS
+    flag.refresh_from_db()
+    assert flag.acknowledged_by == cast.owner
+    assert "Flag acknowledged: Call back is late" in text(owner_client.get(FLAGS))
+
+
+def test_acknowledge_with_htmx_returns_only_the_row(owner_client, flag: Flag) -> None:  # noqa: ANN001
+    response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert html(response).lstrip().startswith(f'<tr id="flag-{flag.pk}">')
+    assert "Acknowledged" in text(response)
+
+
+def test_acknowledge_never_redirects_away_from_the_site(owner_client, flag: Flag) -> None:  # noqa: ANN001
+    response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": "https://evil.example/"})
+    assert response.url == FLAGS
+
+
+def test_colleague_who_may_not_work_on_the_case_cannot_acknowledge(cast: Cast, flag: Flag) -> None:
+    response = signed_in(cast.other_agent).post(reverse("staff:flag_acknowledge", args=[flag.pk]))
+    assert response.status_code == 403
+    assert Flag.objects.get(pk=flag.pk).acknowledged_at is None
+
+
+def test_cleared_flag_cannot_be_acknowledged(owner_client, flag: Flag) -> None:  # noqa: ANN001
+    from cases.services import flags_clear
+
+    flags_clear(kind=flag.kind, subject_key=flag.subject_key, note="kept")
+    response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": FLAGS}, follow=True)
+    assert "This flag has already been cleared." in text(response)
+    assert Flag.objects.get(pk=flag.pk).acknowledged_at is None
+
+
+def test_flags_queue_pages_by_keyset(owner_client, cast: Cast, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(selectors, "FLAGS_PAGE_SIZE", 2)
+    for n in range(3):
+        flag_raise(kind="silent_case", subject_key=f"case:x{n}", summary=f"Quiet case {n}", case=cast.case)
+    first = owner_client.get(FLAGS)
+    assert html(first).count('<tr id="flag-') == 2
+    following = re.search(r'<a href="([^"]+)" rel="next">', html(first)).group(1).replace("&amp;", "&")
+    second = owner_client.get(FLAGS + following)
+    assert html(second).count('<tr id="flag-') == 1
+
+
+def test_queue_query_count_does_not_grow(owner_client, cast: Cast, django_assert_max_num_queries) -> None:  # noqa: ANN001
+    for n in range(25):
+        case = make_case(customer=cast.customer, owner=cast.owner, subject=f"Case {n}")
+        flag_raise(kind="silent_case", subject_key=f"case:{case.pk}", summary="Quiet", case=case)
+    with django_assert_max_num_queries(7):
+        owner_client.get(FLAGS)
