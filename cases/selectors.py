@@ -58,6 +58,7 @@ WORKLIST_PAGE_SIZE = 50
 FLAGS_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 20
+SEARCH_MIN_LENGTH = 2
 CASES_PER_CUSTOMER = 5
 ALERT_LOOKAHEAD = timedelta(days=7)
 
@@ -485,7 +486,7 @@ def search_for(
             raise Http404("No such customer")
         cases = visible.filter(customer=customer).select_related("customer", "owner")
         return SearchResults(term, SEARCH_CASE_ORDER.page(cases, cases_cursor, size), empty_customers, customer)
-    if len(term) < 2:
+    if len(term) < SEARCH_MIN_LENGTH:
         return SearchResults(term, empty_cases, empty_customers)
 
     job = _JOB_ID.match(term)

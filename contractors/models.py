@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.models import Case
+from portal.append_only import AppendOnlyModel
 
 
 def _in(field: str, choices: type[models.TextChoices]) -> Q:
@@ -201,7 +202,7 @@ class Prerequisite(models.Model):
         return self.description
 
 
-class IncidentReport(models.Model):
+class IncidentReport(AppendOnlyModel):
     """Damage caused on site. Never edited: corrections are appended."""
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="incidents")
@@ -222,7 +223,7 @@ class IncidentReport(models.Model):
         return f"Incident on {self.job}: {self.what[:60]}"
 
 
-class IncidentCorrection(models.Model):
+class IncidentCorrection(AppendOnlyModel):
     incident = models.ForeignKey(IncidentReport, on_delete=models.CASCADE, related_name="corrections")
     text = models.TextField()
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

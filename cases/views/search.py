@@ -29,6 +29,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "results": results,
+        "searched": len(results.term) >= selectors.SEARCH_MIN_LENGTH,
         "cases_next_url": query_with(request, cases_after=results.cases.next_cursor)
         if results.cases.next_cursor
         else None,

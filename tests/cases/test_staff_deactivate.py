@@ -89,3 +89,11 @@ def test_only_a_manager_or_administrator_may_deactivate(
     for outsider in (owner, other_agent, customer.user, contractor_user):
         with nothing_written(), pytest.raises(NotAllowed):
             staff_deactivate(actor=outsider, user=other_agent)
+
+
+def test_a_plain_save_cannot_deactivate_an_owner_of_open_cases(owner: User, case: Case) -> None:
+    owner.is_active = False
+    with pytest.raises(RuleViolation, match="still owns open cases"):
+        owner.save()
+    owner.refresh_from_db()
+    assert owner.is_active

@@ -162,3 +162,18 @@ def test_database_refuses_an_empty_photo(job: Job, contractor_user: User) -> Non
     incident = _report(contractor_user, job, photos=[upload("pipe.png", PNG)])
     with pytest.raises(IntegrityError, match="photo_not_empty"), transaction.atomic():
         JobPhoto.objects.filter(incident=incident).update(size=0)
+
+
+def test_an_incident_report_cannot_be_edited_or_deleted_afterwards(job, contractor_user) -> None:
+    from contractors.models import IncidentReport
+    from contractors.services import incident_report
+
+    incident = incident_report(actor=contractor_user, job=job, what="Drilled into a heating pipe", location="Hall")
+    incident.what = "Nothing happened"
+    with pytest.raises(TypeError, match="append-only"):
+        incident.save()
+    with pytest.raises(TypeError, match="append-only"):
+        IncidentReport.objects.filter(pk=incident.pk).update(what="Nothing happened")
+    with pytest.raises(TypeError, match="append-only"):
+        incident.delete()
+    assert IncidentReport.objects.get(pk=incident.pk).what == "Drilled into a heating pipe"
