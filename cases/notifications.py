@@ -49,13 +49,20 @@ def notification_queue(*, flag: Flag, reason: str, now: datetime) -> Notificatio
         summary=flag.summary,
         created_at=now,
     )
-    transaction.on_commit(schedule_digest)
+    transaction.on_commit(schedule_digest, robust=True)
     return notification
 
 
 def schedule_digest() -> None:
     """Ask a worker to send the digest shortly, once per burst. Never raises: if the broker is
     down the rows wait and the periodic run sends them."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Tasks run in-process (tests, set-ups without a broker): send now, as Celery would.
+        try:
+            notifications_send_digests()
+        except Exception:
+            logger.exception("Could not send the flag digest; the periodic run will retry it.")
+        return
     delay = settings.NOTIFICATION_DIGEST_DELAY_SECONDS
     if not cache.add(DIGEST_SCHEDULED_KEY, True, timeout=max(delay, 1)):
         return  # a digest is already scheduled for this burst

@@ -139,7 +139,8 @@ def test_contractor_users_see_no_cases_even_for_their_own_jobs(cast: Cast) -> No
 
 def test_anonymous_and_deactivated_users_see_no_cases(cast: Cast) -> None:
     assert visible_cases(AnonymousUser()) == set()
-    for user in (cast.customer.user, cast.delegate, cast.other_agent):
+    # Staff who own open cases cannot be deactivated (invariant 4): the manager owns none.
+    for user in (cast.customer.user, cast.delegate, cast.manager):
         user = fresh(user)
         user.is_active = False
         user.save(update_fields=["is_active"])

@@ -46,8 +46,12 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB")
+def page(browser, live_server, transactional_db) -> Iterator[object]:
+    """A fresh browser tab on the live server; the database is committed so the server's
+    thread sees what the test wrote."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB", timezone_id="Europe/Paris"
+    )
     context.set_default_timeout(15_000)
     opened = context.new_page()
     yield opened

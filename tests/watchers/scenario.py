@@ -34,8 +34,9 @@ def build_everything_due(*, case: Case, owner: User, customer: Customer, job: Jo
     resolved = make_case(customer=customer, owner=owner, subject="Router replaced")
     case_resolve(actor=owner, case=resolved, summary="New router sent and working")
     # A cancellation and an incident that reached the database without their flags (an import).
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.CANCELLED, cancellation_count=2,
-                                         last_cancellation_reason=Job.CancellationReason.NO_ACCESS)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.CANCELLED, cancellation_count=2, last_cancellation_reason=Job.CancellationReason.NO_ACCESS
+    )
     JobCancellation.objects.create(job=job, reason=Job.CancellationReason.NO_ACCESS, cancelled_by=contractor_user)
     IncidentReport.objects.create(job=job, reported_by=contractor_user, what="Heating pipe drilled", location="Hall")
     mail = ServiceFactory(code="mail", name="E-mail")

@@ -12,7 +12,7 @@ from cases.watchers import watch_stale_promises
 
 
 @pytest.fixture
-def five_overdue(case, owner, clock):  # noqa: ANN001, ANN201
+def five_overdue(case, owner, clock):
     due = clock.now + timedelta(hours=1)
     promises = [promise_make(actor=owner, case=case, text=f"Call back {n}", due_at=due) for n in range(5)]
     return promises, due + timedelta(minutes=1)
@@ -41,7 +41,7 @@ def test_a_row_that_fails_is_logged_and_retried_next_run_without_undoing_the_oth
     promises, after = five_overdue
     broken = promises[2]
 
-    def flaky(**kwargs):  # noqa: ANN003, ANN202
+    def flaky(**kwargs):
         if kwargs["subject_key"] == f"promise:{broken.pk}":
             raise RuntimeError("database hiccup")
         return flag_raise(**kwargs)

@@ -23,7 +23,8 @@ REFUSED = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection r
 
 
 @pytest.fixture
-def broker_down():  # noqa: ANN201
+def broker_down(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # production: tasks go through the broker
     with (
         mock.patch.object(Task, "apply_async", side_effect=REFUSED) as apply_async,
         mock.patch.object(Celery, "send_task", side_effect=REFUSED),
@@ -36,11 +37,15 @@ def test_writes_succeed_while_the_broker_is_down_and_the_watchers_catch_up(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         message = message_receive(case=case, actor=customer.user, body="The pipe is leaking again.")
-        promise = promise_make(actor=owner, case=case, text="Plumber tomorrow 9:00", due_at=clock.now + timedelta(hours=20))
+        promise = promise_make(
+            actor=owner, case=case, text="Plumber tomorrow 9:00", due_at=clock.now + timedelta(hours=20)
+        )
         job_cancel(actor=contractor_user, job=job, reason=Job.CancellationReason.NO_ACCESS)
         start = clock.now + timedelta(days=1)
-        job_schedule(actor=owner, job=Job.objects.get(pk=job.pk), window_start=start, window_end=start + timedelta(hours=2))
-        job_cancel(actor=contractor_user, job=Job.objects.get(pk=job.pk), reason=Job.CancellationReason.NO_SHOW)
+        job = job_schedule(
+            actor=owner, job=Job.objects.get(pk=job.pk), window_start=start, window_end=start + timedelta(hours=2)
+        )
+        job_cancel(actor=contractor_user, job=job, reason=Job.CancellationReason.NO_SHOW)
 
     assert broker_down.called  # the flag's digest was attempted, refused, and logged
     assert "Could not reach the Celery broker" in caplog.text

@@ -15,13 +15,13 @@ EMERGING = Flag.Kind.EMERGING_INCIDENT
 
 
 @pytest.fixture(autouse=True)
-def _three_in_two_hours(settings):  # noqa: ANN001
+def _three_in_two_hours(settings):
     settings.EMERGING_INCIDENT_CASES = 3
     settings.EMERGING_INCIDENT_WINDOW_MINUTES = 120
 
 
 @pytest.fixture
-def mail_service(db) -> Service:  # noqa: ANN001
+def mail_service(db) -> Service:
     return ServiceFactory(code="mail", name="E-mail")
 
 
@@ -30,8 +30,7 @@ def _report(owner: object, service: Service, area: str = "69003") -> Case:
     return make_case(customer=customer, owner=owner, subject="I cannot send e-mail", service=service)
 
 
-def test_three_new_cases_in_one_service_and_area_raise_one_flag_on_the_latest(owner, other_agent, mail_service,
-                                                                             clock):
+def test_three_new_cases_in_one_service_and_area_raise_one_flag_on_the_latest(owner, other_agent, mail_service, clock):
     _report(owner, mail_service)
     clock.advance(minutes=20)
     _report(owner, mail_service)
@@ -72,8 +71,9 @@ def test_a_burst_while_the_watcher_was_down_is_still_seen(owner, mail_service, c
 def test_linking_a_case_to_a_service_alert_clears_it_and_a_running_alert_keeps_it_quiet(owner, mail_service, clock):
     cases = [_report(owner, mail_service) for _ in range(3)]
     watch_emerging_incidents(now=clock.now + timedelta(minutes=1))
-    alert = ServiceAlertFactory(service=mail_service, area="69003", title="Mail server migration",
-                                starts_at=clock.now - timedelta(hours=1))
+    alert = ServiceAlertFactory(
+        service=mail_service, area="69003", title="Mail server migration", starts_at=clock.now - timedelta(hours=1)
+    )
 
     case_link_alert(actor=owner, case=cases[-1], alert=alert)
     assert open_flags(EMERGING) == []
@@ -113,7 +113,8 @@ def test_only_emerging_incidents_can_be_dismissed_and_only_by_someone_concerned(
         flag_dismiss(flag=flag, actor=customer.user, note="Nothing to see")
     with pytest.raises(RuleViolation):
         flag_dismiss(flag=flag, actor=owner, note="  ")
-    other = Flag.objects.create(kind=Flag.Kind.STALE_PROMISE, subject_key="promise:0", summary="x", case=flag.case,
-                                raised_at=clock.now)
+    other = Flag.objects.create(
+        kind=Flag.Kind.STALE_PROMISE, subject_key="promise:0", summary="x", case=flag.case, raised_at=clock.now
+    )
     with pytest.raises(RuleViolation):
         flag_dismiss(flag=other, actor=owner, note="Not needed")

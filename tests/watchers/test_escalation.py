@@ -14,11 +14,11 @@ from tests.watchers.conftest import notified
 
 
 @pytest.fixture(autouse=True)
-def _delays(settings):  # noqa: ANN001
+def _delays(settings):
     settings.FLAG_ESCALATION_MINUTES = {1: 240, 2: 480}
 
 
-def _flagged_promise(case, owner, clock):  # noqa: ANN001, ANN202
+def _flagged_promise(case, owner, clock):
     promise = promise_make(actor=owner, case=case, text="Technician back Monday", due_at=clock.now + timedelta(days=3))
     raised_at = promise.due_at + timedelta(minutes=1)
     watch_stale_promises(now=raised_at)
@@ -59,7 +59,7 @@ def test_acknowledged_flag_stops_climbing(case, owner, manager, clock):
 
 
 def test_cleared_flag_stops_climbing(case, owner, manager, clock):
-    promise, flag, raised_at = _flagged_promise(case, owner, clock)
+    promise, _flag, raised_at = _flagged_promise(case, owner, clock)
 
     promise_keep(actor=owner, promise=promise)
 

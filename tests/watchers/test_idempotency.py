@@ -27,7 +27,7 @@ KINDS_RAISED_BY_WATCHERS = {
 
 
 @pytest.fixture
-def everything(case, owner, customer, job, contractor_user):  # noqa: ANN001, ANN201
+def everything(case, owner, customer, job, contractor_user):
     return build_everything_due(case=case, owner=owner, customer=customer, job=job, contractor_user=contractor_user)
 
 
@@ -87,7 +87,7 @@ def test_two_workers_at_the_same_moment_raise_and_escalate_each_flag_once(case, 
         promise_make(actor=owner, case=case, text=f"Call back about point {n}", due_at=due)
     Case.objects.filter(pk=case.pk).update(last_activity_at=due)
 
-    def race(work) -> list:  # noqa: ANN001
+    def race(work) -> list:
         barrier = threading.Barrier(2)
         results: list = []
 

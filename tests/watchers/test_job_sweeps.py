@@ -4,6 +4,7 @@ at once; the sweeps catch any cancellation or incident that reached the database
 from datetime import timedelta
 
 from cases.models import Flag, WatcherCursor
+from cases.watchers import watch_incidents, watch_job_cancellations
 from contractors.models import IncidentReport, Job, JobCancellation
 from contractors.services import (
     incident_plan_repair,
@@ -14,7 +15,6 @@ from contractors.services import (
     job_update_status,
     prerequisite_complete,
 )
-from cases.watchers import watch_incidents, watch_job_cancellations
 from tests.watchers.conftest import open_flags
 
 REPEATED = Flag.Kind.REPEATED_CANCELLATION
@@ -29,13 +29,15 @@ def _reschedule(job: Job, actor: object, clock: object) -> Job:
 
 def _imported_cancellation(job: Job, by: object, reason: str, count: int) -> JobCancellation:
     """A cancellation written without the service (an import from the contractor's system)."""
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.CANCELLED, cancellation_count=count,
-                                         last_cancellation_reason=reason)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.CANCELLED, cancellation_count=count, last_cancellation_reason=reason
+    )
     return JobCancellation.objects.create(job=job, reason=reason, cancelled_by=by)
 
 
-def test_second_cancellation_is_flagged_once_by_the_service_and_the_sweep_adds_nothing(job, contractor_user, owner,
-                                                                                      clock):
+def test_second_cancellation_is_flagged_once_by_the_service_and_the_sweep_adds_nothing(
+    job, contractor_user, owner, clock
+):
     job_cancel(actor=contractor_user, job=job, reason=Reason.NO_ACCESS)
     assert open_flags(REPEATED) == []
     _reschedule(job, owner, clock)
@@ -72,8 +74,9 @@ def test_sweep_raises_missing_prerequisite_unless_the_prerequisites_are_done(job
     assert open_flags(MISSING) == []  # prerequisites done: nothing is missing any more
 
 
-def test_completing_the_job_clears_both_flags_and_the_sweep_does_not_bring_them_back(job, contractor_user, owner,
-                                                                                    clock):
+def test_completing_the_job_clears_both_flags_and_the_sweep_does_not_bring_them_back(
+    job, contractor_user, owner, clock
+):
     job_cancel(actor=contractor_user, job=job, reason=Reason.PREREQUISITE_MISSING)
     _reschedule(job, owner, clock)
     job_cancel(actor=contractor_user, job=job, reason=Reason.PREREQUISITE_MISSING)
@@ -101,13 +104,21 @@ def test_sweep_reads_each_cancellation_once_after_it_settles(job, contractor_use
     assert Flag.objects.filter(kind=REPEATED).count() == 1
 
 
-def test_incident_sweep_raises_for_a_report_without_a_flag_and_respects_planned_repairs(job, contractor_user, owner,
-                                                                                       clock):
-    reported = incident_report(actor=contractor_user, job=job, what="Drilled into a heating pipe", location="Hall",
-                               affects_water=True, affects_heating=True)
+def test_incident_sweep_raises_for_a_report_without_a_flag_and_respects_planned_repairs(
+    job, contractor_user, owner, clock
+):
+    reported = incident_report(
+        actor=contractor_user,
+        job=job,
+        what="Drilled into a heating pipe",
+        location="Hall",
+        affects_water=True,
+        affects_heating=True,
+    )
     incident_plan_repair(actor=owner, incident=reported, plan="Plumber on Friday, paid by FibreCo")
-    imported = IncidentReport.objects.create(job=job, reported_by=contractor_user, what="Scratched the door frame",
-                                             location="Front door")
+    imported = IncidentReport.objects.create(
+        job=job, reported_by=contractor_user, what="Scratched the door frame", location="Front door"
+    )
 
     result = watch_incidents(now=clock.now + timedelta(minutes=5))
 

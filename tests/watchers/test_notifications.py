@@ -19,7 +19,7 @@ from cases.watchers import watch_stale_promises
 from portal.errors import NotAllowed
 
 
-def _overdue_promises(case, owner, clock, count):  # noqa: ANN001, ANN202
+def _overdue_promises(case, owner, clock, count):
     due = clock.now + timedelta(hours=1)
     for n in range(count):
         promise_make(actor=owner, case=case, text=f"Call back about visit {n + 1}", due_at=due)
@@ -54,13 +54,28 @@ def test_each_person_gets_their_own_digest(case, other_case, owner, other_agent,
     assert single.subject == f"Steward: {other_case.reference} — Promise past due"
 
 
-def test_the_commit_schedules_one_digest_for_a_burst(case, owner, clock, django_capture_on_commit_callbacks):
+def test_the_commit_schedules_one_digest_for_a_burst(case, owner, settings, clock, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     moment = _overdue_promises(case, owner, clock, 3)
-    with mock.patch("cases.tasks.send_flag_notifications.apply_async") as schedule:
-        with django_capture_on_commit_callbacks(execute=True):
-            watch_stale_promises(now=moment)
+    with (
+        mock.patch("cases.tasks.send_flag_notifications.apply_async") as schedule,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        watch_stale_promises(now=moment)
     schedule.assert_called_once()
     assert schedule.call_args.kwargs["countdown"] > 0
+
+
+def test_with_eager_tasks_the_commit_sends_the_digest_at_once(
+    case, owner, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    moment = _overdue_promises(case, owner, clock, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        watch_stale_promises(now=moment)
+
+    [digest] = mail.outbox
+    assert digest.subject == "Steward: 3 flags need your attention"
 
 
 def test_a_digest_that_fails_to_send_is_retried(case, owner, clock):
@@ -95,7 +110,7 @@ def test_no_address_means_no_mail_but_the_in_app_list_still_has_it(case, owner, 
 
 def test_in_app_list_is_per_person_and_can_be_marked_read(case, owner, other_agent, clock):
     watch_stale_promises(now=_overdue_promises(case, owner, clock, 2))
-    first, second = notifications_for(owner)
+    first, _second = notifications_for(owner)
 
     assert notifications_for(other_agent).count() == 0
     assert unread_count(owner) == 2

@@ -11,7 +11,7 @@ SILENT = Flag.Kind.SILENT_CASE
 
 
 @pytest.fixture(autouse=True)
-def _five_days(settings):  # noqa: ANN001
+def _five_days(settings):
     settings.SILENT_CASE_DAYS = 5
 
 

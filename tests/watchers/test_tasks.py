@@ -11,7 +11,7 @@ from cases.watchers import WATCHERS, run_watcher
 from portal.celery import app
 
 
-def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database(db):  # noqa: ANN001
+def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database(db):
     scheduled = {json.loads(t.args)[0]: t for t in PeriodicTask.objects.filter(task="cases.run_watcher")}
     assert set(scheduled) == set(WATCHERS)
     digest = PeriodicTask.objects.get(task="cases.send_flag_notifications")
@@ -32,11 +32,11 @@ def test_only_idempotent_tasks_acknowledge_late():
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
 
 
-def test_the_task_returns_what_the_watcher_did(db):  # noqa: ANN001
+def test_the_task_returns_what_the_watcher_did(db):
     outcome = tasks.run_watcher.apply(args=["stale_promises"]).get()
     assert outcome == {"watcher": "stale_promises", "examined": 0, "raised": 0, "acted": 0, "failed": 0, "batches": 0}
 
 
-def test_an_unknown_watcher_name_is_refused_clearly(db):  # noqa: ANN001
+def test_an_unknown_watcher_name_is_refused_clearly(db):
     with pytest.raises(ValueError, match="No watcher called 'stale'"):
         run_watcher("stale")

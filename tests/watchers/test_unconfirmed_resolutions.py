@@ -15,7 +15,7 @@ UNCONFIRMED = Flag.Kind.UNCONFIRMED_RESOLUTION
 
 
 @pytest.fixture
-def resolved(case, owner, settings, clock):  # noqa: ANN001, ANN201
+def resolved(case, owner, settings, clock):
     settings.CONFIRMATION_WINDOW_DAYS = 7
     return case_resolve(actor=owner, case=case, summary="Fibre socket installed and tested")
 

@@ -57,8 +57,15 @@ def _env(database_url: str, redis_url: str = "") -> dict[str, str]:
 
 
 def _run(args: list[str], database_url: str) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(database_url), capture_output=True, text=True,
-                          timeout=TIMEOUT, check=False)
+    done = subprocess.run(  # noqa: S603 — our own interpreter and fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -71,10 +78,28 @@ def _driver(command: str, database_url: str) -> dict:
 def worker(redis_url: str, worker_database_url: str, tmp_path: Path) -> Iterator[tuple[Celery, str]]:
     queue = f"steward-test-{uuid.uuid4().hex[:8]}"  # never steal work from another worker on this Redis
     log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queue,
-         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_env(worker_database_url, redis_url), stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(  # noqa: S603 — our own interpreter and fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=_env(worker_database_url, redis_url),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     client = Celery("steward-integration-test", broker=redis_url, backend=redis_url)
     try:
