@@ -15,7 +15,7 @@ PAGES = ["staff:worklist", "staff:flags", "staff:search", "staff:alerts"]
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_anonymous_visitor_is_sent_to_sign_in_and_comes_back(client, name: str, db) -> None:  # noqa: ANN001
+def test_anonymous_visitor_is_sent_to_sign_in_and_comes_back(client, name: str, db) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next={reverse(name)}"
@@ -31,7 +31,7 @@ def test_people_outside_staff_get_not_found_on_every_staff_page(cast: Cast, who:
     assert not Message.objects.filter(body="hello").exists()
 
 
-def test_a_case_that_does_not_exist_looks_like_one_that_is_hidden(owner_client, db) -> None:  # noqa: ANN001
+def test_a_case_that_does_not_exist_looks_like_one_that_is_hidden(owner_client, db) -> None:
     assert owner_client.get(reverse("staff:case", args=["CS-1999-000001"])).status_code == 404
 
 
@@ -96,5 +96,5 @@ def test_manager_of_the_owner_may_change_the_case(cast: Cast) -> None:
     assert Message.objects.filter(case=cast.case, author=cast.manager).exists()
 
 
-def test_change_urls_refuse_get(owner_client, case) -> None:  # noqa: ANN001
+def test_change_urls_refuse_get(owner_client, case) -> None:
     assert owner_client.get(case_url(case, "staff:case_reply")).status_code == 405

@@ -19,11 +19,11 @@ def when(**delta: float) -> str:
 
 
 @pytest.fixture
-def mail(db) -> Service:  # noqa: ANN001
+def mail(db) -> Service:
     return ServiceFactory(code="email", name="E-mail")
 
 
-def test_alert_is_posted_and_listed(owner_client, mail: Service) -> None:  # noqa: ANN001
+def test_alert_is_posted_and_listed(owner_client, mail: Service) -> None:
     response = owner_client.post(
         ALERTS,
         {
@@ -41,7 +41,7 @@ def test_alert_is_posted_and_listed(owner_client, mail: Service) -> None:  # noq
     assert "Mail server move" in page and "until not known" in page
 
 
-def test_alert_ending_before_it_starts_is_refused_and_keeps_what_was_typed(owner_client, mail: Service) -> None:  # noqa: ANN001
+def test_alert_ending_before_it_starts_is_refused_and_keeps_what_was_typed(owner_client, mail: Service) -> None:
     response = owner_client.post(
         ALERTS,
         {
@@ -58,13 +58,13 @@ def test_alert_ending_before_it_starts_is_refused_and_keeps_what_was_typed(owner
     assert not ServiceAlert.objects.exists()
 
 
-def test_alert_without_a_service_is_refused(owner_client, mail: Service) -> None:  # noqa: ANN001
+def test_alert_without_a_service_is_refused(owner_client, mail: Service) -> None:
     response = owner_client.post(ALERTS, {"alert-kind": "outage", "alert-title": "Down", "alert-starts_at": when()})
     assert response.status_code == 400
     assert_field_error(response, "id_alert-service", "This field is required.")
 
 
-def test_alert_is_edited(owner_client, owner, mail: Service) -> None:  # noqa: ANN001
+def test_alert_is_edited(owner_client, owner, mail: Service) -> None:
     alert = ServiceAlertFactory(service=mail, posted_by=owner, title="Mail server move")
     url = reverse("staff:alert_edit", args=[alert.pk])
     assert 'value="Mail server move"' in html(owner_client.get(url))
@@ -82,7 +82,7 @@ def test_alert_is_edited(owner_client, owner, mail: Service) -> None:  # noqa: A
     assert (alert.title, alert.kind) == ("Mail outage after the move", "outage")
 
 
-def test_edit_with_a_blank_title_is_refused_and_nothing_changes(owner_client, owner, mail: Service) -> None:  # noqa: ANN001
+def test_edit_with_a_blank_title_is_refused_and_nothing_changes(owner_client, owner, mail: Service) -> None:
     alert = ServiceAlertFactory(service=mail, posted_by=owner, title="Mail server move")
     response = owner_client.post(
         reverse("staff:alert_edit", args=[alert.pk]),
@@ -101,7 +101,7 @@ def test_edit_with_a_blank_title_is_refused_and_nothing_changes(owner_client, ow
     assert (alert.title, alert.area) == ("Mail server move", "")
 
 
-def test_alert_is_ended_now(owner_client, owner, mail: Service) -> None:  # noqa: ANN001
+def test_alert_is_ended_now(owner_client, owner, mail: Service) -> None:
     alert = ServiceAlertFactory(service=mail, posted_by=owner, starts_at=timezone.now() - timedelta(hours=2))
     response = owner_client.post(reverse("staff:alert_end", args=[alert.pk]), follow=True)
     alert.refresh_from_db()
@@ -109,12 +109,12 @@ def test_alert_is_ended_now(owner_client, owner, mail: Service) -> None:  # noqa
     assert "has ended" in text(response) and "Recently ended" in text(response)
 
 
-def test_an_alert_that_has_not_started_cannot_end(owner_client, owner, mail: Service) -> None:  # noqa: ANN001
+def test_an_alert_that_has_not_started_cannot_end(owner_client, owner, mail: Service) -> None:
     alert = ServiceAlertFactory(service=mail, posted_by=owner, starts_at=timezone.now() + timedelta(days=1))
     response = owner_client.post(reverse("staff:alert_end", args=[alert.pk]), follow=True)
     assert "An alert cannot end before it started." in text(response)
     assert ServiceAlert.objects.get(pk=alert.pk).ends_at is None
 
 
-def test_unknown_alert_is_not_found(owner_client, db) -> None:  # noqa: ANN001
+def test_unknown_alert_is_not_found(owner_client, db) -> None:
     assert owner_client.get(reverse("staff:alert_edit", args=[999])).status_code == 404

@@ -19,11 +19,11 @@ def when(**delta: float) -> str:
     return timezone.localtime(timezone.now() + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
 
 
-def post(client, case: Case, name: str, data: dict, *more: object):  # noqa: ANN001, ANN201
+def post(client, case: Case, name: str, data: dict, *more: object):
     return client.post(case_url(case, name, *more), data)
 
 
-def refused(client, case: Case, name: str, data: dict, *more: object):  # noqa: ANN001, ANN201
+def refused(client, case: Case, name: str, data: dict, *more: object):
     """Post bad input: the page comes back (400) and nothing at all was written."""
     with nothing_written():
         response = post(client, case, name, data, *more)
@@ -35,7 +35,7 @@ def refused(client, case: Case, name: str, data: dict, *more: object):  # noqa: 
 # --- the conversation -------------------------------------------------------------------
 
 
-def test_reply_reaches_the_customer_and_answers_their_message(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_reply_reaches_the_customer_and_answers_their_message(owner_client, fibre: FibreStory) -> None:
     response = post(
         owner_client,
         fibre.case,
@@ -52,14 +52,14 @@ def test_reply_reaches_the_customer_and_answers_their_message(owner_client, fibr
     assert "A plumber comes Monday at 9." in text(followed)
 
 
-def test_reply_too_long_keeps_the_text_and_says_why(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_reply_too_long_keeps_the_text_and_says_why(owner_client, case: Case) -> None:
     long_reply = "Dear Mrs Martin, " + "x" * 20_001
     response = refused(owner_client, case, "staff:case_reply", {"reply-body": long_reply, "reply-channel": "email"})
     assert_field_error(response, "id_reply-body", "Keep your reply under 20000 characters")
     assert long_reply in html(response)
 
 
-def test_reply_with_an_attachment(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_reply_with_an_attachment(owner_client, case: Case) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("quote.pdf", b"%PDF-1.7\n" + b"0" * 64)
@@ -72,7 +72,7 @@ def test_reply_with_an_attachment(owner_client, case: Case) -> None:  # noqa: AN
     assert "quote.pdf" in text(owner_client.get(case_url(case)))
 
 
-def test_internal_note_is_stored_as_internal(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_internal_note_is_stored_as_internal(owner_client, case: Case) -> None:
     response = post(
         owner_client, case, "staff:case_note", {"note-body": "Her son prefers e-mail.", "note-for_contractor": "on"}
     )
@@ -81,12 +81,12 @@ def test_internal_note_is_stored_as_internal(owner_client, case: Case) -> None: 
     assert note.is_internal and note.for_contractor
 
 
-def test_blank_note_is_refused_on_its_field(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_blank_note_is_refused_on_its_field(owner_client, case: Case) -> None:
     response = refused(owner_client, case, "staff:case_note", {"note-body": "   "})
     assert_field_error(response, "id_note-body", "Write the note.")
 
 
-def test_call_is_logged(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_call_is_logged(owner_client, case: Case) -> None:
     response = post(
         owner_client,
         case,
@@ -98,7 +98,7 @@ def test_call_is_logged(owner_client, case: Case) -> None:  # noqa: ANN001
     assert call.direction == "outbound" and call.body == "Told her the plumber comes Monday."
 
 
-def test_unanswered_call_from_the_customer_is_refused_and_keeps_the_summary(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_unanswered_call_from_the_customer_is_refused_and_keeps_the_summary(owner_client, case: Case) -> None:
     response = refused(
         owner_client,
         case,
@@ -112,7 +112,7 @@ def test_unanswered_call_from_the_customer_is_refused_and_keeps_the_summary(owne
 # --- promises -----------------------------------------------------------------------------
 
 
-def test_call_back_promise_is_recorded_and_watched(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_call_back_promise_is_recorded_and_watched(owner_client, case: Case) -> None:
     response = post(
         owner_client,
         case,
@@ -135,7 +135,7 @@ def test_call_back_promise_is_recorded_and_watched(owner_client, case: Case) -> 
     assert "Call you back at 15:00" in text(owner_client.get(case_url(case)))
 
 
-def test_promise_due_in_the_past_is_refused_and_keeps_what_was_typed(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_promise_due_in_the_past_is_refused_and_keeps_what_was_typed(owner_client, case: Case) -> None:
     response = refused(
         owner_client,
         case,
@@ -150,12 +150,12 @@ def test_promise_due_in_the_past_is_refused_and_keeps_what_was_typed(owner_clien
     assert 'value="Technician returns Monday"' in html(response)
 
 
-def test_promise_without_a_date_is_refused(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_promise_without_a_date_is_refused(owner_client, case: Case) -> None:
     response = refused(owner_client, case, "staff:promise_make", {"promise-kind": "general", "promise-text": "Soon"})
     assert_field_error(response, "id_promise-due_at", "This field is required.")
 
 
-def test_promise_owed_to_someone_else_needs_their_name(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_promise_owed_to_someone_else_needs_their_name(owner_client, case: Case) -> None:
     response = refused(
         owner_client,
         case,
@@ -173,7 +173,7 @@ def test_promise_owed_to_someone_else_needs_their_name(owner_client, case: Case)
     ("outcome", "note", "status"),
     [("kept", "", "kept"), ("broken", "Plumber ill", "broken"), ("withdrawn", "Customer cancelled", "withdrawn")],
 )
-def test_promise_is_settled(owner_client, fibre: FibreStory, outcome: str, note: str, status: str) -> None:  # noqa: ANN001
+def test_promise_is_settled(owner_client, fibre: FibreStory, outcome: str, note: str, status: str) -> None:
     key = f"settle-{fibre.back_monday.pk}"
     response = post(
         owner_client,
@@ -186,7 +186,7 @@ def test_promise_is_settled(owner_client, fibre: FibreStory, outcome: str, note:
     assert Promise.objects.get(pk=fibre.back_monday.pk).status == status
 
 
-def test_breaking_a_promise_needs_a_note(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_breaking_a_promise_needs_a_note(owner_client, fibre: FibreStory) -> None:
     key = f"settle-{fibre.back_monday.pk}"
     response = refused(
         owner_client,
@@ -198,7 +198,7 @@ def test_breaking_a_promise_needs_a_note(owner_client, fibre: FibreStory) -> Non
     assert_field_error(response, f"id_{key}-note", "Write what happened and what happens next.")
 
 
-def test_promise_of_another_case_is_not_found(owner_client, fibre: FibreStory, other_case: Case) -> None:  # noqa: ANN001
+def test_promise_of_another_case_is_not_found(owner_client, fibre: FibreStory, other_case: Case) -> None:
     response = post(owner_client, other_case, "staff:promise_settle", {"x": "y"}, fibre.back_monday.pk)
     assert response.status_code in (403, 404)
     assert Promise.objects.get(pk=fibre.back_monday.pk).status == "open"
@@ -207,7 +207,7 @@ def test_promise_of_another_case_is_not_found(owner_client, fibre: FibreStory, o
 # --- the case itself ------------------------------------------------------------------------
 
 
-def test_resolve_asks_the_customer_to_confirm(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_resolve_asks_the_customer_to_confirm(owner_client, case: Case) -> None:
     response = post(owner_client, case, "staff:case_resolve", {"resolve-summary": "Socket installed, pipe repaired."})
     assert response.status_code == 302
     case.refresh_from_db()
@@ -215,29 +215,29 @@ def test_resolve_asks_the_customer_to_confirm(owner_client, case: Case) -> None:
     assert "waiting for the customer to confirm" in text(owner_client.get(case_url(case)))
 
 
-def test_resolve_without_a_summary_is_refused(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_resolve_without_a_summary_is_refused(owner_client, case: Case) -> None:
     response = refused(owner_client, case, "staff:case_resolve", {"resolve-summary": " "})
     assert_field_error(response, "id_resolve-summary", "Write what was done to resolve the case.")
 
 
-def test_status_changes(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_status_changes(owner_client, case: Case) -> None:
     assert post(owner_client, case, "staff:case_status", {"status-status": "waiting_contractor"}).status_code == 302
     assert Case.objects.get(pk=case.pk).status == "waiting_contractor"
 
 
-def test_status_cannot_be_set_to_closed_by_hand(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_status_cannot_be_set_to_closed_by_hand(owner_client, case: Case) -> None:
     response = refused(owner_client, case, "staff:case_status", {"status-status": "closed"})
     assert_field_error(response, "id_status-status", "Select a valid choice.")
 
 
-def test_case_is_linked_to_a_service_alert(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_case_is_linked_to_a_service_alert(owner_client, fibre: FibreStory) -> None:
     response = post(owner_client, fibre.case, "staff:case_link_alert", {"alert-alert": str(fibre.alert.pk)})
     assert response.status_code == 302
     assert list(fibre.case.linked_alerts.all()) == [fibre.alert]
     assert "Linked to this case" in text(owner_client.get(case_url(fibre.case)))
 
 
-def test_linking_needs_an_alert_that_is_still_live(owner_client, fibre: FibreStory, owner) -> None:  # noqa: ANN001
+def test_linking_needs_an_alert_that_is_still_live(owner_client, fibre: FibreStory, owner) -> None:
     ended = ServiceAlertFactory(
         service=fibre.alert.service,
         starts_at=timezone.now() - timedelta(days=3),
@@ -252,7 +252,7 @@ def test_linking_needs_an_alert_that_is_still_live(owner_client, fibre: FibreSto
 # --- insurance claims -------------------------------------------------------------------
 
 
-def test_claim_is_filed(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_claim_is_filed(owner_client, case: Case) -> None:
     response = post(
         owner_client,
         case,
@@ -276,7 +276,7 @@ def test_claim_is_filed(owner_client, case: Case) -> None:  # noqa: ANN001
     )
 
 
-def test_negative_claim_amount_is_refused_and_the_insurer_kept(owner_client, case: Case) -> None:  # noqa: ANN001
+def test_negative_claim_amount_is_refused_and_the_insurer_kept(owner_client, case: Case) -> None:
     response = refused(
         owner_client,
         case,
@@ -291,7 +291,7 @@ def test_negative_claim_amount_is_refused_and_the_insurer_kept(owner_client, cas
     assert 'value="Mutuelle Habitat"' in html(response)
 
 
-def test_claim_moves_to_its_next_state(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_claim_moves_to_its_next_state(owner_client, fibre: FibreStory) -> None:
     claim = fibre.operator_claim
     key = f"claim-{claim.pk}"
     response = post(
@@ -312,7 +312,7 @@ def test_claim_moves_to_its_next_state(owner_client, fibre: FibreStory) -> None:
     assert claim.status == "acknowledged"
 
 
-def test_claim_next_date_without_an_action_is_refused(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_claim_next_date_without_an_action_is_refused(owner_client, fibre: FibreStory) -> None:
     claim = fibre.home_claim
     key = f"claim-{claim.pk}"
     response = refused(
@@ -330,7 +330,7 @@ def test_claim_next_date_without_an_action_is_refused(owner_client, fibre: Fibre
     assert 'value="MH-77812-B"' in html(response)
 
 
-def test_claim_update_with_nothing_changed_says_so(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_claim_update_with_nothing_changed_says_so(owner_client, fibre: FibreStory) -> None:
     claim = fibre.home_claim
     key = f"claim-{claim.pk}"
     response = refused(
@@ -357,7 +357,7 @@ def requested_job(cast: Cast) -> Job:
     )
 
 
-def test_job_visit_is_scheduled(owner_client, requested_job: Job) -> None:  # noqa: ANN001
+def test_job_visit_is_scheduled(owner_client, requested_job: Job) -> None:
     key = f"schedule-{requested_job.pk}"
     response = post(
         owner_client,
@@ -371,7 +371,7 @@ def test_job_visit_is_scheduled(owner_client, requested_job: Job) -> None:  # no
     assert requested_job.status == "scheduled" and requested_job.window_start is not None
 
 
-def test_visit_ending_before_it_starts_is_refused(owner_client, requested_job: Job) -> None:  # noqa: ANN001
+def test_visit_ending_before_it_starts_is_refused(owner_client, requested_job: Job) -> None:
     key = f"schedule-{requested_job.pk}"
     start = when(days=2)
     response = refused(
@@ -385,7 +385,7 @@ def test_visit_ending_before_it_starts_is_refused(owner_client, requested_job: J
     assert f'value="{start}"' in html(response)
 
 
-def test_visit_is_cancelled_with_a_reason(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_visit_is_cancelled_with_a_reason(owner_client, cast: Cast) -> None:
     key = f"cancel-{cast.job.pk}"
     response = post(
         owner_client,
@@ -399,7 +399,7 @@ def test_visit_is_cancelled_with_a_reason(owner_client, cast: Cast) -> None:  # 
     assert cast.job.status == "cancelled" and cast.job.last_cancellation_reason == "customer_request"
 
 
-def test_other_cancellation_reason_needs_details(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_other_cancellation_reason_needs_details(owner_client, cast: Cast) -> None:
     key = f"cancel-{cast.job.pk}"
     response = refused(
         owner_client, cast.case, "staff:job_cancel", {f"{key}-reason": "other", f"{key}-note": ""}, cast.job.pk
@@ -407,7 +407,7 @@ def test_other_cancellation_reason_needs_details(owner_client, cast: Cast) -> No
     assert_field_error(response, f"id_{key}-note", "Explain the reason for cancelling.")
 
 
-def test_job_is_completed_and_its_flags_clear(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_job_is_completed_and_its_flags_clear(owner_client, fibre: FibreStory) -> None:
     key = f"complete-{fibre.job.pk}"
     response = post(
         owner_client,
@@ -422,13 +422,13 @@ def test_job_is_completed_and_its_flags_clear(owner_client, fibre: FibreStory) -
     assert not Flag.objects.filter(subject_key=f"job:{fibre.job.pk}", cleared_at__isnull=True).exists()
 
 
-def test_completing_without_a_report_is_refused(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_completing_without_a_report_is_refused(owner_client, fibre: FibreStory) -> None:
     key = f"complete-{fibre.job.pk}"
     response = refused(owner_client, fibre.case, "staff:job_complete", {f"{key}-outcome_report": ""}, fibre.job.pk)
     assert_field_error(response, f"id_{key}-outcome_report", "This field is required.")
 
 
-def test_job_of_another_case_is_not_found(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_job_of_another_case_is_not_found(owner_client, cast: Cast) -> None:
     from cases.services import specialist_add
 
     specialist_add(actor=cast.other_agent, case=cast.other_case, user=cast.owner)
@@ -437,7 +437,7 @@ def test_job_of_another_case_is_not_found(owner_client, cast: Cast) -> None:  # 
     assert response.status_code == 404
 
 
-def test_repair_plan_clears_the_damage_flag(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_repair_plan_clears_the_damage_flag(owner_client, fibre: FibreStory) -> None:
     incident = fibre.job.incidents.get()
     key = f"repair-{incident.pk}"
     response = post(
@@ -451,7 +451,7 @@ def test_repair_plan_clears_the_damage_flag(owner_client, fibre: FibreStory) -> 
     assert not Flag.objects.filter(subject_key=f"incident:{incident.pk}", cleared_at__isnull=True).exists()
 
 
-def test_blank_repair_plan_is_refused(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_blank_repair_plan_is_refused(owner_client, fibre: FibreStory) -> None:
     incident = fibre.job.incidents.get()
     response = refused(
         owner_client, fibre.case, "staff:incident_repair", {f"repair-{incident.pk}-plan": " "}, incident.pk

@@ -19,7 +19,7 @@ from tests.staff_ui.story import FibreStory
 MAX_CASE_PAGE_QUERIES = 20
 
 
-def test_header_shows_who_owns_the_case_and_who_the_customer_is(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_header_shows_who_owns_the_case_and_who_the_customer_is(owner_client, fibre: FibreStory) -> None:
     page = text(owner_client.get(case_url(fibre.case)))
     assert f"Case {fibre.case.reference}" in page
     assert "Fibre installation" in page
@@ -31,11 +31,11 @@ def test_header_shows_who_owns_the_case_and_who_the_customer_is(owner_client, fi
     assert "Take care: 89 years old" in page
 
 
-def test_active_alert_for_the_customers_service_and_area_is_shown(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_active_alert_for_the_customers_service_and_area_is_shown(owner_client, fibre: FibreStory) -> None:
     assert "Known outage: Fibre outage in Lyon 3" in text(owner_client.get(case_url(fibre.case)))
 
 
-def test_alert_for_another_area_is_not_shown_in_the_header(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_alert_for_another_area_is_not_shown_in_the_header(owner_client, fibre: FibreStory) -> None:
     fibre.alert.area = "75001"
     fibre.alert.save()
     page = text(owner_client.get(case_url(fibre.case)))
@@ -44,7 +44,7 @@ def test_alert_for_another_area_is_not_shown_in_the_header(owner_client, fibre: 
 
 
 def test_panels_show_sale_jobs_with_prerequisites_and_damage_claims_promises_and_flags(
-    owner_client,  # noqa: ANN001
+    owner_client,
     fibre: FibreStory,
 ) -> None:
     page = text(owner_client.get(case_url(fibre.case)))
@@ -62,7 +62,7 @@ def test_panels_show_sale_jobs_with_prerequisites_and_damage_claims_promises_and
     assert "Job cancelled again" in page and "Damage reported on site" in page
 
 
-def test_timeline_marks_internal_and_customer_visible_events(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_timeline_marks_internal_and_customer_visible_events(owner_client, fibre: FibreStory) -> None:
     page = html(owner_client.get(case_url(fibre.case)))
     note = re.search(r'<li class="event event--internal"[^>]*>.*?</li>', page, re.S).group(0)
     assert "Internal" in note
@@ -70,11 +70,11 @@ def test_timeline_marks_internal_and_customer_visible_events(owner_client, fibre
     assert "Customer sees this" in reply_like
 
 
-def test_timeline_shows_the_full_text_of_messages(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_timeline_shows_the_full_text_of_messages(owner_client, fibre: FibreStory) -> None:
     assert "My son says the street box is not connected." in text(owner_client.get(case_url(fibre.case)))
 
 
-def test_timeline_filters_by_department(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_timeline_filters_by_department(owner_client, fibre: FibreStory) -> None:
     response = owner_client.get(case_url(fibre.case) + "?department=insurance")
     events = re.findall(r'<li class="event [^"]*"', html(response))
     assert len(events) == TimelineEvent.objects.filter(case=fibre.case, department="insurance").count() == 2
@@ -82,7 +82,7 @@ def test_timeline_filters_by_department(owner_client, fibre: FibreStory) -> None
     assert "Visit cancelled" not in text(response)
 
 
-def test_unknown_department_shows_everything(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_unknown_department_shows_everything(owner_client, fibre: FibreStory) -> None:
     response = owner_client.get(case_url(fibre.case) + "?department=nonsense")
     assert (
         len(re.findall(r'<li class="event ', html(response))) == TimelineEvent.objects.filter(case=fibre.case).count()
@@ -93,12 +93,12 @@ def test_unknown_department_shows_everything(owner_client, fibre: FibreStory) ->
 
 
 @pytest.fixture
-def long_case(cast: Cast):  # noqa: ANN201
+def long_case(cast: Cast):
     add_events(cast.case, cast.owner, 250)
     return cast.case
 
 
-def test_timeline_shows_the_latest_hundred_with_a_link_to_older_ones(owner_client, long_case) -> None:  # noqa: ANN001
+def test_timeline_shows_the_latest_hundred_with_a_link_to_older_ones(owner_client, long_case) -> None:
     response = owner_client.get(case_url(long_case))
     page = html(response)
     assert len(re.findall(r'<li class="event ', page)) == 100
@@ -120,7 +120,7 @@ def test_timeline_shows_the_latest_hundred_with_a_link_to_older_ones(owner_clien
     assert "Event number 149" in html(piece)
 
 
-def test_the_last_older_page_has_no_more_link(owner_client, long_case) -> None:  # noqa: ANN001
+def test_the_last_older_page_has_no_more_link(owner_client, long_case) -> None:
     url = case_url(long_case)
     seen = 0
     for _ in range(5):
@@ -133,7 +133,7 @@ def test_the_last_older_page_has_no_more_link(owner_client, long_case) -> None: 
     assert seen == TimelineEvent.objects.filter(case=long_case).count()
 
 
-def test_a_tampered_cursor_starts_from_the_latest(owner_client, long_case) -> None:  # noqa: ANN001
+def test_a_tampered_cursor_starts_from_the_latest(owner_client, long_case) -> None:
     response = owner_client.get(case_url(long_case) + "?before=not-a-cursor")
     assert response.status_code == 200
     assert "Event number 249" in html(response)
@@ -142,7 +142,7 @@ def test_a_tampered_cursor_starts_from_the_latest(owner_client, long_case) -> No
 # --- query counts ---------------------------------------------------------------------------
 
 
-def _queries(client, url: str) -> int:  # noqa: ANN001
+def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured.captured_queries)
@@ -154,7 +154,7 @@ def test_case_page_query_count_does_not_grow_from_5_to_500_events(
     company,
     other_customer,
     viewer: str,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
     """The owner, their manager, a specialist on both cases and a read-only colleague."""
     small = make_case(customer=other_customer, owner=cast.owner, subject="Small case")
@@ -178,7 +178,7 @@ def test_case_page_query_count_does_not_grow_from_5_to_500_events(
     assert _queries(client, case_url(small)) == _queries(client, case_url(large))
 
 
-def test_older_events_fragment_runs_few_queries(owner_client, long_case, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_older_events_fragment_runs_few_queries(owner_client, long_case, django_assert_max_num_queries) -> None:
     cursor = selectors.timeline_page(long_case.owner, long_case).next_cursor
     with django_assert_max_num_queries(8):
         owner_client.get(

@@ -21,7 +21,7 @@ def flag(cast: Cast) -> Flag:
     return flag_raise(kind="stale_promise", subject_key="promise:1", summary="Call back is late", case=cast.case)
 
 
-def test_owner_sees_their_flag(owner_client, flag: Flag) -> None:  # noqa: ANN001
+def test_owner_sees_their_flag(owner_client, flag: Flag) -> None:
     page = text(owner_client.get(FLAGS))
     assert "Promise past due Call back is late" in page
     assert "Level 1" in page
@@ -40,7 +40,7 @@ def test_manager_sees_flags_escalated_from_their_team_even_past_them(cast: Cast,
     assert "Call back is late" in page and "Level 3" in page
 
 
-def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast: Cast, flag: Flag) -> None:  # noqa: ANN001
+def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast: Cast, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": FLAGS})
     assert response.status_code == 302 and response.url == FLAGS
     flag.refresh_from_db()
@@ -48,14 +48,14 @@ def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast:
     assert "Flag acknowledged: Call back is late" in text(owner_client.get(FLAGS))
 
 
-def test_acknowledge_with_htmx_returns_only_the_row(owner_client, flag: Flag) -> None:  # noqa: ANN001
+def test_acknowledge_with_htmx_returns_only_the_row(owner_client, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert html(response).lstrip().startswith(f'<tr id="flag-{flag.pk}">')
     assert "Acknowledged" in text(response)
 
 
-def test_acknowledge_never_redirects_away_from_the_site(owner_client, flag: Flag) -> None:  # noqa: ANN001
+def test_acknowledge_never_redirects_away_from_the_site(owner_client, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": "https://evil.example/"})
     assert response.url == FLAGS
 
@@ -66,7 +66,7 @@ def test_colleague_who_may_not_work_on_the_case_cannot_acknowledge(cast: Cast, f
     assert Flag.objects.get(pk=flag.pk).acknowledged_at is None
 
 
-def test_cleared_flag_cannot_be_acknowledged(owner_client, flag: Flag) -> None:  # noqa: ANN001
+def test_cleared_flag_cannot_be_acknowledged(owner_client, flag: Flag) -> None:
     from cases.services import flags_clear
 
     flags_clear(kind=flag.kind, subject_key=flag.subject_key, note="kept")
@@ -75,7 +75,7 @@ def test_cleared_flag_cannot_be_acknowledged(owner_client, flag: Flag) -> None: 
     assert Flag.objects.get(pk=flag.pk).acknowledged_at is None
 
 
-def test_flags_queue_pages_by_keyset(owner_client, cast: Cast, monkeypatch) -> None:  # noqa: ANN001
+def test_flags_queue_pages_by_keyset(owner_client, cast: Cast, monkeypatch) -> None:
     monkeypatch.setattr(selectors, "FLAGS_PAGE_SIZE", 2)
     for n in range(3):
         flag_raise(kind="silent_case", subject_key=f"case:x{n}", summary=f"Quiet case {n}", case=cast.case)
@@ -86,7 +86,7 @@ def test_flags_queue_pages_by_keyset(owner_client, cast: Cast, monkeypatch) -> N
     assert html(second).count('<tr id="flag-') == 1
 
 
-def test_queue_query_count_does_not_grow(owner_client, cast: Cast, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_queue_query_count_does_not_grow(owner_client, cast: Cast, django_assert_max_num_queries) -> None:
     for n in range(25):
         case = make_case(customer=cast.customer, owner=cast.owner, subject=f"Case {n}")
         flag_raise(kind="silent_case", subject_key=f"case:{case.pk}", summary="Quiet", case=case)

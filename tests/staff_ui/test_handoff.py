@@ -12,7 +12,7 @@ from tests.staff_ui.pages import assert_field_error, case_url, html, text
 SUMMARY = "Mrs Martin is 89: call, never e-mail. Operator must connect the street cabinet first."
 
 
-def hand_off(client, case: Case, to: User, **fields: str):  # noqa: ANN001, ANN201
+def hand_off(client, case: Case, to: User, **fields: str):
     data = {
         "handoff-to_user": str(to.pk),
         "handoff-reason": "Field visit needed",
@@ -23,13 +23,13 @@ def hand_off(client, case: Case, to: User, **fields: str):  # noqa: ANN001, ANN2
     return client.post(case_url(case, "staff:case_handoff"), data)
 
 
-def test_handoff_page_offers_colleagues_but_not_the_owner(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_handoff_page_offers_colleagues_but_not_the_owner(owner_client, cast: Cast) -> None:
     page = html(owner_client.get(case_url(cast.case, "staff:case_handoff")))
     assert "Adam Agent — Customer relations" in page
     assert "Olivia Owner — " not in page
 
 
-def test_handoff_changes_the_owner_and_tells_the_giver(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_handoff_changes_the_owner_and_tells_the_giver(owner_client, cast: Cast) -> None:
     response = hand_off(owner_client, cast.case, cast.other_agent)
     assert response.status_code == 302
     assert Case.objects.get(pk=cast.case.pk).owner == cast.other_agent
@@ -38,7 +38,7 @@ def test_handoff_changes_the_owner_and_tells_the_giver(owner_client, cast: Cast)
     assert "Owner: Adam Agent , Customer relations" in followed
 
 
-def test_receiver_reads_the_summary_first_and_acknowledges(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_receiver_reads_the_summary_first_and_acknowledges(owner_client, cast: Cast) -> None:
     hand_off(owner_client, cast.case, cast.other_agent)
     receiver = signed_in(cast.other_agent)
     page = text(receiver.get(case_url(cast.case)))
@@ -54,7 +54,7 @@ def test_receiver_reads_the_summary_first_and_acknowledges(owner_client, cast: C
     assert "Last handoff: Olivia Owner → Adam Agent" in after
 
 
-def test_the_giver_sees_the_handoff_waiting_but_cannot_acknowledge_it(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_the_giver_sees_the_handoff_waiting_but_cannot_acknowledge_it(owner_client, cast: Cast) -> None:
     hand_off(owner_client, cast.case, cast.other_agent)
     handoff = Handoff.objects.get(case=cast.case)
     assert "not yet acknowledged" in text(owner_client.get(case_url(cast.case)))
@@ -62,7 +62,7 @@ def test_the_giver_sees_the_handoff_waiting_but_cannot_acknowledge_it(owner_clie
     assert Handoff.objects.get(pk=handoff.pk).acknowledged_at is None
 
 
-def test_handoff_without_a_summary_is_refused_and_keeps_the_reason(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_handoff_without_a_summary_is_refused_and_keeps_the_reason(owner_client, cast: Cast) -> None:
     with nothing_written():
         response = hand_off(owner_client, cast.case, cast.other_agent, summary="   ", reason="Needs a plumber")
     assert response.status_code == 400
@@ -70,7 +70,7 @@ def test_handoff_without_a_summary_is_refused_and_keeps_the_reason(owner_client,
     assert 'value="Needs a plumber"' in html(response)
 
 
-def test_handoff_to_no_one_is_refused(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_handoff_to_no_one_is_refused(owner_client, cast: Cast) -> None:
     with nothing_written():
         response = owner_client.post(
             case_url(cast.case, "staff:case_handoff"),

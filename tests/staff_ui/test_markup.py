@@ -66,7 +66,7 @@ def pages(fibre: FibreStory, cast: Cast) -> list[str]:
     ]
 
 
-def test_owner_pages_label_every_field_and_keep_headings_in_order(owner_client, pages: list[str]) -> None:  # noqa: ANN001
+def test_owner_pages_label_every_field_and_keep_headings_in_order(owner_client, pages: list[str]) -> None:
     for url in pages:
         response = owner_client.get(url)
         assert response.status_code == 200, url
@@ -79,7 +79,7 @@ def test_manager_team_page_and_receivers_case_page(cast: Cast, fibre: FibreStory
     check(html(signed_in(cast.other_agent).get(case_url(fibre.case))))
 
 
-def test_page_with_errors_keeps_its_outline(owner_client, fibre: FibreStory) -> None:  # noqa: ANN001
+def test_page_with_errors_keeps_its_outline(owner_client, fibre: FibreStory) -> None:
     response = owner_client.post(case_url(fibre.case, "staff:promise_make"), {"promise-text": "Soon"})
     assert response.status_code == 400
     check(html(response))

@@ -18,7 +18,7 @@ from tests.staff_ui.pages import case_url, html, text
 SEARCH = reverse("staff:search")
 
 
-def case_links(response) -> list[str]:  # noqa: ANN001
+def case_links(response) -> list[str]:
     return re.findall(r'href="/staff/cases/([^/]+)/"', html(response))
 
 
@@ -35,24 +35,24 @@ def test_customer_is_found_by_name_email_or_phone_with_their_case_one_click_away
     owner_client,
     martin: Customer,
     cast: Cast,
-    term: str,  # noqa: ANN001
+    term: str,
 ) -> None:
     response = owner_client.get(SEARCH, {"q": term})
     assert "Jeanne Martin" in text(response)
     assert cast.case.reference in case_links(response)
 
 
-def test_exact_reference_goes_straight_to_the_case(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_exact_reference_goes_straight_to_the_case(owner_client, cast: Cast) -> None:
     response = owner_client.get(SEARCH, {"q": cast.case.reference.lower()})
     assert response.status_code == 302 and response.url == case_url(cast.case)
 
 
-def test_part_of_a_reference_lists_the_matching_cases(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_part_of_a_reference_lists_the_matching_cases(owner_client, cast: Cast) -> None:
     response = owner_client.get(SEARCH, {"q": cast.case.reference[:-2]})
     assert set(case_links(response)) >= {cast.case.reference, cast.other_case.reference}
 
 
-def test_claim_number_finds_its_case(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_claim_number_finds_its_case(owner_client, cast: Cast) -> None:
     claim_file(actor=cast.owner, case=cast.case, insurer="Axa", policy_holder="customer", claim_number="AXA-99812")
     response = owner_client.get(SEARCH, {"q": "axa-998"})
     assert case_links(response) == [cast.case.reference]
@@ -60,19 +60,19 @@ def test_claim_number_finds_its_case(owner_client, cast: Cast) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("form", ["J-{}", "j{}", "J {}"])
-def test_job_id_finds_its_case(owner_client, cast: Cast, form: str) -> None:  # noqa: ANN001
+def test_job_id_finds_its_case(owner_client, cast: Cast, form: str) -> None:
     response = owner_client.get(SEARCH, {"q": form.format(cast.job.pk)})
     assert cast.case.reference in case_links(response)
     assert cast.other_case.reference not in case_links(response)
 
 
-def test_nothing_found_says_so(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_nothing_found_says_so(owner_client, cast: Cast) -> None:
     page = text(owner_client.get(SEARCH, {"q": "zzzz-nobody"}))
     assert "No case reference, subject, claim number or job id matches." in page
     assert "No customer's name, e-mail or phone number matches." in page
 
 
-def test_one_letter_asks_for_more(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_one_letter_asks_for_more(owner_client, cast: Cast) -> None:
     assert "Type at least two characters." in text(owner_client.get(SEARCH, {"q": "m"}))
 
 
@@ -84,7 +84,7 @@ def dupont_family(cast: Cast) -> list[Customer]:
     return family
 
 
-def test_customers_are_paginated_by_keyset(owner_client, dupont_family, monkeypatch) -> None:  # noqa: ANN001
+def test_customers_are_paginated_by_keyset(owner_client, dupont_family, monkeypatch) -> None:
     monkeypatch.setattr(selectors, "SEARCH_PAGE_SIZE", 2)
     seen: list[str] = []
     url = f"{SEARCH}?q=dupont"
@@ -98,7 +98,7 @@ def test_customers_are_paginated_by_keyset(owner_client, dupont_family, monkeypa
     assert seen == ["Dupont Anne", "Dupont Bruno", "Dupont Chloé", "Dupont Denis", "Dupont Eva"]
 
 
-def test_a_customer_with_many_cases_links_to_all_of_them(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_a_customer_with_many_cases_links_to_all_of_them(owner_client, cast: Cast) -> None:
     for n in range(6):
         make_case(customer=cast.customer, owner=cast.owner, subject=f"Case {n}")
     response = owner_client.get(SEARCH, {"q": "Jeanne"})
@@ -110,7 +110,7 @@ def test_a_customer_with_many_cases_links_to_all_of_them(owner_client, cast: Cas
 
 def test_query_count_is_the_same_for_few_and_many_results(
     owner_client, cast: Cast, django_assert_max_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:
             owner_client.get(SEARCH, {"q": "dupont"})

@@ -41,7 +41,7 @@ def test_agents_have_no_team_view(cast: Cast) -> None:
     assert "for team managers" in text(response)
 
 
-def test_team_view_query_count_does_not_grow_with_the_team(cast: Cast, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_team_view_query_count_does_not_grow_with_the_team(cast: Cast, django_assert_max_num_queries) -> None:
     client = signed_in(cast.manager)
     for n in range(12):
         member = make_staff(f"member{n}", department=cast.owner.staff_profile.department, manager=cast.manager)

@@ -28,7 +28,7 @@ from tests.staff_ui.pages import html, text
 WORKLIST = reverse("staff:worklist")
 
 
-def references(response) -> list[str]:  # noqa: ANN001
+def references(response) -> list[str]:
     return re.findall(r'<a href="/staff/cases/([^/]+)/"><strong>', html(response))
 
 
@@ -64,7 +64,7 @@ def six_cases(cast: Cast) -> dict[str, Case]:
     return made
 
 
-def test_what_needs_me_first_comes_first(owner_client, six_cases: dict[str, Case]) -> None:  # noqa: ANN001
+def test_what_needs_me_first_comes_first(owner_client, six_cases: dict[str, Case]) -> None:
     response = owner_client.get(WORKLIST)
     order = [
         six_cases[name].reference for name in ("escalated", "flagged", "overdue", "waiting", "quiet_old", "quiet_new")
@@ -75,12 +75,12 @@ def test_what_needs_me_first_comes_first(owner_client, six_cases: dict[str, Case
     assert "Promise overdue" in page and "Customer waiting" in page
 
 
-def test_closed_cases_are_left_out_unless_asked_for(owner_client, cast: Cast, six_cases) -> None:  # noqa: ANN001
+def test_closed_cases_are_left_out_unless_asked_for(owner_client, cast: Cast, six_cases) -> None:
     assert cast.case.reference not in references(owner_client.get(WORKLIST))
     assert references(owner_client.get(WORKLIST + "?status=closed")) == [cast.case.reference]
 
 
-def test_keyset_pages_cover_every_case_once(owner_client, six_cases, monkeypatch) -> None:  # noqa: ANN001
+def test_keyset_pages_cover_every_case_once(owner_client, six_cases, monkeypatch) -> None:
     monkeypatch.setattr(selectors, "WORKLIST_PAGE_SIZE", 4)
     first = owner_client.get(WORKLIST)
     assert len(references(first)) == 4
@@ -93,7 +93,7 @@ def test_keyset_pages_cover_every_case_once(owner_client, six_cases, monkeypatch
     assert set(references(first)) | set(references(second)) == {c.reference for c in six_cases.values()}
 
 
-def test_a_tampered_cursor_shows_the_first_page(owner_client, six_cases) -> None:  # noqa: ANN001
+def test_a_tampered_cursor_shows_the_first_page(owner_client, six_cases) -> None:
     assert references(owner_client.get(WORKLIST + "?after=bogus"))[0] == six_cases["escalated"].reference
 
 
@@ -107,7 +107,7 @@ def test_a_tampered_cursor_shows_the_first_page(owner_client, six_cases) -> None
         ("q=quiet", ["quiet_old", "quiet_new"]),
     ],
 )
-def test_filters(owner_client, six_cases, owner, query: str, expected: list[str]) -> None:  # noqa: ANN001
+def test_filters(owner_client, six_cases, owner, query: str, expected: list[str]) -> None:
     case_set_status(actor=owner, case=six_cases["waiting"], status="waiting_customer")
     Case.objects.filter(pk=six_cases["overdue"].pk).update(priority="urgent")
     claim_file(actor=owner, case=six_cases["quiet_new"], insurer="Axa", policy_holder="customer")
@@ -115,20 +115,20 @@ def test_filters(owner_client, six_cases, owner, query: str, expected: list[str]
     assert references(owner_client.get(f"{WORKLIST}?{query}")) == [six_cases[name].reference for name in expected]
 
 
-def test_search_by_customer_name_or_reference(owner_client, cast: Cast) -> None:  # noqa: ANN001
+def test_search_by_customer_name_or_reference(owner_client, cast: Cast) -> None:
     other = make_case(customer=CustomerFactory(full_name="Louis Bernard"), owner=cast.owner, subject="Router")
     assert references(owner_client.get(WORKLIST + "?q=bernard")) == [other.reference]
     assert references(owner_client.get(WORKLIST + f"?q={cast.case.reference}")) == [cast.case.reference]
 
 
-def test_a_bad_filter_value_is_shown_as_an_error(owner_client, six_cases) -> None:  # noqa: ANN001
+def test_a_bad_filter_value_is_shown_as_an_error(owner_client, six_cases) -> None:
     response = owner_client.get(WORKLIST + "?status=lost&q=quiet")
     assert response.status_code == 200
     assert "Select a valid choice" in text(response)
     assert references(response) == [six_cases["quiet_old"].reference, six_cases["quiet_new"].reference]
 
 
-def test_manager_opens_a_team_members_worklist(cast: Cast, six_cases) -> None:  # noqa: ANN001
+def test_manager_opens_a_team_members_worklist(cast: Cast, six_cases) -> None:
     response = signed_in(cast.manager).get(f"{WORKLIST}?owner={cast.owner.pk}")
     assert "Cases owned by Olivia Owner" in text(response)
     assert len(references(response)) == 6
@@ -145,13 +145,13 @@ def test_empty_worklist_says_nothing_waits(cast: Cast) -> None:
     assert "No open cases. Nothing waits for you." in text(signed_in(cast.head).get(WORKLIST))
 
 
-def _count(client, url: str) -> int:  # noqa: ANN001
+def _count(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured.captured_queries)
 
 
-def test_query_count_is_the_same_for_3_and_30_cases(owner_client, cast: Cast, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_query_count_is_the_same_for_3_and_30_cases(owner_client, cast: Cast, django_assert_max_num_queries) -> None:
     def add(n: int) -> None:
         for i in range(n):
             case = make_case(customer=cast.customer, owner=cast.owner, subject=f"Case {i}")
