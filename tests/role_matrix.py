@@ -628,9 +628,13 @@ def guardian_rows(model: type[models.Model], prefix: str, obj_pk: Callable[[Worl
 
 def matrix() -> dict[str, Row]:
     """Every row, by key: the portal's pages, the admin site's own, and each registered model's."""
-    from tests.staff_ui.matrix_rows import STAFF_ROWS  # kept with the staff pages' tests (issue 4)
+    # Each surface keeps its rows beside its own tests.
+    from tests.api.matrix_rows import API_ROWS
+    from tests.contractor_ui.matrix_rows import CONTRACTOR_ROWS
+    from tests.selfservice.matrix_rows import CUSTOMER_ROWS
+    from tests.staff_ui.matrix_rows import STAFF_ROWS
 
-    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS, *STAFF_ROWS]
+    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS, *STAFF_ROWS, *CUSTOMER_ROWS, *CONTRACTOR_ROWS, *API_ROWS]
     for model, model_admin in admin.site._registry.items():
         rows += admin_model_rows(model, model_admin)
     table: dict[str, Row] = {}
