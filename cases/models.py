@@ -179,6 +179,13 @@ class Case(models.Model):
                 name="case_confirmation_due",
                 condition=Q(status="resolved"),
             ),
+            # The same rows with the status leading, so that SQLite's planner (which has no
+            # statistics) prefers it to the plain status index for the resolution watcher.
+            models.Index(
+                fields=["status", "confirmation_due_at"],
+                name="case_resolution_window",
+                condition=Q(status="resolved"),
+            ),
             models.Index(fields=["reply_due_at"], name="case_reply_due_unflagged", condition=REPLY_UNFLAGGED),
             models.Index(fields=["created_at"], name="case_silent_never_contacted", condition=SILENT_NEVER_CONTACTED),
             models.Index(fields=["last_outbound_at"], name="case_silent_since_contact", condition=SILENT_SINCE_CONTACT),
@@ -583,6 +590,9 @@ class Flag(models.Model):
                 name="flag_escalation_due",
                 condition=Q(cleared_at__isnull=True, acknowledged_at__isnull=True),
             ),
+            # Every flag a subject ever had, cleared ones included: the sweeps ask whether a
+            # cancellation or an incident was ever flagged.
+            models.Index(fields=["kind", "subject_key", "raised_at"], name="flag_subject_history"),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("kind", FlagKind), name="flag_kind_valid"),

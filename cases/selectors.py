@@ -350,10 +350,10 @@ def alerts_for_case(case: Case, now: datetime) -> list[ServiceAlert]:
     area = Q(area="") | Q(area__iexact=case.customer.service_area) if case.customer.service_area else Q(area="")
     affects = (Q(service_id__in=service_ids) | Q(service_id=case.service_id)) & area
     live = Q(starts_at__lte=now + ALERT_LOOKAHEAD) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-    linked = Exists(Case.linked_alerts.through.objects.filter(case_id=case.pk, servicealert_id=OuterRef("pk")))
+    links = Case.linked_alerts.through.objects.filter(case_id=case.pk)
+    linked = Exists(links.filter(servicealert_id=OuterRef("pk")))
     alerts = (
-        ServiceAlert.objects.filter(live | Q(cases=case))
-        .distinct()
+        ServiceAlert.objects.filter(live | Q(pk__in=links.values("servicealert_id")))
         .select_related("service")
         .annotate(
             affects=ExpressionWrapper(affects, output_field=models.BooleanField()),

@@ -78,6 +78,12 @@ class Job(models.Model):
     company = models.ForeignKey(ContractorCompany, on_delete=models.PROTECT, related_name="jobs")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    contact_window = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When and how the customer can be reached about the visit, as agreed with them: "
+        "shown to the contractor.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)

@@ -6,10 +6,19 @@ Everything a contractor reports lands on the owner's case timeline in the same t
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm
 
 from cases import policies
@@ -52,12 +61,36 @@ def _when(moment: datetime) -> str:
 
 
 def _lock_job(job: Job) -> Job:
-    return Job.objects.select_for_update().select_related("case", "company").get(pk=job.pk)
+    return Job.objects.select_for_update().select_related("case", "company", "technician").get(pk=job.pk)
+
+
+def _assigned_to_a_colleague(actor: User, job: Job) -> bool:
+    """Within the job's own company, a job given to one technician is reported on by that
+    technician or a company administrator: a colleague's report would hide who was there."""
+    profile = getattr(actor, "contractor_profile", None)
+    return (
+        profile is not None
+        and profile.company_id == job.company_id
+        and job.technician_id not in (None, actor.pk)
+        and not profile.is_company_admin
+    )
+
+
+def can_report_on_job(actor: User, job: Job) -> bool:
+    """What the job page asks before offering the report forms; the services ask the same."""
+    return policies.can_work_on_job(actor, job) and not _assigned_to_a_colleague(actor, job)
 
 
 def _require_job_access(actor: User, job: Job) -> None:
+    """A user of a company the job is assigned or shared to (its technician, when it has
+    one, or an administrator of the company), or staff working on the case."""
     if not policies.can_work_on_job(actor, job):
         raise NotAllowed("You may not report on this job.")
+    if _assigned_to_a_colleague(actor, job):
+        name = job.technician.get_full_name() or job.technician.get_username()
+        raise NotAllowed(
+            f"Job {job.reference} is assigned to {name}: only they or your company's administrator can report on it."
+        )
 
 
 def _require_move(job: Job, new_status: str) -> None:
@@ -103,6 +136,71 @@ def contractor_user_add(
     return member
 
 
+def invitation_path(user: User) -> str:
+    """Where an invited technician chooses their password: a one-time link, valid for
+    PASSWORD_RESET_TIMEOUT and spent once a password is set (Django's reset tokens)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("contractor:invitation_accept", args=[uidb64, default_token_generator.make_token(user)])
+
+
+def _send_invitation(member_id: int) -> None:
+    member = ContractorUser.objects.select_related("user", "company").get(pk=member_id)
+    user = member.user
+    context = {
+        "name": user.get_full_name() or user.get_username(),
+        "company": member.company.name,
+        "link": settings.SITE_URL + invitation_path(user),
+        "username": user.get_username(),
+    }
+    send_mail(
+        subject=f"{member.company.name} invites you to Steward",
+        message=render_to_string("contractor/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def technician_invite(
+    *,
+    actor: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str = "",
+    is_company_admin: bool = False,
+) -> ContractorUser:
+    """A company administrator invites a technician into their own company: the account is
+    created without a password, and an e-mail (sent after the commit) carries the link to set one."""
+    profile = getattr(actor, "contractor_profile", None)
+    company = policies.contractor_company_of(actor)
+    if company is None or profile is None or not profile.is_company_admin:
+        raise NotAllowed("Only an administrator of your company can invite technicians.")
+    first_name = require_text(first_name, field="first_name", what="the technician's first name", max_length=150)
+    last_name = require_text(last_name, field="last_name", what="the technician's last name", max_length=150)
+    email = require_text(email, field="email", what="the technician's e-mail address", max_length=150).lower()
+    try:
+        validate_email(email)
+    except ValidationError as invalid:
+        raise RuleViolation(f"“{email}” is not an e-mail address.", field="email") from invalid
+    # One person, one account, one company: an address already in use is never taken over.
+    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+        raise RuleViolation(
+            f"{email} already has a Steward account. A person belongs to one company only: "
+            "ask Steward's administrator if they are moving to yours.",
+            field="email",
+        )
+    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.save()
+    member = contractor_user_add(actor=actor, company=company, user=user, is_company_admin=is_company_admin)
+    if phone.strip():
+        member.phone = phone.strip()[:40]
+        member.save(update_fields=["phone"])
+    transaction.on_commit(lambda: _send_invitation(member.pk))
+    return member
+
+
 @transaction.atomic
 def job_share(*, actor: User, job: Job, company: ContractorCompany) -> Job:
     """Let a second company work on the job (a per-object grant, not structural)."""
@@ -126,6 +224,15 @@ def job_share(*, actor: User, job: Job, company: ContractorCompany) -> Job:
 # --- jobs ------------------------------------------------------------------------------
 
 
+def _contact_window(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > 200:
+        raise RuleViolation(
+            f"Keep the contact window under 200 characters (it has {len(text)}).", field="contact_window"
+        )
+    return text
+
+
 @transaction.atomic
 def job_request(
     *,
@@ -135,9 +242,12 @@ def job_request(
     title: str,
     description: str = "",
     prerequisites: Sequence[tuple[str, str]] = (),
+    contact_window: str = "",
 ) -> Job:
-    """Ask a company for a job on the case, with the prerequisites (description, party) it needs."""
+    """Ask a company for a job on the case, with the prerequisites (description, party) it needs
+    and when the customer can be reached."""
     title = require_text(title, field="title", what="what the job is", max_length=200)
+    contact_window = _contact_window(contact_window)
     if not company.is_active:
         raise RuleViolation(f"{company.name} is not an active contractor.", field="company")
     for description_, party in prerequisites:
@@ -146,7 +256,14 @@ def job_request(
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
-    job = Job.objects.create(case=case, company=company, title=title, description=description.strip(), created_by=actor)
+    job = Job.objects.create(
+        case=case,
+        company=company,
+        title=title,
+        description=description.strip(),
+        contact_window=contact_window,
+        created_by=actor,
+    )
     for description_, party in prerequisites:
         Prerequisite.objects.create(job=job, description=description_.strip(), responsible_party=party)
     record_event(
@@ -164,8 +281,15 @@ def job_request(
 
 @transaction.atomic
 def job_schedule(
-    *, actor: User, job: Job, window_start: datetime, window_end: datetime, technician: User | None = None
+    *,
+    actor: User,
+    job: Job,
+    window_start: datetime,
+    window_end: datetime,
+    technician: User | None = None,
+    contact_window: str | None = None,
 ) -> Job:
+    """Set the visit window; `contact_window` (when given) replaces when the customer can be reached."""
     if window_start is None or window_end is None:
         raise RuleViolation("Give the start and end of the visit window.", field="window_start")
     if window_end <= window_start:
@@ -181,9 +305,11 @@ def job_schedule(
         if tech_profile is None or tech_profile.company_id != job.company_id:
             raise RuleViolation("The technician must work for the job's company.", field="technician")
         job.technician = technician
+    if contact_window is not None:
+        job.contact_window = _contact_window(contact_window)
     rescheduled = job.window_start is not None
     job.window_start, job.window_end, job.status = window_start, window_end, Status.SCHEDULED
-    job.save(update_fields=["window_start", "window_end", "status", "technician", "updated_at"])
+    job.save(update_fields=["window_start", "window_end", "status", "technician", "contact_window", "updated_at"])
     verb = "rescheduled" if rescheduled else "scheduled"
     record_event(
         case=job.case,
@@ -324,13 +450,15 @@ def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence
 
 
 @transaction.atomic
-def job_fail(*, actor: User, job: Job, outcome_report: str) -> Job:
+def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[UploadedFile] = ()) -> Job:
     report = require_text(outcome_report, field="outcome_report", what="why the visit failed")
+    checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
     _require_job_access(actor, job)
     _require_move(job, Status.FAILED)
     job.status, job.outcome_report = Status.FAILED, report
     job.save(update_fields=["status", "outcome_report", "updated_at"])
+    _store_photos(job, checked, actor)
     record_event(
         case=job.case,
         kind=Kind.JOB_STATUS,

@@ -34,8 +34,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "axes",
     "django_celery_beat",
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "people",
     "cases",
     "contractors",
+    "api",
+    "selfservice",
 ]
 
 MIDDLEWARE = [
@@ -176,8 +180,49 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 
+# --- The REST API (issue 7): tokens for integrations, the session (with CSRF) for the browser ---
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.StewardAutoSchema",
+    # Session first: a request with neither gets 403, as the pages' role matrix expects.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 50,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests per user (per address when not signed in); read on every request, so tests may change them.
+API_THROTTLE_RATES = {
+    "user": env_str("API_THROTTLE_USER_RATE", "600/minute"),
+    "anon": env_str("API_THROTTLE_ANON_RATE", "60/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Steward API",
+    "DESCRIPTION": "Cases, their conversation, promises, handoffs, jobs, claims, flags and service alerts, "
+    "under the same rules as the pages. Authenticate with `Authorization: Token <key>` (integrations) "
+    "or the portal's session cookie plus the `X-CSRFToken` header (the browser).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI's files come from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "JobStatusEnum": "contractors.models.JobStatus",
+        "PromiseStatusEnum": "cases.models.PromiseStatus",
+        "ClaimStatusEnum": "cases.models.InsuranceClaimStatus",
+        "MessageChannelEnum": "cases.models.MessageChannel",
+        "PrerequisiteStateEnum": "contractors.models.PrerequisiteState",
+    },
 }
 
 # Celery: a broker that needs no server by default, Redis in production.

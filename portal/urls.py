@@ -20,4 +20,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("staff/", include("cases.urls")),
+    path("contractor/", include("contractors.urls")),
+    path("my/", include("selfservice.urls")),
 ]

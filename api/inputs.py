@@ -1,0 +1,308 @@
+"""What the API accepts: one input serializer per write, parsing types only.
+
+Field names are the keyword arguments of the service each one feeds, so a RuleViolation
+naming a field comes back on that field. The rules themselves (what may be blank, which
+moves are allowed, who may act) live in the services and cases.policies, never here:
+text fields accept blanks so that the service gives its own message. Lengths are bounded
+by the database columns, dates by what a calendar of visits and promises can hold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from cases.models import Case, InsuranceClaim, Message, Promise, ServiceAlert
+from cases.services.inbound import INBOUND_CHANNELS
+from contractors.models import ContractorCompany, Job, Prerequisite
+from people.models import Service
+
+
+class Moment(serializers.DateTimeField):
+    """A date and time with its offset (ISO 8601), between the years 2000 and 2199."""
+
+    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2199."}
+
+    def to_internal_value(self, value: Any) -> datetime:
+        moment = super().to_internal_value(value)
+        if not 2000 <= moment.year <= 2199:
+            self.fail("out_of_range")
+        return moment
+
+
+class Day(serializers.DateField):
+    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2199."}
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not 2000 <= day.year <= 2199:
+            self.fail("out_of_range")
+        return day
+
+
+class Switch(serializers.BooleanField):
+    """A yes/no whose default also holds when a form post leaves it out (not only JSON)."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+    default_empty_html = serializers.empty
+
+
+def text(max_length: int | None = None, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+    extra: dict[str, Any] = {"max_length": max_length} if max_length else {}
+    if not required:
+        extra["default"] = ""
+    return serializers.CharField(required=required, allow_blank=True, help_text=help_text, **extra)
+
+
+def staff_member() -> Any:
+    return User.objects.filter(staff_profile__isnull=False)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+class CaseOpenInput(serializers.Serializer):
+    subject = text(200)
+    description = text(required=False)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, default=Case.Priority.NORMAL)
+    human_impact = text(200, required=False, help_text='What it does to the person: "no heating".')
+    service = serializers.SlugRelatedField(
+        slug_field="code", queryset=Service.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class CaseOpenStaffInput(CaseOpenInput):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=staff_member(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff only. The member of staff who owns the case; yourself when left out.",
+    )
+
+
+class StatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Case.Status.choices, help_text="A working status.")
+
+
+class ResolveInput(serializers.Serializer):
+    summary = text(help_text="What was done; the customer is asked to confirm it.")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = text()
+
+
+class HandoffInput(serializers.Serializer):
+    to_user = serializers.PrimaryKeyRelatedField(queryset=staff_member(), help_text="The next owner.")
+    reason = text(200)
+    summary = text(help_text="What the next owner must read first.")
+    expected_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        help_text="The owner you saw: if the case changed hands since, the answer is 409 and nothing changes.",
+    )
+
+
+class LinkAlertInput(serializers.Serializer):
+    alert = serializers.PrimaryKeyRelatedField(queryset=ServiceAlert.objects.all())
+
+
+# --- the conversation -----------------------------------------------------------------------
+
+
+class MessageInput(serializers.Serializer):
+    KINDS = (
+        ("message", "The customer (or their delegate) writes"),
+        ("reply", "Staff reply to the customer"),
+        ("note", "Internal note, never shown to the customer"),
+        ("call", "Summary of a phone call"),
+    )
+
+    kind = serializers.ChoiceField(choices=KINDS)
+    body = text(help_text="The text; for a call, what was said.")
+    channel = serializers.ChoiceField(
+        choices=[c for c in Message.Channel.choices if c[0] != Message.Channel.NOTE],
+        required=False,
+        help_text="message: portal unless said; reply: e-mail unless said.",
+    )
+    inbound = Switch(default=False, help_text="call: the customer called us.")
+    reached_customer = Switch(default=True, help_text="call: false when nobody answered.")
+    for_contractor = Switch(default=False, help_text="note: the job's contractor may read it.")
+
+
+class PromiseInput(serializers.Serializer):
+    text = text(300)
+    due_at = Moment()
+    kind = serializers.ChoiceField(choices=Promise.Kind.choices, default=Promise.Kind.GENERAL)
+    owed_to_customer = Switch(default=True)
+    owed_to_name = text(200, required=False, help_text="Who is owed, when not the customer.")
+
+
+class PromiseSettleInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["kept", "broken", "withdrawn"])
+    note = text(required=False, help_text="What happened; required when broken or withdrawn.")
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def _amount() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+
+
+class ClaimFileInput(serializers.Serializer):
+    insurer = text(200)
+    policy_holder = serializers.ChoiceField(choices=InsuranceClaim.PolicyHolder.choices)
+    claim_number = text(100, required=False)
+    policy_number = text(100, required=False)
+    amount_claimed = _amount()
+    next_action = text(200, required=False)
+    next_action_due = Day(required=False, allow_null=True)
+    adjuster_name = text(200, required=False)
+    adjuster_contact = text(200, required=False)
+    draft = Switch(default=False, help_text="Keep as a draft to complete before filing.")
+
+
+class ClaimUpdateInput(serializers.Serializer):
+    """Only the fields sent are changed."""
+
+    status = serializers.ChoiceField(choices=InsuranceClaim.Status.choices, required=False)
+    note = text(2000, required=False, help_text="A note for the timeline.")
+    claim_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    policy_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    amount_claimed = _amount()
+    amount_paid = _amount()
+    next_action = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    next_action_due = Day(required=False, allow_null=True)
+    adjuster_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    adjuster_contact = serializers.CharField(max_length=200, allow_blank=True, required=False)
+
+    CHANGES = (
+        "claim_number",
+        "policy_number",
+        "amount_claimed",
+        "amount_paid",
+        "next_action",
+        "next_action_due",
+        "adjuster_name",
+        "adjuster_contact",
+    )
+
+
+# --- contractor jobs ----------------------------------------------------------------------
+
+
+class PrerequisiteInput(serializers.Serializer):
+    description = text(200)
+    responsible_party = serializers.ChoiceField(choices=Prerequisite.Party.choices)
+
+
+class JobRequestInput(serializers.Serializer):
+    company = serializers.PrimaryKeyRelatedField(queryset=ContractorCompany.objects.all())
+    title = text(200)
+    description = text(required=False)
+    prerequisites = PrerequisiteInput(many=True, required=False, default=list)
+
+
+class JobScheduleInput(serializers.Serializer):
+    window_start = Moment()
+    window_end = Moment()
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(contractor_profile__isnull=False), required=False, allow_null=True, default=None
+    )
+
+
+class JobCancelInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Job.CancellationReason.choices)
+    note = text(required=False, help_text="Required when the reason is other.")
+
+
+class JobVisitInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Job.Status.ON_THE_WAY, Job.Status.ON_SITE])
+    override_reason = text(
+        required=False, help_text="Why the visit starts although a prerequisite is still open (flags the owner)."
+    )
+
+
+def _photos() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Photos (multipart only)."
+    )
+
+
+class JobReportInput(serializers.Serializer):
+    outcome_report = text(help_text="What was done on the visit (or why it failed).")
+
+
+class JobCompleteInput(JobReportInput):
+    photos = _photos()
+
+
+class IncidentInput(serializers.Serializer):
+    what = text(help_text="What was damaged and how.")
+    location = text(200, help_text="Where in the home.")
+    immediate_action = text(required=False)
+    affects_water = Switch(default=False)
+    affects_power = Switch(default=False)
+    affects_heating = Switch(default=False)
+    photos = _photos()
+
+
+class CorrectionInput(serializers.Serializer):
+    text = text()
+
+
+class RepairInput(serializers.Serializer):
+    plan = text(help_text="How the damage will be repaired.")
+
+
+# --- service alerts -------------------------------------------------------------------------
+
+
+class AlertInput(serializers.Serializer):
+    service = serializers.SlugRelatedField(slug_field="code", queryset=Service.objects.all())
+    kind = serializers.ChoiceField(choices=ServiceAlert.Kind.choices)
+    title = text(200)
+    starts_at = Moment()
+    ends_at = Moment(required=False, allow_null=True, default=None)
+    area = text(60, required=False, help_text="Blank means every area.")
+    description = text(required=False)
+
+
+class AlertChangeInput(serializers.Serializer):
+    """Only the fields sent are changed."""
+
+    service = serializers.SlugRelatedField(slug_field="code", queryset=Service.objects.all(), required=False)
+    kind = serializers.ChoiceField(choices=ServiceAlert.Kind.choices, required=False)
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    starts_at = Moment(required=False)
+    ends_at = Moment(required=False, allow_null=True)
+    area = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+
+
+class AlertEndInput(serializers.Serializer):
+    ended_at = Moment(required=False, allow_null=True, default=None, help_text="Now when left out.")
+
+
+# --- inbound --------------------------------------------------------------------------------
+
+
+class InboundInput(serializers.Serializer):
+    external_id = serializers.CharField(
+        max_length=190,
+        help_text="The gateway's own id for the message (an e-mail's Message-ID, a call's id). "
+        "A retry with the same id on the same channel is filed once.",
+    )
+    channel = serializers.ChoiceField(choices=[(c, Message.Channel(c).label) for c in INBOUND_CHANNELS])
+    subject = text(300, required=False)
+    body = text(required=False, help_text="The text (for a call, its summary or transcript).")
+    sender_name = text(200, required=False)
+    sender_email = text(254, required=False)
+    sender_phone = text(40, required=False)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Files (multipart only)."
+    )

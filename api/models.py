@@ -1,0 +1,49 @@
+"""What the API keeps of its own: one row per message a gateway delivered.
+
+Tokens are DRF's (rest_framework.authtoken); everything else is written by the services.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cases.models import Message, MessageChannel
+
+
+class InboundRoute(models.TextChoices):
+    REFERENCE = "reference", "The case whose reference the message quotes"
+    SENDER = "sender", "The sender's open case"
+    NEW_CASE = "new_case", "A new case for a known sender"
+    TRIAGE = "triage", "A triage case for an unknown sender"
+
+
+class InboundDelivery(models.Model):
+    """A message a mail gateway or phone system delivered, filed once however often it is retried."""
+
+    Route = InboundRoute
+
+    key = models.CharField(
+        max_length=200, unique=True, help_text="The channel and the gateway's own id for the message (idempotency key)."
+    )
+    payload_digest = models.CharField(max_length=64, help_text="SHA-256 of what was delivered, to spot a reused key.")
+    channel = models.CharField(max_length=10, choices=MessageChannel.choices)
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_email = models.CharField(max_length=254, blank=True)
+    sender_phone = models.CharField(max_length=40, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    route = models.CharField(max_length=20, choices=Route.choices)
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="inbound_delivery")
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "inbound deliveries"
+        permissions = [("deliver_inbound", "Deliver customer messages from a mail gateway or phone system")]
+        constraints = [
+            models.CheckConstraint(condition=Q(route__in=InboundRoute.values), name="inbound_route_valid"),
+            models.CheckConstraint(condition=Q(channel__in=MessageChannel.values), name="inbound_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.route}"

@@ -1,0 +1,351 @@
+"""Messages from other channels (a mail gateway, a phone system): filed on the right case, once.
+
+Where a delivered message goes, first match wins:
+1. the case whose reference (CS-2026-000123) it quotes in its subject or body, when the
+   sender is that case's customer or one of their delegates;
+2. the sender's open case with the latest activity, the sender found by a known e-mail
+   address or phone number (a customer's, or a delegate's account);
+3. a new case for that customer, owned as `routing.owner_for_new_case` decides;
+4. for a sender nobody knows, a triage case: a customer record made from what the gateway
+   knows of them, and a case owned by the least-loaded customer-relations agent.
+
+Nothing a customer sends is lost (invariant 5): a message with no text keeps its subject or
+its attachments, an attachment we cannot accept is named in the text instead of refusing the
+message, and text past the length limit is kept whole in an attached file. The gateway's id
+for the delivery is the idempotency key: a retry returns the first filing and files nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from api.models import InboundDelivery
+from cases import policies
+from cases.models import Case, Message
+from cases.services.lifecycle import case_open
+from cases.services.messages import MAX_BODY, message_receive
+from cases.services.routing import owner_for_new_case
+from people.models import Customer
+from portal.errors import Conflict, NotAllowed, RuleViolation
+from portal.uploads import validate_upload
+
+Channel = Message.Channel
+Route = InboundDelivery.Route
+
+INBOUND_PERMISSION = "api.deliver_inbound"
+# The channels a gateway delivers on; the portal and internal notes have their own paths.
+INBOUND_CHANNELS = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.SOCIAL, Channel.POST]
+# A number is known by its last nine digits, so "04 78 …" and "+33 4 78 …" meet.
+PHONE_DIGITS = 9
+FULL_TEXT_NAME = "full-message.txt"
+# Room kept under MAX_BODY for the notes this module appends to a message.
+NOTE_ROOM = 400
+
+
+@dataclass(frozen=True)
+class InboundFiling:
+    delivery: InboundDelivery
+    duplicate: bool
+
+    @property
+    def message(self) -> Message:
+        return self.delivery.message
+
+    @property
+    def case(self) -> Case:
+        return self.delivery.message.case
+
+
+@dataclass(frozen=True)
+class _Sender:
+    name: str
+    email: str
+    phone: str
+
+    @property
+    def phone_key(self) -> str:
+        digits = re.sub(r"\D", "", self.phone)
+        return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else ""
+
+    @property
+    def shown_as(self) -> str:
+        return self.name or self.email or self.phone or "Unknown sender"
+
+
+def inbound_receive(
+    *,
+    delivered_by: User,
+    channel: str,
+    external_id: str,
+    body: str,
+    subject: str = "",
+    sender_name: str = "",
+    sender_email: str = "",
+    sender_phone: str = "",
+    attachments: Sequence[UploadedFile] = (),
+) -> InboundFiling:
+    """File one delivered message on the right case (see the module's docstring); a retry of the
+    same `external_id` on the same channel returns the first filing."""
+    if not delivered_by.is_active or not delivered_by.has_perm(INBOUND_PERMISSION):
+        raise NotAllowed("Only an integration account allowed to deliver inbound messages can do this.")
+    if channel not in INBOUND_CHANNELS:
+        raise RuleViolation(f"“{channel}” is not a channel gateways deliver on.", field="channel")
+    external_id = (external_id or "").strip()
+    if not external_id:
+        raise RuleViolation(
+            "Give the gateway's own id for this message, so a retry is filed once.", field="external_id"
+        )
+    key = f"{channel}:{external_id}"
+    if len(key) > InboundDelivery._meta.get_field("key").max_length:
+        raise RuleViolation("The message id is too long (at most 190 characters).", field="external_id")
+    sender = _Sender(name=sender_name.strip()[:200], email=sender_email.strip()[:254], phone=sender_phone.strip()[:40])
+    digest = _digest(channel, sender, subject, body, attachments)
+    try:
+        with transaction.atomic():
+            return _file(
+                delivered_by=delivered_by,
+                channel=channel,
+                key=key,
+                digest=digest,
+                sender=sender,
+                subject=subject.strip(),
+                body=body,
+                attachments=attachments,
+            )
+    except IntegrityError:
+        # A delivery of the same key committed between our check and our insert.
+        existing = InboundDelivery.objects.select_related("message__case").filter(key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+
+
+def _digest(channel: str, sender: _Sender, subject: str, body: str, attachments: Sequence[UploadedFile]) -> str:
+    parts = [channel, sender.email.lower(), sender.phone, subject.strip(), body.strip()]
+    parts += sorted(f"{upload.name}:{upload.size}" for upload in attachments)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replay(existing: InboundDelivery, digest: str) -> InboundFiling:
+    if existing.payload_digest != digest:
+        raise Conflict(
+            f"This message id was already used for a different message (filed on {existing.message.case.reference}).",
+            field="external_id",
+        )
+    return InboundFiling(delivery=existing, duplicate=True)
+
+
+def _file(
+    *,
+    delivered_by: User,
+    channel: str,
+    key: str,
+    digest: str,
+    sender: _Sender,
+    subject: str,
+    body: str,
+    attachments: Sequence[UploadedFile],
+) -> InboundFiling:
+    existing = InboundDelivery.objects.select_related("message__case").filter(key=key).first()
+    if existing is not None:
+        return _replay(existing, digest)
+    text, kept = _keepable(subject, body, attachments)
+    case, route, label = _route(channel=channel, sender=sender, subject=subject, text=text)
+    message = message_receive(
+        case=case,
+        body=text,
+        channel=channel,
+        actor=None,
+        sender_label=label,
+        external_id=key,
+        attachments=kept,
+    )
+    delivery = InboundDelivery.objects.create(
+        key=key,
+        payload_digest=digest,
+        channel=channel,
+        sender_name=sender.name,
+        sender_email=sender.email,
+        sender_phone=sender.phone,
+        subject=subject[:300],
+        route=route,
+        message=message,
+        delivered_by=delivered_by,
+    )
+    return InboundFiling(delivery=delivery, duplicate=False)
+
+
+# --- never lose what was sent -------------------------------------------------------------
+
+
+def _keepable(subject: str, body: str, attachments: Sequence[UploadedFile]) -> tuple[str, list[UploadedFile]]:
+    """The text to file and the attachments we can keep; what we cannot keep is named in the text."""
+    text = body.strip() or subject
+    kept: list[UploadedFile] = []
+    refused: list[str] = []
+    for upload in attachments:
+        try:
+            validate_upload(upload)
+        except RuleViolation as violation:
+            refused.append(violation.message)
+        else:
+            kept.append(upload)
+    if not text and not kept and not refused:
+        raise RuleViolation("The message has no text, no subject and no attachment.", field="body")
+    if not text:
+        text = "(No text: see the attachments.)" if kept else "(No text.)"
+    if len(text) > MAX_BODY - NOTE_ROOM:
+        full = text.encode("utf-8", "replace")
+        text = text[: MAX_BODY - NOTE_ROOM].rstrip()
+        if len(full) <= settings.ATTACHMENT_MAX_BYTES:
+            kept.append(SimpleUploadedFile(FULL_TEXT_NAME, full, content_type="text/plain"))
+            text += f"\n\n[The message was longer; its full text is attached as {FULL_TEXT_NAME}.]"
+        else:
+            text += "\n\n[The message was longer than we can store; ask the customer for the rest.]"
+    for reason in refused:
+        text += f"\n\n[An attachment was not kept: {reason}]"
+    return text, kept
+
+
+# --- where it goes ------------------------------------------------------------------------
+
+
+def _route(*, channel: str, sender: _Sender, subject: str, text: str) -> tuple[Case, str, str]:
+    """The case to file on, how it was found, and how the sender is shown on the message."""
+    customers = list(_customers_known_by(sender))
+    accounts = list(_customer_side_accounts(sender))
+    reachable = _cases_reachable(customers, accounts)
+
+    quoted = _quoted_references(f"{subject}\n{text}")
+    if quoted:
+        case = reachable.filter(reference__in=quoted).select_related("customer").order_by("-last_activity_at").first()
+        if case is not None:
+            return case, Route.REFERENCE, _label(case, customers, accounts, sender)
+    case = (
+        reachable.exclude(status=Case.Status.CLOSED)
+        .select_related("customer")
+        .order_by("-last_activity_at", "-pk")
+        .first()
+    )
+    if case is not None:
+        return case, Route.SENDER, _label(case, customers, accounts, sender)
+
+    note = f"Quotes {', '.join(quoted)}, whose customer did not send it." if quoted else ""
+    customer = customers[0] if customers else _delegated_customer(reachable)
+    if customer is not None:
+        case = _open_for(customer, channel=channel, subject=subject or _first_line(text), note=note)
+        return case, Route.NEW_CASE, _label(case, customers, accounts, sender)
+    customer = Customer.objects.create(
+        full_name=sender.shown_as[:200],
+        email=sender.email if "@" in sender.email else "",
+        phone=sender.phone,
+        preferred_channel=_preferred_channel(channel),
+    )
+    subject = f"Triage: {subject or _first_line(text)}"
+    note = "Unknown sender: check who they are before answering. " + note
+    case = _open_for(customer, channel=channel, subject=subject, note=note)
+    return case, Route.TRIAGE, ""
+
+
+def _customers_known_by(sender: _Sender) -> QuerySet[Customer]:
+    """Customers with the sender's e-mail address or phone number, most recently active first."""
+    match = Q()
+    if "@" in sender.email:
+        match |= Q(email__iexact=sender.email)
+    if sender.phone_key:
+        match |= Q(phone_digits__endswith=sender.phone_key)
+    if not match:
+        return Customer.objects.none()
+    return (
+        Customer.objects.annotate(phone_digits=_digits_only("phone"))
+        .filter(match)
+        .annotate(latest_activity=Max("cases__last_activity_at"))
+        .order_by(F("latest_activity").desc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def _digits_only(field: str) -> Replace:
+    expression = F(field)
+    for separator in (" ", ".", "-", "(", ")", "/", "+"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def _customer_side_accounts(sender: _Sender) -> QuerySet[User]:
+    """Active accounts with the sender's address that act on the customer's side (the
+    customer's own sign-in or a delegate's); staff and contractor accounts route nothing."""
+    if "@" not in sender.email:
+        return User.objects.none()
+    return User.objects.filter(
+        email__iexact=sender.email, is_active=True, staff_profile__isnull=True, contractor_profile__isnull=True
+    )
+
+
+def _cases_reachable(customers: list[Customer], accounts: list[User]) -> QuerySet[Case]:
+    """The cases the sender could be writing about: their customers' cases and, for an
+    account, the cases the policy lets it see."""
+    reachable = Q(customer__in=customers) if customers else Q(pk__in=[])
+    for account in accounts:
+        reachable |= Q(pk__in=policies.cases_visible_to(account).values("pk"))
+    return Case.objects.filter(reachable)
+
+
+def _delegated_customer(reachable: QuerySet[Case]) -> Customer | None:
+    case = reachable.select_related("customer").order_by("-last_activity_at", "-pk").first()
+    return case.customer if case is not None else None
+
+
+def _quoted_references(text: str) -> list[str]:
+    prefix = re.escape(settings.CASE_REFERENCE_PREFIX)
+    found = re.findall(rf"(?<![\w-])({prefix}-\d{{4}}-\d{{6}})(?![\w-])", text, flags=re.IGNORECASE)
+    return list(dict.fromkeys(reference.upper() for reference in found))
+
+
+def _label(case: Case, customers: list[Customer], accounts: list[User], sender: _Sender) -> str:
+    """Blank for the customer themself (the message shows their name); "Paul Martin, on
+    behalf of Jeanne Martin" for a delegate."""
+    if any(customer.pk == case.customer_id for customer in customers):
+        return ""
+    for account in accounts:
+        if account.pk == case.customer.user_id:
+            return ""
+        if policies.is_customer_side(account, case):
+            name = account.get_full_name() or sender.shown_as
+            return f"{name}, on behalf of {case.customer.full_name}"
+    return sender.shown_as
+
+
+def _open_for(customer: Customer, *, channel: str, subject: str, note: str) -> Case:
+    medium = Channel(channel).label.lower()
+    return case_open(
+        actor=None,
+        customer=customer,
+        subject=(subject or f"Message by {medium}")[:200],
+        owner=owner_for_new_case(customer),
+        description=f"Opened from a message received by {medium} on {timezone.localdate():%d %B %Y}. {note}".strip(),
+    )
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def _preferred_channel(channel: str) -> str:
+    return {
+        Channel.PHONE: Customer.Channel.PHONE,
+        Channel.POST: Customer.Channel.POST,
+    }.get(channel, Customer.Channel.EMAIL)

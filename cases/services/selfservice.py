@@ -1,0 +1,287 @@
+"""What customers and their delegates start from the self-service pages: a call-back, a new
+request, and inviting a helper. Each reuses the core services and adds only what the customer
+side needs (a promise made in the owner's name, an account for a helper who has none).
+"""
+
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from cases import policies
+from cases.models import Case, Flag, Message, Promise, TimelineDepartment, TimelineEvent
+from cases.services.access import delegate_grant
+from cases.services.flags import flag_raise
+from cases.services.guards import lock_case, require_open, require_text
+from cases.services.lifecycle import case_open
+from cases.services.messages import MAX_BODY, message_receive
+from cases.services.routing import owner_for_new_case
+from cases.services.timeline import person_name, record_event
+from people.models import Customer, Delegate, Service
+from portal.errors import NotAllowed, RuleViolation
+from portal.uploads import validate_upload
+
+logger = logging.getLogger(__name__)
+
+Kind = TimelineEvent.Kind
+
+# A call-back is promised in a window; the customer may not book one that has nearly passed
+# (nobody could make it) nor one so far ahead that it is really a new appointment.
+CALLBACK_NOTICE = timedelta(minutes=30)
+CALLBACK_HORIZON = timedelta(days=30)
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{6,40}$")
+MAX_NOTE = 300
+# Enough for a family and a carer; more is a reason to talk to us, not a form to fill in.
+MAX_HELPERS = 10
+
+
+def _when(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def _clock(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.hour}:{local:%M}"
+
+
+def _require_phone(phone: str) -> str:
+    phone = " ".join((phone or "").split())
+    digits = re.sub(r"\D", "", phone)
+    if not phone:
+        raise RuleViolation("Write the phone number we should call, for example 04 78 25 14 07.", field="phone")
+    if not _PHONE.match(phone) or not 6 <= len(digits) <= 15:
+        raise RuleViolation(
+            "That does not look like a phone number. Write only digits, spaces and “+”, for example 04 78 25 14 07.",
+            field="phone",
+        )
+    return phone
+
+
+@transaction.atomic
+def callback_request(
+    *,
+    actor: User,
+    case: Case,
+    starts_at: datetime,
+    ends_at: datetime,
+    phone: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Promise:
+    """"Call me back": a promise owed to the customer, made in the owner's name, and a flag
+    for the owner. The stale-promise watcher then follows it like any other promise."""
+    now = now or timezone.now()
+    phone = _require_phone(phone)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise RuleViolation(f"Keep your note under {MAX_NOTE} characters (it has {len(note)}).", field="note")
+    if not policies.is_customer_side(actor, case):
+        raise NotAllowed("Only the customer or their delegate can ask for a call back.")
+    if ends_at <= starts_at:
+        raise RuleViolation("Choose a time when we may call you.", field="starts_at")
+    if ends_at < now + CALLBACK_NOTICE:
+        raise RuleViolation("That time has already passed. Choose a later time or another day.", field="starts_at")
+    if starts_at > now + CALLBACK_HORIZON:
+        raise RuleViolation("Choose a day within the next 30 days.", field="starts_at")
+    case = lock_case(case)
+    require_open(case)
+    owner = case.owner
+    text = (
+        f"{person_name(owner)} will call you back on {_when(starts_at)} between {_clock(starts_at)} "
+        f"and {_clock(ends_at)}, on {phone}"
+    )[:300]
+    promise = Promise.objects.create(
+        case=case,
+        kind=Promise.Kind.CALLBACK,
+        text=text,
+        made_by=owner,
+        made_by_label=person_name(owner),
+        due_at=ends_at,
+    )
+    case.last_activity_at = now
+    case.save(update_fields=["last_activity_at", "updated_at"])
+    record_event(
+        case=case,
+        kind=Kind.PROMISE_MADE,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=f"Call back requested: {text}." + (f" About: {note}" if note else ""),
+        customer_visible=True,
+        subject_key=f"promise:{promise.pk}",
+        data={"due_at": ends_at.isoformat(), "phone": phone, "note": note},
+    )
+    # The closest kind the flag model knows: the customer asks to talk to a person.
+    flag_raise(
+        kind=Flag.Kind.CONTACT_REQUEST,
+        subject_key=f"callback:{promise.pk}",
+        summary=f"{case.reference}: {case.customer.full_name} asks to be called back on {_when(starts_at)} "
+        f"between {_clock(starts_at)} and {_clock(ends_at)} on {phone}",
+        case=case,
+        now=now,
+        assignee=owner,
+    )
+    return promise
+
+
+@transaction.atomic
+def case_open_from_portal(
+    *,
+    actor: User,
+    customer: Customer,
+    subject: str,
+    details: str,
+    service: Service | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> Case:
+    """A new request for something else: a case with an owner from the first minute, whose
+    first message is what the customer wrote (so the reply clock starts at once)."""
+    subject = require_text(subject, field="subject", what="what your request is about", max_length=200)
+    details = require_text(details, field="details", what="your request", max_length=MAX_BODY)
+    if not policies.is_customer_side_of(actor, customer):
+        raise NotAllowed("Only the customer or a delegate for all their cases can open a new request.")
+    if service is not None and not customer.services.filter(pk=service.pk).exists():
+        raise RuleViolation("Choose one of your services, or “Something else”.", field="service")
+    for upload in attachments:
+        validate_upload(upload)  # before anything is written: a refused file stores nothing
+    case = case_open(
+        actor=actor, customer=customer, subject=subject, owner=owner_for_new_case(customer), service=service
+    )
+    message_receive(case=case, actor=actor, body=details, channel=Message.Channel.PORTAL, attachments=attachments)
+    return lock_case(case)
+
+
+# --- helpers (delegates) invited by the customer ---------------------------------------------
+
+
+def _cannot_add() -> RuleViolation:
+    # One answer for every account we will not grant, so the form reveals nothing about it.
+    return RuleViolation(
+        "We cannot add this person online. Please call us and we will do it with you.", field="email"
+    )
+
+
+def _username_for(email: str) -> str:
+    base = email[:140]
+    if not User.objects.filter(username=base).exists():
+        return base
+    return f"{base[:130]}-{secrets.token_hex(4)}"
+
+
+def _helper_account(email: str, full_name: str) -> User:
+    """The account the invitation goes to: the one person with this address, or a new one
+    that cannot sign in until its owner chooses a password from the e-mail."""
+    matches = list(User.objects.filter(email__iexact=email)[:2])
+    if len(matches) > 1:
+        raise _cannot_add()
+    if matches:
+        user = matches[0]
+        if (
+            not user.is_active
+            or user.is_staff
+            or user.is_superuser
+            or hasattr(user, "staff_profile")
+            or hasattr(user, "contractor_profile")
+        ):
+            raise _cannot_add()
+        return user
+    full_name = require_text(full_name, field="full_name", what="their name", max_length=150)
+    first, _sep, last = full_name.partition(" ")
+    user = User(username=_username_for(email), email=email, first_name=first[:150], last_name=last[:150])
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def delegate_invite(
+    *,
+    actor: User,
+    customer: Customer,
+    email: str,
+    full_name: str,
+    relationship: str,
+    cases: Iterable[Case] | None = None,
+) -> Delegate:
+    """The customer lets a son, a carer or a social worker see and act on their cases.
+
+    A person without an account gets one with no password and an e-mail to choose it; a
+    person already invited who never chose one gets the e-mail again.
+    """
+    email = (email or "").strip().lower()
+    if not email:
+        raise RuleViolation("Write their e-mail address, for example paul.martin@example.org.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise RuleViolation(
+            "That is not a complete e-mail address. Check it, for example paul.martin@example.org.", field="email"
+        ) from None
+    relationship = require_text(relationship, field="relationship", what="who they are to you", max_length=100)
+    if not policies.can_grant_delegate(actor, customer):
+        raise NotAllowed("Only the customer can invite a helper.")
+    if customer.user_id is not None and customer.user.email.lower() == email:
+        raise RuleViolation("That is your own e-mail address: write your helper's.", field="email")
+    user = _helper_account(email, full_name)
+    active = Delegate.objects.filter(customer=customer, revoked_at__isnull=True)
+    existing = active.filter(user=user).first()
+    if existing is not None and not user.has_usable_password():
+        transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
+        return existing
+    if existing is None and active.count() >= MAX_HELPERS:
+        raise RuleViolation(
+            f"You already have {MAX_HELPERS} helpers. Remove one first, or call us.", field="email"
+        )
+    delegate = delegate_grant(actor=actor, customer=customer, user=user, relationship=relationship, cases=cases)
+    transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
+    return delegate
+
+
+def set_password_url(user: User) -> str:
+    """A one-time link to choose a password (Django's reset token: it stops working once used)."""
+    path = reverse(
+        "my:password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    return settings.SITE_URL + path
+
+
+def send_helper_email(*, user: User, customer: Customer) -> bool:
+    """Tell the helper what they can now do, with a link to choose a password if they need one.
+    Never raises: the grant is already stored, and the customer can send it again."""
+    if not user.email:
+        return False
+    needs_password = not user.has_usable_password()
+    context = {
+        "helper": user,
+        "customer": customer,
+        "needs_password": needs_password,
+        "url": set_password_url(user) if needs_password else settings.SITE_URL + reverse("login"),
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    message = EmailMessage(
+        subject=" ".join(render_to_string("my/email/helper_invitation_subject.txt", context).split()),
+        body=render_to_string("my/email/helper_invitation.txt", context),
+        to=[user.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        logger.warning("Could not e-mail the helper invitation to %s.", user.email, exc_info=True)
+        return False
+    return True

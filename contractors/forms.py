@@ -1,0 +1,254 @@
+"""The contractor pages' forms and the staff scorecard's: they parse what was typed; the
+services decide what is allowed.
+
+Field names match the keyword arguments of the service each form feeds, so a
+RuleViolation naming a field lands on that field (see `add_violation`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from contractors.models import ContractorCompany, Job
+from contractors.selectors import TABS, UNASSIGNED, Period, technicians_of
+from portal.errors import RuleViolation
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+MAX_PHOTOS = 10
+PHOTO_TYPES = "image/jpeg,image/png,image/gif,image/webp"
+LONGEST_PERIOD_DAYS = 3 * 366
+
+
+class ContractorForm(forms.Form):
+    """Labels without a trailing colon; errors tied to their fields by aria-describedby."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def add_violation(form: forms.Form, violation: RuleViolation) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    field = violation.field if violation.field in form.fields else None
+    form.add_error(field, violation.message)
+
+
+def _text(
+    label: str,
+    *,
+    required: bool = True,
+    rows: int = 4,
+    help_text: str = "",
+    max_length: int | None = None,
+    required_message: str | None = None,
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        error_messages={"required": required_message} if required_message else None,
+        strip=False,  # the service trims, and says so when nothing is left
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class WhenInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class DayInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PhotosInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to MAX_PHOTOS photos from one file input; their type and size are checked by the
+    service (portal.uploads), which reads the files' first bytes rather than their names."""
+
+    widget = PhotosInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Photos")
+        kwargs.setdefault("help_text", f"Up to {MAX_PHOTOS} photos (JPEG, PNG, GIF or WebP).")
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = PHOTO_TYPES
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        files = [single(item, initial) for item in data] if isinstance(data, list | tuple) else [single(data, initial)]
+        files = [file for file in files if file]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(f"Send at most {MAX_PHOTOS} photos at a time (you chose {len(files)}).")
+        return files
+
+
+# --- the jobs list --------------------------------------------------------------------------
+
+
+class JobFilterForm(ContractorForm):
+    technician = forms.ChoiceField(label="Technician", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Job.Status.choices])
+
+    def __init__(self, *args: Any, company: ContractorCompany, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = [(str(user.pk), user.get_full_name() or user.get_username()) for user in technicians_of(company)]
+        self.fields["technician"].choices = [("", "Everyone"), (UNASSIGNED, "Not assigned yet"), *people]
+
+    def tab(self) -> str:
+        chosen = self.data.get("show", "")
+        return chosen if chosen in TABS else "today"
+
+
+# --- the job page ---------------------------------------------------------------------------
+
+
+class OnTheWayForm(ContractorForm):
+    """Nothing to type: the button says it all."""
+
+
+class StartVisitForm(ContractorForm):
+    """On site. Starting with a prerequisite open needs a reason, which flags the case owner."""
+
+    override_reason = _text(
+        "Why start the visit anyway?",
+        required=False,
+        rows=3,
+        help_text="A prerequisite is still open. Your reason goes to the case owner, who is flagged.",
+    )
+
+
+class CancelForm(ContractorForm):
+    reason = forms.ChoiceField(
+        label="Why is the visit cancelled?",
+        choices=Job.CancellationReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the visit is cancelled."},
+    )
+    note = _text(
+        "What happened",
+        rows=3,
+        help_text="The case owner and the customer read this.",
+        required_message="Say what happened: the case owner and the customer read it.",
+    )
+
+
+class OutcomeForm(ContractorForm):
+    OUTCOMES = [("completed", "The job is done"), ("failed", "The job could not be finished")]
+
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=OUTCOMES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the job is done."},
+    )
+    outcome_report = _text("What was done on the visit", help_text="Shown on the case; the customer can read it.")
+    photos = PhotosField()
+
+
+class PromiseForm(ContractorForm):
+    text = _text(
+        "What you promise the customer",
+        rows=2,
+        max_length=300,
+        help_text="For example: “We return Monday at 8:00 with two workers to repair the pipe.”",
+    )
+    due_at = forms.DateTimeField(
+        label="By when",
+        widget=WhenInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        help_text="The case owner is flagged if it is not kept by then.",
+        error_messages={
+            "required": "Say by when it will be done.",
+            "invalid": "Enter a date and time, for example 2026-03-02 08:00.",
+        },
+    )
+
+
+class IncidentForm(ContractorForm):
+    what = _text("What was damaged, and how", help_text="For example: drilled into a heating pipe.")
+    location = forms.CharField(
+        label="Where in the home",
+        max_length=200,
+        strip=False,
+        help_text="For example: living room, behind the radiator.",
+    )
+    immediate_action = _text(
+        "What you did at once", required=False, rows=3, help_text="For example: water shut off at the main valve."
+    )
+    affects = forms.MultipleChoiceField(
+        label="Is any of these affected?",
+        required=False,
+        choices=[("water", "Water"), ("power", "Power"), ("heating", "Heating")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photos = PhotosField()
+
+
+class CorrectionForm(ContractorForm):
+    text = _text(
+        "Your correction",
+        rows=3,
+        help_text="The report itself stays as filed; your correction is added under it, dated and signed.",
+    )
+
+
+# --- the team -------------------------------------------------------------------------------
+
+
+class InviteForm(ContractorForm):
+    first_name = forms.CharField(label="First name", max_length=150, strip=False)
+    last_name = forms.CharField(label="Last name", max_length=150, strip=False)
+    email = forms.CharField(
+        label="E-mail address",
+        max_length=150,
+        strip=False,
+        help_text="The invitation goes here; it is also how they sign in.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(label="Mobile phone", max_length=40, required=False)
+    is_company_admin = forms.BooleanField(
+        label="Administrator of the company", required=False, help_text="May invite technicians too."
+    )
+
+
+# --- the staff scorecard --------------------------------------------------------------------
+
+
+class ScorecardForm(ContractorForm):
+    company = forms.ModelChoiceField(
+        label="Company",
+        queryset=ContractorCompany.objects.order_by("name"),
+        required=False,
+        empty_label="Every company",
+    )
+    first_day = forms.DateField(label="From", widget=DayInput(), required=False)
+    last_day = forms.DateField(label="To", widget=DayInput(), required=False)
+
+    DEFAULT_DAYS = 90
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        default = Period.last_days(self.DEFAULT_DAYS)
+        first: date = data.get("first_day") or default.first_day
+        last: date = data.get("last_day") or default.last_day
+        if last < first:
+            self.add_error("last_day", "The period must end on or after its first day.")
+        elif last - first > timedelta(days=LONGEST_PERIOD_DAYS):
+            self.add_error("first_day", "Choose a period of at most three years.")
+        data["period"] = Period(first, last)
+        return data

@@ -1,0 +1,331 @@
+"""The customer pages' forms: they parse what was typed; the services decide what is allowed.
+
+Every field has a label a customer understands and a hint where one helps; a refusal from a
+service lands on the field it names (see `add_violation`), and what was typed stays typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from cases.models import Case
+from people.models import Customer, Service
+from portal.errors import RuleViolation
+from portal.uploads import validate_upload
+
+MAX_FILES = 5
+CALLBACK_DAYS = 10  # working days offered for a call back
+# (start hour, end hour, words) of the call-back windows.
+CALLBACK_SLOTS: dict[str, tuple[int, int, str]] = {
+    "morning": (9, 12, "In the morning, 9:00 to 12:00"),
+    "midday": (12, 14, "Around midday, 12:00 to 14:00"),
+    "afternoon": (14, 17, "In the afternoon, 14:00 to 17:00"),
+}
+SCORES = [
+    ("5", "5 – Very good"),
+    ("4", "4 – Good"),
+    ("3", "3 – All right"),
+    ("2", "2 – Poor"),
+    ("1", "1 – Very poor"),
+]
+
+
+class CustomerForm(forms.Form):
+    """Labels without a trailing colon; Django ties help and errors to each field."""
+
+    # Service keyword → form field, where the two are named differently.
+    violation_fields: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def add_violation(form: CustomerForm, violation: RuleViolation) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    field = form.violation_fields.get(violation.field or "", violation.field)
+    form.add_error(field if field in form.fields else None, violation.message)
+
+
+def _text(
+    label: str, *, missing: str = "", rows: int = 5, help_text: str = "", **attrs: Any
+) -> forms.CharField:
+    """A text box; `missing` is what to do when it is required and left empty."""
+    return forms.CharField(
+        label=label,
+        required=bool(missing),
+        help_text=help_text,
+        strip=False,  # the service trims, and says so when nothing is left
+        widget=forms.Textarea(attrs={"rows": rows, **attrs}),
+        error_messages={"required": missing},
+    )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Several photos or documents, each checked for its real type and size."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = ",".join(settings.ATTACHMENT_ALLOWED_TYPES)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [super(FilesField, self).clean(item, initial) for item in files if item]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(f"Send at most {MAX_FILES} files at a time.")
+        for upload in files:
+            try:
+                validate_upload(upload)
+            except RuleViolation as refused:
+                raise forms.ValidationError(f"{refused.message} Your text is kept: choose the files again.") from None
+        return files
+
+
+def files_field() -> FilesField:
+    megabytes = settings.ATTACHMENT_MAX_BYTES // 1048576
+    return FilesField(
+        label="Photos or documents (optional)",
+        help_text=f"Up to {MAX_FILES} files: photos (JPEG, PNG, GIF, WebP), PDF or text, at most {megabytes} MB each.",
+    )
+
+
+# --- writing to us ------------------------------------------------------------------------------
+
+
+class WriteForm(CustomerForm):
+    violation_fields = {"body": "body"}
+
+    body = _text(
+        "Your message",
+        missing="Write your message.",
+        rows=7,
+        help_text="Write as you would in a letter. We answer on this page.",
+    )
+    attachments = files_field()
+
+
+class CallbackForm(CustomerForm):
+    violation_fields = {"starts_at": "day", "ends_at": "day"}
+
+    day = forms.ChoiceField(label="Which day?", error_messages={"required": "Choose a day."})
+    slot = forms.ChoiceField(
+        label="At what time?",
+        choices=[(key, words) for key, (_start, _end, words) in CALLBACK_SLOTS.items()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a time of day.", "invalid_choice": "Choose one of the times shown."},
+    )
+    phone = forms.CharField(
+        label="Phone number to call",
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages={"required": "Write the phone number we should call, for example 04 78 25 14 07."},
+    )
+    note = _text("What would you like to talk about? (optional)", rows=3, maxlength=300)
+
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [("", "Choose a day"), *day_choices(now or timezone.now())]
+        self.fields["day"].error_messages["invalid_choice"] = "Choose one of the days in the list."
+
+    def window(self) -> tuple[datetime, datetime]:
+        day = date.fromisoformat(self.cleaned_data["day"])
+        start, end, _words = CALLBACK_SLOTS[self.cleaned_data["slot"]]
+        zone = timezone.get_current_timezone()
+        return (
+            timezone.make_aware(datetime.combine(day, time(start)), zone),
+            timezone.make_aware(datetime.combine(day, time(end)), zone),
+        )
+
+
+def day_choices(now: datetime) -> list[tuple[str, str]]:
+    """The next working days, today first while an afternoon call is still possible."""
+    today = timezone.localdate(now)
+    choices: list[tuple[str, str]] = []
+    day = today
+    while len(choices) < CALLBACK_DAYS:
+        if day.weekday() < 5:
+            named = {today: " (today)", today + timedelta(days=1): " (tomorrow)"}.get(day, "")
+            choices.append((day.isoformat(), f"{day:%A} {day.day} {day:%B}{named}"))
+        day += timedelta(days=1)
+    return choices
+
+
+# --- the resolution and the rating -----------------------------------------------------------
+
+
+class NotFixedForm(CustomerForm):
+    violation_fields = {"reason": "reason"}
+
+    reason = _text(
+        "What is still wrong?",
+        missing="Tell us what is still wrong, so we know what to look at.",
+        rows=4,
+        help_text="Tell us what you see now. Your case goes back to the person who looks after it.",
+    )
+
+
+class RatingForm(CustomerForm):
+    score = forms.TypedChoiceField(
+        label="How did we do?",
+        choices=SCORES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a mark from 1 to 5.", "invalid_choice": "Choose a mark from 1 to 5."},
+    )
+    comment = _text("Anything you would like to tell us? (optional)", rows=3)
+    wants_contact = forms.BooleanField(
+        label="I'd like to talk to someone about my services or contract",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, contact_hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wants_contact"].help_text = contact_hint
+
+
+# --- a new request ------------------------------------------------------------------------------
+
+
+class NewRequestForm(CustomerForm):
+    customer = forms.TypedChoiceField(label="Who is it for?", coerce=int, empty_value=None)
+    service = forms.TypedChoiceField(
+        label="Which service is it about?", coerce=int, required=False, empty_value=None
+    )
+    subject = forms.CharField(
+        label="In a few words, what is it about?",
+        max_length=200,
+        help_text="For example: “My TV has no picture” or “I am moving house”.",
+        error_messages={"required": "Write in a few words what your request is about."},
+    )
+    details = _text(
+        "Tell us more",
+        missing="Tell us more about your request.",
+        rows=7,
+        help_text="What happened, and what you would like us to do.",
+    )
+    attachments = files_field()
+
+    def __init__(self, *args: Any, customers: list[Customer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.customers = {c.pk: c for c in customers}
+        self.fields["customer"].choices = [(c.pk, c.full_name) for c in customers]
+        self.fields["customer"].error_messages["invalid_choice"] = "Choose one of the people in the list."
+        if len(customers) == 1:
+            self.fields["customer"].widget = forms.HiddenInput()
+            self.fields["customer"].initial = customers[0].pk
+        services = {s.pk: s for c in customers for s in c.services.all()}
+        self.services = services
+        self.fields["service"].choices = [("", "Something else, or I am not sure")] + [
+            (s.pk, s.name) for s in sorted(services.values(), key=lambda s: s.name)
+        ]
+        self.fields["service"].error_messages["invalid_choice"] = "Choose one of the services in the list."
+
+    def chosen_customer(self) -> Customer:
+        return self.customers[self.cleaned_data["customer"]]
+
+    def chosen_service(self) -> Service | None:
+        pk = self.cleaned_data.get("service")
+        return self.services.get(pk) if pk else None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+class HelperInviteForm(CustomerForm):
+    full_name = forms.CharField(
+        label="Their name",
+        max_length=150,
+        help_text="For example: Paul Martin.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Write your helper's name."},
+    )
+    email = forms.CharField(
+        label="Their e-mail address",
+        max_length=254,
+        help_text="We send them an e-mail to choose a password.",
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Write their e-mail address, for example paul.martin@example.org."},
+    )
+    relationship = forms.CharField(
+        label="Who are they to you?",
+        max_length=100,
+        help_text="For example: son, daughter, carer, social worker.",
+        error_messages={"required": "Write who they are to you, for example “son” or “carer”."},
+    )
+    scope = forms.ChoiceField(
+        label="What may they see?",
+        choices=[("all", "All my cases, also future ones"), ("some", "Only the cases I tick below")],
+        initial="all",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what they may see."},
+    )
+    cases = forms.TypedMultipleChoiceField(
+        label="Cases they may see",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose among your cases shown here."},
+    )
+
+    def __init__(self, *args: Any, cases: list[Case], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case_rows = {c.pk: c for c in cases}
+        self.fields["cases"].choices = [(c.pk, f"{c.subject} ({c.reference})") for c in cases]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("scope") == "some" and not data.get("cases"):
+            self.add_error("cases", "Tick at least one case, or choose “All my cases”.")
+        return data
+
+    def chosen_cases(self) -> list[Case] | None:
+        if self.cleaned_data["scope"] == "all":
+            return None
+        return [self.case_rows[pk] for pk in self.cleaned_data["cases"]]
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+class ResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Your e-mail address",
+        max_length=254,
+        help_text="The address you sign in with. We send you a link to choose a new password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Write the e-mail address you sign in with.",
+            "invalid": "That is not a complete e-mail address. Check it, for example jeanne.martin@example.org.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password1"].help_text = (
+            "At least 8 characters; not only digits, and not too close to your name or e-mail address. "
+            "A short sentence you will remember works well."
+        )
+        self.fields["new_password2"].label = "Type the same password again"
+        self.fields["new_password2"].help_text = "So we know it was typed as you meant it."

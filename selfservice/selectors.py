@@ -1,0 +1,308 @@
+"""Every read the customer pages make, narrowed by cases.policies to what the customer or
+delegate may see. Lists carry their joins and annotations inside, so a page runs the same
+number of queries however many cases, messages or promises it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from cases import policies
+from cases.models import Attachment, Case, InsuranceClaim, Message, Promise, ServiceAlert, Survey, TimelineEvent
+from cases.selectors import Keyset, Page
+from contractors.models import Job
+from people.models import Customer, Delegate
+
+TIMELINE_PAGE_SIZE = 50
+CLOSED_PAGE_SIZE = 20
+UPCOMING_VISITS = [Job.Status.REQUESTED, Job.Status.SCHEDULED, Job.Status.ON_THE_WAY, Job.Status.ON_SITE]
+TIMELINE_ORDER = Keyset(fields=(("created_at", True), ("pk", True)), kinds=(datetime, int))
+CLOSED_ORDER = Keyset(fields=(("last_activity_at", True), ("pk", True)), kinds=(datetime, int))
+
+
+# --- who may use these pages -------------------------------------------------------------
+
+
+def is_customer_side_user(user: User | AnonymousUser) -> bool:
+    """A customer with a sign-in, or someone holding a delegate grant; never staff, a
+    contractor user or an administrator, even one who is also a customer."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser or policies.is_staff_member(user) or hasattr(user, "contractor_profile"):
+        return False
+    return policies.customer_of(user) is not None or policies.is_any_delegate(user)
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    if not is_customer_side_user(user):
+        return Case.objects.none()
+    return policies.cases_visible_to(user)
+
+
+def case_for_customer(user: User, reference: str) -> Case:
+    """The case when this customer or delegate may see it; 404 otherwise, the same answer as
+    for a reference that does not exist."""
+    case = (
+        visible_cases(user)
+        .select_related("customer", "service", "owner__staff_profile__department")
+        .filter(reference=reference.strip())
+        .first()
+    )
+    if case is None or not policies.is_customer_side(user, case):
+        raise Http404("No such case")
+    return case
+
+
+# --- the list of my cases ----------------------------------------------------------------
+
+
+def _last_inbound(field: str) -> Subquery:
+    latest = Message.objects.filter(
+        case=OuterRef("pk"), direction=Message.Direction.INBOUND, is_internal=False
+    ).order_by("-created_at", "-pk")
+    return Subquery(latest.values(field)[:1])
+
+
+def _next_promise(field: str) -> Subquery:
+    due = Promise.objects.filter(case=OuterRef("pk"), owed_to_customer=True, status=Promise.Status.OPEN).order_by(
+        "due_at", "pk"
+    )
+    return Subquery(due.values(field)[:1])
+
+
+def with_summary(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """What the list shows for each case, computed by the database in the same query."""
+    unread = (
+        Message.objects.filter(
+            case=OuterRef("pk"),
+            direction=Message.Direction.OUTBOUND,
+            is_internal=False,
+            read_by_customer_at__isnull=True,
+        )
+        .order_by()
+        .values("case")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    late = Promise.objects.filter(
+        Q(status=Promise.Status.BROKEN) | Q(status=Promise.Status.OPEN, due_at__lt=now),
+        case=OuterRef("pk"),
+        owed_to_customer=True,
+    )
+    return cases.select_related("customer", "owner__staff_profile__department").annotate(
+        next_promise_due=_next_promise("due_at"),
+        next_promise_text=_next_promise("text"),
+        last_in_at=_last_inbound("created_at"),
+        last_in_read_at=_last_inbound("read_by_staff_at"),
+        last_in_answered_at=_last_inbound("answered_at"),
+        unread_replies=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+        has_late_promise=Exists(late),
+    )
+
+
+@dataclass
+class MyCases:
+    open: list[Case]
+    closed: Page[Case]
+    customers: list[Customer]
+    alerts: list[ServiceAlert]
+
+
+def my_cases(user: User, *, closed_cursor: str | None = None) -> MyCases:
+    now = timezone.now()
+    cases = with_summary(visible_cases(user), now)
+    open_cases = list(cases.exclude(status=Case.Status.CLOSED).order_by("customer__full_name", "-last_activity_at"))
+    closed = CLOSED_ORDER.page(cases.filter(status=Case.Status.CLOSED), closed_cursor, CLOSED_PAGE_SIZE)
+    customers = customers_of(user)
+    return MyCases(open_cases, closed, customers, alerts_for(customers, now=now))
+
+
+def customers_of(user: User) -> list[Customer]:
+    """The customers whose cases this user sees: themself first, then those they help."""
+    mine = Customer.objects.filter(Exists(visible_cases(user).filter(customer=OuterRef("pk"))))
+    own = policies.customer_of(user)
+    if own is not None:
+        mine = mine | Customer.objects.filter(pk=own.pk)
+    found = list(mine.prefetch_related("services").distinct())
+    return sorted(found, key=lambda c: (c.user_id != user.pk, c.full_name))
+
+
+def customers_user_may_open_for(user: User) -> list[Customer]:
+    """A new request can be opened by the customer, or by a delegate for all their cases."""
+    return [c for c in customers_of(user) if policies.is_customer_side_of(user, c)]
+
+
+# --- service alerts -------------------------------------------------------------------------
+
+
+def _live(now: datetime) -> Q:
+    return Q(starts_at__lte=now + timedelta(days=7)) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+def _affecting(customer: Customer, *, also_service_id: int | None = None) -> Q:
+    """Alerts on one of the customer's services (or the case's), for every area or theirs."""
+    area = Q(area="")
+    if customer.service_area:
+        area |= Q(area__iexact=customer.service_area)
+    services = Q(service_id__in=Customer.services.through.objects.filter(customer_id=customer.pk).values("service_id"))
+    if also_service_id is not None:
+        services |= Q(service_id=also_service_id)
+    return services & area
+
+
+def alerts_for(customers: list[Customer], *, now: datetime, case: Case | None = None) -> list[ServiceAlert]:
+    """Current or coming alerts (within a week) on the customers' services in their area, and
+    those staff linked to the case."""
+    if not customers:
+        return []
+    which = Q()
+    for customer in customers:
+        which |= _affecting(customer, also_service_id=case.service_id if case is not None else None)
+    if case is not None:
+        which |= Q(pk__in=Case.linked_alerts.through.objects.filter(case_id=case.pk).values("servicealert_id"))
+    alerts = list(ServiceAlert.objects.filter(which, _live(now)).select_related("service").order_by("starts_at", "pk"))
+    for alert in alerts:
+        alert.is_current = alert.starts_at <= now
+    return alerts
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerCasePage:
+    case: Case
+    is_delegate: bool
+    timeline: Page[TimelineEvent]
+    promises: list[Promise]
+    visits: list[Job]
+    claims: list[InsuranceClaim]
+    alerts: list[ServiceAlert]
+    survey: Survey | None
+    contact_promise: Promise | None
+    now: datetime
+
+    @property
+    def open_promises(self) -> list[Promise]:
+        return [p for p in self.promises if p.status == Promise.Status.OPEN]
+
+
+def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page:
+    """Newest first; each message event carries its message and attachments (never a note)."""
+    page = TIMELINE_ORDER.page(
+        policies.timeline_for(user, case), cursor, size or TIMELINE_PAGE_SIZE
+    )
+    ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
+    messages: dict[int, Message] = {}
+    if ids:
+        found = policies.messages_for(user, case).filter(pk__in=ids).prefetch_related("attachments")
+        messages = {m.pk: m for m in found}
+    for event in page.items:
+        pk = _message_pk(event.subject_key)
+        event.message = messages.get(pk) if pk is not None else None
+    return page
+
+
+def _message_pk(subject_key: str) -> int | None:
+    kind, _sep, pk = subject_key.partition(":")
+    return int(pk) if kind == "message" and pk.isdigit() else None
+
+
+def visits_for(user: User, case: Case) -> list[Job]:
+    """Contractor visits still to come on the customer's case, with what must happen first.
+    The customer sees the company and the window, never the contractor's internal notes."""
+    if not policies.is_customer_side(user, case):
+        return []
+    jobs = (
+        Job.objects.filter(case=case, status__in=UPCOMING_VISITS)
+        .select_related("company")
+        .prefetch_related("prerequisites")
+        .order_by("window_start", "pk")
+    )
+    return list(jobs)
+
+
+def case_page_for(user: User, case: Case, *, cursor: str | None = None) -> CustomerCasePage:
+    now = timezone.now()
+    promises = list(
+        policies.promises_for(user, case).exclude(status=Promise.Status.WITHDRAWN).order_by("due_at", "pk")
+    )
+    for promise in promises:
+        promise.is_late = promise.status == Promise.Status.OPEN and promise.due_at < now
+    survey = Survey.objects.filter(case=case).first() if case.status == Case.Status.CLOSED else None
+    contact = None
+    if survey is not None and survey.wants_contact:
+        contact = next(
+            (p for p in reversed(promises) if p.kind == Promise.Kind.CALLBACK and p.created_at >= survey.submitted_at),
+            None,
+        )
+    return CustomerCasePage(
+        case=case,
+        is_delegate=case.customer.user_id != user.pk,
+        timeline=timeline_page(user, case, cursor=cursor),
+        promises=promises,
+        visits=visits_for(user, case),
+        claims=list(policies.claims_for(user, case).order_by("created_at", "pk")),
+        alerts=alerts_for([case.customer], now=now, case=case),
+        survey=survey,
+        contact_promise=contact,
+        now=now,
+    )
+
+
+def claim_for_customer(user: User, case: Case, pk: int) -> InsuranceClaim:
+    claim = policies.claims_for(user, case).filter(pk=pk).first()
+    if claim is None:
+        raise Http404("No such claim")
+    return claim
+
+
+def claim_history(user: User, case: Case, claim: InsuranceClaim) -> list[TimelineEvent]:
+    return list(policies.timeline_for(user, case).filter(subject_key=f"claim:{claim.pk}").order_by("-created_at", "-pk"))
+
+
+def attachment_for_customer(user: User, case: Case, pk: int) -> Attachment:
+    """An attachment of a message the customer side may read on this case; 404 otherwise."""
+    attachment = (
+        Attachment.objects.filter(pk=pk, message__in=policies.messages_for(user, case)).select_related("message").first()
+    )
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def helpers_of(customer: Customer) -> list[Delegate]:
+    """The customer's active delegates, each with the cases granted one by one."""
+    delegates = list(
+        Delegate.objects.filter(customer=customer, revoked_at__isnull=True)
+        .select_related("user", "authorised_by")
+        .order_by("created_at", "pk")
+    )
+    per_case = [d for d in delegates if not d.all_cases]
+    if per_case:
+        granted = {
+            d.pk: list(policies.cases_delegated_to(d.user, customer).order_by("-created_at")) for d in per_case
+        }
+        for delegate in per_case:
+            delegate.granted_cases = granted[delegate.pk]
+    return delegates
+
+
+def helper_for_customer(customer: Customer, pk: int) -> Delegate:
+    delegate = (
+        Delegate.objects.filter(pk=pk, customer=customer, revoked_at__isnull=True).select_related("user").first()
+    )
+    if delegate is None:
+        raise Http404("No such helper")
+    return delegate
+
