@@ -50,7 +50,7 @@ class Switch(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
-def text(max_length: int | None = None, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+def words(max_length: int | None = None, *, required: bool = True, help_text: str = "") -> serializers.CharField:
     extra: dict[str, Any] = {"max_length": max_length} if max_length else {}
     if not required:
         extra["default"] = ""
@@ -65,10 +65,10 @@ def staff_member() -> Any:
 
 
 class CaseOpenInput(serializers.Serializer):
-    subject = text(200)
-    description = text(required=False)
+    subject = words(200)
+    description = words(required=False)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, default=Case.Priority.NORMAL)
-    human_impact = text(200, required=False, help_text='What it does to the person: "no heating".')
+    human_impact = words(200, required=False, help_text='What it does to the person: "no heating".')
     service = serializers.SlugRelatedField(
         slug_field="code", queryset=Service.objects.all(), required=False, allow_null=True, default=None
     )
@@ -89,17 +89,17 @@ class StatusInput(serializers.Serializer):
 
 
 class ResolveInput(serializers.Serializer):
-    summary = text(help_text="What was done; the customer is asked to confirm it.")
+    summary = words(help_text="What was done; the customer is asked to confirm it.")
 
 
 class ReasonInput(serializers.Serializer):
-    reason = text()
+    reason = words()
 
 
 class HandoffInput(serializers.Serializer):
     to_user = serializers.PrimaryKeyRelatedField(queryset=staff_member(), help_text="The next owner.")
-    reason = text(200)
-    summary = text(help_text="What the next owner must read first.")
+    reason = words(200)
+    summary = words(help_text="What the next owner must read first.")
     expected_owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         help_text="The owner you saw: if the case changed hands since, the answer is 409 and nothing changes.",
@@ -122,7 +122,7 @@ class MessageInput(serializers.Serializer):
     )
 
     kind = serializers.ChoiceField(choices=KINDS)
-    body = text(help_text="The text; for a call, what was said.")
+    body = words(help_text="The text; for a call, what was said.")
     channel = serializers.ChoiceField(
         choices=[c for c in Message.Channel.choices if c[0] != Message.Channel.NOTE],
         required=False,
@@ -134,16 +134,16 @@ class MessageInput(serializers.Serializer):
 
 
 class PromiseInput(serializers.Serializer):
-    text = text(300)
+    text = words(300)
     due_at = Moment()
     kind = serializers.ChoiceField(choices=Promise.Kind.choices, default=Promise.Kind.GENERAL)
     owed_to_customer = Switch(default=True)
-    owed_to_name = text(200, required=False, help_text="Who is owed, when not the customer.")
+    owed_to_name = words(200, required=False, help_text="Who is owed, when not the customer.")
 
 
 class PromiseSettleInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["kept", "broken", "withdrawn"])
-    note = text(required=False, help_text="What happened; required when broken or withdrawn.")
+    note = words(required=False, help_text="What happened; required when broken or withdrawn.")
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -154,15 +154,15 @@ def _amount() -> serializers.DecimalField:
 
 
 class ClaimFileInput(serializers.Serializer):
-    insurer = text(200)
+    insurer = words(200)
     policy_holder = serializers.ChoiceField(choices=InsuranceClaim.PolicyHolder.choices)
-    claim_number = text(100, required=False)
-    policy_number = text(100, required=False)
+    claim_number = words(100, required=False)
+    policy_number = words(100, required=False)
     amount_claimed = _amount()
-    next_action = text(200, required=False)
+    next_action = words(200, required=False)
     next_action_due = Day(required=False, allow_null=True)
-    adjuster_name = text(200, required=False)
-    adjuster_contact = text(200, required=False)
+    adjuster_name = words(200, required=False)
+    adjuster_contact = words(200, required=False)
     draft = Switch(default=False, help_text="Keep as a draft to complete before filing.")
 
 
@@ -170,7 +170,7 @@ class ClaimUpdateInput(serializers.Serializer):
     """Only the fields sent are changed."""
 
     status = serializers.ChoiceField(choices=InsuranceClaim.Status.choices, required=False)
-    note = text(2000, required=False, help_text="A note for the timeline.")
+    note = words(2000, required=False, help_text="A note for the timeline.")
     claim_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
     policy_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
     amount_claimed = _amount()
@@ -196,14 +196,15 @@ class ClaimUpdateInput(serializers.Serializer):
 
 
 class PrerequisiteInput(serializers.Serializer):
-    description = text(200)
+    description = words(200)
     responsible_party = serializers.ChoiceField(choices=Prerequisite.Party.choices)
 
 
 class JobRequestInput(serializers.Serializer):
     company = serializers.PrimaryKeyRelatedField(queryset=ContractorCompany.objects.all())
-    title = text(200)
-    description = text(required=False)
+    title = words(200)
+    description = words(required=False)
+    contact_window = words(200, required=False, help_text="When the customer can be reached.")
     prerequisites = PrerequisiteInput(many=True, required=False, default=list)
 
 
@@ -213,16 +214,19 @@ class JobScheduleInput(serializers.Serializer):
     technician = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(contractor_profile__isnull=False), required=False, allow_null=True, default=None
     )
+    contact_window = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, help_text="Replaces when the customer can be reached."
+    )
 
 
 class JobCancelInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Job.CancellationReason.choices)
-    note = text(required=False, help_text="Required when the reason is other.")
+    note = words(required=False, help_text="Required when the reason is other.")
 
 
 class JobVisitInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Job.Status.ON_THE_WAY, Job.Status.ON_SITE])
-    override_reason = text(
+    override_reason = words(
         required=False, help_text="Why the visit starts although a prerequisite is still open (flags the owner)."
     )
 
@@ -234,17 +238,14 @@ def _photos() -> serializers.ListField:
 
 
 class JobReportInput(serializers.Serializer):
-    outcome_report = text(help_text="What was done on the visit (or why it failed).")
-
-
-class JobCompleteInput(JobReportInput):
+    outcome_report = words(help_text="What was done on the visit (or why it failed).")
     photos = _photos()
 
 
 class IncidentInput(serializers.Serializer):
-    what = text(help_text="What was damaged and how.")
-    location = text(200, help_text="Where in the home.")
-    immediate_action = text(required=False)
+    what = words(help_text="What was damaged and how.")
+    location = words(200, help_text="Where in the home.")
+    immediate_action = words(required=False)
     affects_water = Switch(default=False)
     affects_power = Switch(default=False)
     affects_heating = Switch(default=False)
@@ -252,11 +253,11 @@ class IncidentInput(serializers.Serializer):
 
 
 class CorrectionInput(serializers.Serializer):
-    text = text()
+    text = words()
 
 
 class RepairInput(serializers.Serializer):
-    plan = text(help_text="How the damage will be repaired.")
+    plan = words(help_text="How the damage will be repaired.")
 
 
 # --- service alerts -------------------------------------------------------------------------
@@ -265,11 +266,11 @@ class RepairInput(serializers.Serializer):
 class AlertInput(serializers.Serializer):
     service = serializers.SlugRelatedField(slug_field="code", queryset=Service.objects.all())
     kind = serializers.ChoiceField(choices=ServiceAlert.Kind.choices)
-    title = text(200)
+    title = words(200)
     starts_at = Moment()
     ends_at = Moment(required=False, allow_null=True, default=None)
-    area = text(60, required=False, help_text="Blank means every area.")
-    description = text(required=False)
+    area = words(60, required=False, help_text="Blank means every area.")
+    description = words(required=False)
 
 
 class AlertChangeInput(serializers.Serializer):
@@ -298,11 +299,11 @@ class InboundInput(serializers.Serializer):
         "A retry with the same id on the same channel is filed once.",
     )
     channel = serializers.ChoiceField(choices=[(c, Message.Channel(c).label) for c in INBOUND_CHANNELS])
-    subject = text(300, required=False)
-    body = text(required=False, help_text="The text (for a call, its summary or transcript).")
-    sender_name = text(200, required=False)
-    sender_email = text(254, required=False)
-    sender_phone = text(40, required=False)
+    subject = words(300, required=False)
+    body = words(required=False, help_text="The text (for a call, its summary or transcript).")
+    sender_name = words(200, required=False)
+    sender_email = words(254, required=False)
+    sender_phone = words(40, required=False)
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="Files (multipart only)."
     )

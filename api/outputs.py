@@ -395,6 +395,7 @@ class JobSerializer(Output):
             "status",
             "window_start",
             "window_end",
+            "contact_window",
             "company",
             "technician",
             "cancellation_count",

@@ -180,10 +180,11 @@ def can_note_on_case(user: User | AnonymousUser, case: Case) -> bool:
 
 
 def can_handoff(user: User | AnonymousUser, case: Case) -> bool:
-    """A specialist may help but may not give the case away."""
-    if not can_work_on_case(user, case):
-        return False
-    return is_active_superuser(user) or case.owner_id == user.pk or _manages_owner(user, case)
+    """The owner, their manager or head of department: a specialist may help but may not
+    give the case away."""
+    if is_active_superuser(user):
+        return True
+    return is_staff_member(user) and (case.owner_id == user.pk or _manages_owner(user, case))
 
 
 def can_write_as_customer(user: User | AnonymousUser, case: Case) -> bool:

@@ -222,6 +222,12 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "cases.models.InsuranceClaimStatus",
         "MessageChannelEnum": "cases.models.MessageChannel",
         "PrerequisiteStateEnum": "contractors.models.PrerequisiteState",
+        "PromiseKindEnum": "cases.models.PromiseKind",
+        "AlertKindEnum": "cases.models.ServiceAlertKind",
+        "FlagKindEnum": "cases.models.FlagKind",
+        "TimelineKindEnum": "cases.models.TimelineEventKind",
+        "MessageKindEnum": "api.inputs.MessageInput.KINDS",
+        "CancellationReasonEnum": "contractors.models.JobCancellationReason",
     },
 }
 
@@ -305,4 +311,4 @@ EMERGING_INCIDENT_WINDOW_MINUTES = env_int("EMERGING_INCIDENT_WINDOW_MINUTES", 1
 NOTIFICATION_DIGEST_DELAY_SECONDS = env_int("NOTIFICATION_DIGEST_DELAY_SECONDS", 30)
 NOTIFICATION_EMAIL_RETRY_MINUTES = env_int("NOTIFICATION_EMAIL_RETRY_MINUTES", 10)
 # Where a case lives in the staff pages, appended to SITE_URL in e-mails.
-CASE_URL_PATH = env_str("CASE_URL_PATH", "/cases/{reference}/")
+CASE_URL_PATH = env_str("CASE_URL_PATH", "/staff/cases/{reference}/")

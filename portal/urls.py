@@ -22,4 +22,5 @@ urlpatterns = [
     path("staff/", include("cases.urls")),
     path("contractor/", include("contractors.urls")),
     path("my/", include("selfservice.urls")),
+    path("api/v1/", include("api.urls")),
 ]

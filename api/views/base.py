@@ -53,8 +53,10 @@ class ApiViewSet(GenericViewSet):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    def answer(self, output_class: type[BaseSerializer], instance: Any, code: int = status.HTTP_200_OK) -> Response:
-        return Response(output_class(instance, context=self.get_serializer_context()).data, status=code)
+    def answer(
+        self, output_class: type[BaseSerializer], instance: Any, code: int = status.HTTP_200_OK, *, many: bool = False
+    ) -> Response:
+        return Response(output_class(instance, many=many, context=self.get_serializer_context()).data, status=code)
 
     def require(self, policy: Policy, record: Any) -> None:
         """403 unless `policy` lets the user act on a record they can already see."""

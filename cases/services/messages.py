@@ -154,8 +154,8 @@ def message_reply(
     """A member of staff writes to the customer: it answers every waiting message."""
     body = require_text(body, field="body", what="your reply", max_length=MAX_BODY)
     require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what="channel")
-    if not policies.can_note_on_case(actor, case):
-        raise NotAllowed("Only staff can reply to the customer.")
+    if not policies.can_work_on_case(actor, case):
+        raise NotAllowed("Only staff working on the case can reply to the customer; add a note or ask the owner.")
     checked = _validated(attachments)
     case = lock_case(case)
     require_open(case)

@@ -5,7 +5,15 @@ import pytest
 from django.contrib.auth.models import User
 
 from cases.models import Case, Flag, Message, TimelineDepartment, TimelineEvent
-from cases.services import case_set_status, flag_raise, message_receive, message_reply, messages_mark_read, note_add
+from cases.services import (
+    case_set_status,
+    flag_raise,
+    message_receive,
+    message_reply,
+    messages_mark_read,
+    note_add,
+    specialist_add,
+)
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
@@ -43,7 +51,10 @@ def test_reply_clears_unanswered_and_silent_case_flags(owner: User, case: Case) 
     assert len(events.of_kind(TimelineEvent.Kind.FLAG_CLEARED)) == 2
 
 
-def test_any_member_of_staff_may_reply(other_agent: User, case: Case) -> None:
+def test_only_staff_working_on_the_case_may_reply(owner: User, other_agent: User, case: Case) -> None:
+    with nothing_written(), pytest.raises(NotAllowed, match="working on the case"):
+        message_reply(actor=other_agent, case=case, body="Covering for Olivia today.")
+    specialist_add(actor=owner, case=case, user=other_agent)
     message_reply(actor=other_agent, case=case, body="Covering for Olivia today.")
     assert case.messages.filter(author=other_agent).exists()
 

@@ -86,8 +86,9 @@ def test_each_tab_lists_its_jobs(tech_client: Client, agenda: dict[str, Job]) ->
 
 
 def test_a_visit_under_way_needs_a_report(tech_client: Client, agenda: dict[str, Job], contractor_user: User) -> None:
-    job_update_status(actor=contractor_user, job=agenda["tomorrow"], status=Job.Status.ON_THE_WAY)
-    assert "Router upstairs" in _titles(tech_client, "?show=report")
+    assert "Socket in the hall" not in _titles(tech_client, "?show=report")
+    job_update_status(actor=contractor_user, job=agenda["today"], status=Job.Status.ON_THE_WAY)
+    assert "Socket in the hall" in _titles(tech_client, "?show=report")
 
 
 def test_tabs_show_their_counts(tech_client: Client, agenda: dict[str, Job]) -> None:

@@ -16,9 +16,12 @@ def html(response: HttpResponse) -> str:
     return response.content.decode()
 
 
+INLINE = re.compile(r"</?(?:a|strong|em|span|time|abbr|b|i)\b[^>]*>")
+
+
 def text(response: HttpResponse) -> str:
-    """The page's words without markup, spaces collapsed."""
-    without_tags = re.sub(r"<[^>]+>", " ", html(response))
+    """The page's words as read: inline tags vanish, block tags separate words; spaces collapsed."""
+    without_tags = re.sub(r"<[^>]+>", " ", INLINE.sub("", html(response)))
     words = without_tags.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&").replace("&rsquo;", "’")
     return " ".join(words.split())
 

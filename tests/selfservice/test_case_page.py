@@ -182,7 +182,7 @@ def test_delegate_is_told_on_whose_behalf_they_act(cast: Cast, delegate_client: 
 
 def test_the_owner_is_named_with_a_way_to_write_to_them(cast: Cast, customer_client: Client) -> None:
     page = text(customer_client.get(my_url(cast.case)))
-    assert "Who looks after your case Olivia Owner" in page
+    assert "Who looks after your case OO Olivia Owner, Agent" in page
     assert "Write to Olivia" in page
 
 
@@ -237,4 +237,4 @@ def test_the_case_page_runs_the_same_queries_however_much_it_shows(
         response = delegate_client.get(my_url(cast.case))
     page = text(response)
     assert page.count("Key from the caretaker") == 7
-    assert "p6.png" in page
+    assert "p5.png" in page
