@@ -18,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Flag, Notification
@@ -28,9 +29,11 @@ logger = logging.getLogger(__name__)
 DIGEST_SCHEDULED_KEY = "steward:notification-digest-scheduled"
 
 
-def case_url(case: Case) -> str:
-    """The absolute link to a case, for e-mails (which have no request to build it from)."""
-    return settings.SITE_URL + settings.CASE_URL_PATH.format(reference=case.reference, pk=case.pk)
+def case_url(case: Case, *, for_customer: bool = False) -> str:
+    """The absolute link to a case for e-mails (which have no request to build it from):
+    the staff page, or the customer's self-service page."""
+    name = "my:case" if for_customer else "staff:case"
+    return settings.SITE_URL + reverse(name, kwargs={"reference": case.reference})
 
 
 # --- queueing (inside the flag's transaction) -----------------------------------------------
@@ -91,8 +94,8 @@ def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
     """Take a batch of unsent notifications so no other sender mails them at the same time."""
     retake_before = now - timedelta(minutes=settings.NOTIFICATION_EMAIL_RETRY_MINUTES)
     sendable = Q(emailed_at__isnull=True) & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=retake_before))
-    if not Notification.objects.filter(sendable).exists():
-        return []  # nothing waiting: no write transaction
+    if not Notification.objects.filter(sendable).order_by("created_at").values_list("pk", flat=True)[:1]:
+        return []  # nothing waiting (probed in index order, see watchers.base.has_rows): no write transaction
     with transaction.atomic():
         ids = list(
             _lockable(Notification.objects.filter(sendable).order_by("created_at", "id")).values_list("pk", flat=True)[
@@ -110,6 +113,7 @@ def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
 
 
 def _digest_email(recipient: User, notifications: list[Notification]) -> EmailMultiAlternatives:
+    flags_url = settings.SITE_URL + reverse("staff:flags")
     items = [
         {
             "summary": n.summary,
@@ -117,11 +121,11 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> EmailMu
             "escalated": n.reason == Notification.Reason.ESCALATED,
             "kind": n.flag.get_kind_display(),
             "reference": n.flag.case.reference if n.flag.case else "",
-            "url": case_url(n.flag.case) if n.flag.case else settings.SITE_URL + "/",
+            "url": case_url(n.flag.case) if n.flag.case else flags_url,
         }
         for n in notifications
     ]
-    context = {"recipient": recipient, "items": items, "count": len(items), "site_url": settings.SITE_URL}
+    context = {"recipient": recipient, "items": items, "count": len(items), "flags_url": flags_url}
     subject = " ".join(render_to_string("email/flag_digest_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -168,7 +172,7 @@ def send_confirmation_reminder_email(case: Case) -> bool:
     customer = case.customer
     if not customer.email:
         return False  # the owner's flag says to reach them another way
-    context = {"case": case, "customer": customer, "url": case_url(case)}
+    context = {"case": case, "customer": customer, "url": case_url(case, for_customer=True)}
     message = EmailMultiAlternatives(
         subject=" ".join(render_to_string("email/confirmation_reminder_subject.txt", context).split()),
         body=render_to_string("email/confirmation_reminder.txt", context),

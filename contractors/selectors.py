@@ -180,7 +180,6 @@ class JobSheet:
     case_open: bool
     customer_name: str
     customer_address: str
-    customer_postcode: str
     access_notes: str
     owner_name: str
     owner_phone: str
@@ -203,6 +202,14 @@ def _name(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def full_address(address: str, postcode: str) -> str:
+    """The address with its postcode, unless the address already carries it."""
+    address = address.strip()
+    if postcode and postcode not in address:
+        return f"{address}\n{postcode}" if address else postcode
+    return address
 
 
 def job_sheet(user: User, job: Job) -> JobSheet:
@@ -228,8 +235,7 @@ def job_sheet(user: User, job: Job) -> JobSheet:
         completed_at=job.completed_at,
         case_open=case.is_open,
         customer_name=customer.full_name,
-        customer_address=customer.address,
-        customer_postcode=customer.postcode,
+        customer_address=full_address(customer.address, customer.postcode),
         access_notes=customer.access_notes,
         owner_name=_name(case.owner),
         owner_phone=owner_profile.phone if owner_profile else "",

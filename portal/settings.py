@@ -310,5 +310,3 @@ EMERGING_INCIDENT_WINDOW_MINUTES = env_int("EMERGING_INCIDENT_WINDOW_MINUTES", 1
 # an e-mail a sender claimed but never finished is retaken after the retry delay.
 NOTIFICATION_DIGEST_DELAY_SECONDS = env_int("NOTIFICATION_DIGEST_DELAY_SECONDS", 30)
 NOTIFICATION_EMAIL_RETRY_MINUTES = env_int("NOTIFICATION_EMAIL_RETRY_MINUTES", 10)
-# Where a case lives in the staff pages, appended to SITE_URL in e-mails.
-CASE_URL_PATH = env_str("CASE_URL_PATH", "/staff/cases/{reference}/")

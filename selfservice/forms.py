@@ -54,9 +54,7 @@ def add_violation(form: CustomerForm, violation: RuleViolation) -> None:
     form.add_error(field if field in form.fields else None, violation.message)
 
 
-def _text(
-    label: str, *, missing: str = "", rows: int = 5, help_text: str = "", **attrs: Any
-) -> forms.CharField:
+def _text(label: str, *, missing: str = "", rows: int = 5, help_text: str = "", **attrs: Any) -> forms.CharField:
     """A text box; `missing` is what to do when it is required and left empty."""
     return forms.CharField(
         label=label,
@@ -202,9 +200,7 @@ class RatingForm(CustomerForm):
 
 class NewRequestForm(CustomerForm):
     customer = forms.TypedChoiceField(label="Who is it for?", coerce=int, empty_value=None)
-    service = forms.TypedChoiceField(
-        label="Which service is it about?", coerce=int, required=False, empty_value=None
-    )
+    service = forms.TypedChoiceField(label="Which service is it about?", coerce=int, required=False, empty_value=None)
     subject = forms.CharField(
         label="In a few words, what is it about?",
         max_length=200,
@@ -246,6 +242,8 @@ class NewRequestForm(CustomerForm):
 
 
 class HelperInviteForm(CustomerForm):
+    violation_fields = {"user": "email"}
+
     full_name = forms.CharField(
         label="Their name",
         max_length=150,

@@ -196,9 +196,7 @@ class CustomerCasePage:
 
 def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page:
     """Newest first; each message event carries its message and attachments (never a note)."""
-    page = TIMELINE_ORDER.page(
-        policies.timeline_for(user, case), cursor, size or TIMELINE_PAGE_SIZE
-    )
+    page = TIMELINE_ORDER.page(policies.timeline_for(user, case), cursor, size or TIMELINE_PAGE_SIZE)
     ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
     messages: dict[int, Message] = {}
     if ids:
@@ -231,9 +229,7 @@ def visits_for(user: User, case: Case) -> list[Job]:
 
 def case_page_for(user: User, case: Case, *, cursor: str | None = None) -> CustomerCasePage:
     now = timezone.now()
-    promises = list(
-        policies.promises_for(user, case).exclude(status=Promise.Status.WITHDRAWN).order_by("due_at", "pk")
-    )
+    promises = list(policies.promises_for(user, case).exclude(status=Promise.Status.WITHDRAWN).order_by("due_at", "pk"))
     for promise in promises:
         promise.is_late = promise.status == Promise.Status.OPEN and promise.due_at < now
     survey = Survey.objects.filter(case=case).first() if case.status == Case.Status.CLOSED else None
@@ -265,14 +261,14 @@ def claim_for_customer(user: User, case: Case, pk: int) -> InsuranceClaim:
 
 
 def claim_history(user: User, case: Case, claim: InsuranceClaim) -> list[TimelineEvent]:
-    return list(policies.timeline_for(user, case).filter(subject_key=f"claim:{claim.pk}").order_by("-created_at", "-pk"))
+    events = policies.timeline_for(user, case).filter(subject_key=f"claim:{claim.pk}")
+    return list(events.order_by("-created_at", "-pk"))
 
 
 def attachment_for_customer(user: User, case: Case, pk: int) -> Attachment:
     """An attachment of a message the customer side may read on this case; 404 otherwise."""
-    attachment = (
-        Attachment.objects.filter(pk=pk, message__in=policies.messages_for(user, case)).select_related("message").first()
-    )
+    readable = policies.messages_for(user, case)
+    attachment = Attachment.objects.filter(pk=pk, message__in=readable).select_related("message").first()
     if attachment is None:
         raise Http404("No such file")
     return attachment
@@ -290,19 +286,14 @@ def helpers_of(customer: Customer) -> list[Delegate]:
     )
     per_case = [d for d in delegates if not d.all_cases]
     if per_case:
-        granted = {
-            d.pk: list(policies.cases_delegated_to(d.user, customer).order_by("-created_at")) for d in per_case
-        }
+        granted = {d.pk: list(policies.cases_delegated_to(d.user, customer).order_by("-created_at")) for d in per_case}
         for delegate in per_case:
             delegate.granted_cases = granted[delegate.pk]
     return delegates
 
 
 def helper_for_customer(customer: Customer, pk: int) -> Delegate:
-    delegate = (
-        Delegate.objects.filter(pk=pk, customer=customer, revoked_at__isnull=True).select_related("user").first()
-    )
+    delegate = Delegate.objects.filter(pk=pk, customer=customer, revoked_at__isnull=True).select_related("user").first()
     if delegate is None:
         raise Http404("No such helper")
     return delegate
-

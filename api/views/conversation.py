@@ -223,7 +223,8 @@ class CaseHandoffViewSet(mixins.ListModelMixin, CaseScopedViewSet):
     serializer_class = outputs.HandoffSerializer
     filterset_class = filters.HandoffFilter
     cursor_ordering = ("-created_at", "-pk")
-    action_policies = {"create": policies.can_handoff}
+    # No policy asked before the service: it answers 409 for a case that changed hands since the
+    # caller looked (even if that took it out of their hands) before 403 for one never theirs.
     conflict_methods = ("POST",)
 
     def get_queryset(self) -> QuerySet[Handoff]:

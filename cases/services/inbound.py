@@ -125,10 +125,14 @@ def inbound_receive(
             )
     except IntegrityError:
         # A delivery of the same key committed between our check and our insert.
-        existing = InboundDelivery.objects.select_related("message__case").filter(key=key).first()
+        existing = _delivered(key)
         if existing is None:
             raise
         return _replay(existing, digest)
+
+
+def _delivered(key: str) -> InboundDelivery | None:
+    return InboundDelivery.objects.select_related("message__case").filter(key=key).first()
 
 
 def _digest(channel: str, sender: _Sender, subject: str, body: str, attachments: Sequence[UploadedFile]) -> str:
@@ -157,7 +161,7 @@ def _file(
     body: str,
     attachments: Sequence[UploadedFile],
 ) -> InboundFiling:
-    existing = InboundDelivery.objects.select_related("message__case").filter(key=key).first()
+    existing = _delivered(key)
     if existing is not None:
         return _replay(existing, digest)
     text, kept = _keepable(subject, body, attachments)

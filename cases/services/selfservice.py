@@ -84,7 +84,7 @@ def callback_request(
     note: str = "",
     now: datetime | None = None,
 ) -> Promise:
-    """"Call me back": a promise owed to the customer, made in the owner's name, and a flag
+    """ "Call me back": a promise owed to the customer, made in the owner's name, and a flag
     for the owner. The stale-promise watcher then follows it like any other promise."""
     now = now or timezone.now()
     phone = _require_phone(phone)
@@ -171,9 +171,7 @@ def case_open_from_portal(
 
 def _cannot_add() -> RuleViolation:
     # One answer for every account we will not grant, so the form reveals nothing about it.
-    return RuleViolation(
-        "We cannot add this person online. Please call us and we will do it with you.", field="email"
-    )
+    return RuleViolation("We cannot add this person online. Please call us and we will do it with you.", field="email")
 
 
 def _username_for(email: str) -> str:
@@ -244,9 +242,7 @@ def delegate_invite(
         transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
         return existing
     if existing is None and active.count() >= MAX_HELPERS:
-        raise RuleViolation(
-            f"You already have {MAX_HELPERS} helpers. Remove one first, or call us.", field="email"
-        )
+        raise RuleViolation(f"You already have {MAX_HELPERS} helpers. Remove one first, or call us.", field="email")
     delegate = delegate_grant(actor=actor, customer=customer, user=user, relationship=relationship, cases=cases)
     transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
     return delegate
@@ -254,10 +250,9 @@ def delegate_invite(
 
 def set_password_url(user: User) -> str:
     """A one-time link to choose a password (Django's reset token: it stops working once used)."""
-    path = reverse(
-        "my:password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
-    )
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("my:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     return settings.SITE_URL + path
 
 

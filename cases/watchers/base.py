@@ -49,6 +49,13 @@ def lock_for_scan(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+def has_rows(queryset: QuerySet) -> bool:
+    """Whether an ordered query has any row, keeping its ORDER BY: with it PostgreSQL walks the
+    index the ordering names; a bare EXISTS (LIMIT 1, no order) tempts it into a sequential
+    scan when its statistics still count the rows just handled as due."""
+    return bool(list(queryset.values_list("pk", flat=True)[:1]))
+
+
 def resolve_batch_size(given: int | None) -> int:
     return given or settings.WATCHER_BATCH_SIZE
 
@@ -76,7 +83,7 @@ def scan_due(
     (WATCHER_MAX_BATCHES_PER_RUN) is spent. `due()` must select only rows that still need
     work, through an index, so that a scan with nothing due costs one index probe."""
     size = resolve_batch_size(size)
-    if not due().exists():
+    if not has_rows(due()):
         return result  # the common case: one index probe, and no write transaction (SQLite locks on BEGIN)
     passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
     for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
@@ -119,7 +126,7 @@ def sweep_new_rows(
     size = resolve_batch_size(size)
     settled_before = now - timedelta(seconds=settings.WATCHER_SETTLE_SECONDS)
     cursor = WatcherCursor.objects.filter(name=cursor_name).first()
-    if cursor is not None and not rows.filter(pk__gt=cursor.last_id).exists():
+    if cursor is not None and not has_rows(rows.filter(pk__gt=cursor.last_id).order_by("pk")):
         return result  # nothing new since the last sweep: no write transaction
     for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
         with transaction.atomic():

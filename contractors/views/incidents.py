@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from contractors import selectors, services
 from contractors.forms import CorrectionForm, IncidentForm, add_violation
@@ -20,9 +19,10 @@ def incident_url(incident: IncidentReport) -> str:
 
 
 @contractor_page
-@require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.job_for(request.user, pk)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     status = 200
     if request.method == "POST":
         form = IncidentForm(request.POST, request.FILES, prefix="incident")
@@ -73,9 +73,11 @@ def _render_incident(request: HttpRequest, incident: IncidentReport, form: Corre
 
 
 @contractor_page
-@require_http_methods(["GET"])
 def incident(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as filed, with its corrections. It takes no changes: there is no edit."""
     found = selectors.incident_for(request.user, pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return _render_incident(request, found, CorrectionForm(prefix="correction"), 200)
 
 

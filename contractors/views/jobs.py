@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +92,8 @@ def render_job_page(
 
 
 @contractor_page
-@require_GET
 def job(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_job_page(request, selectors.job_for(request.user, pk))
+    found = selectors.job_for(request.user, pk)  # first: another company gets a 404 whatever the method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return render_job_page(request, found)

@@ -30,9 +30,14 @@ def _bars(figures: list[selectors.Figure]) -> list[dict[str, object]]:
 @staff_page
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
-    form = ScorecardForm(request.GET)
+    # The period's fields show the default period when none was chosen.
+    asked = request.GET.copy()
+    default = selectors.Period.last_days(ScorecardForm.DEFAULT_DAYS)
+    asked.setdefault("first_day", default.first_day.isoformat())
+    asked.setdefault("last_day", default.last_day.isoformat())
+    form = ScorecardForm(asked)
     valid = form.is_valid()
-    period = form.cleaned_data["period"] if valid else selectors.Period.last_days(ScorecardForm.DEFAULT_DAYS)
+    period = form.cleaned_data["period"] if valid else default
     companies = list(selectors.scorecard(period))
     chosen = form.cleaned_data.get("company") if valid else None
     company = next((row for row in companies if chosen is not None and row.pk == chosen.pk), None)

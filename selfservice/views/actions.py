@@ -99,7 +99,7 @@ def call_me_back(request: HttpRequest, reference: str) -> HttpResponse:
 @customer_page
 @require_POST
 def fixed(request: HttpRequest, reference: str) -> HttpResponse:
-    """"Yes, it is fixed": the case closes, and the rating is offered at once."""
+    """ "Yes, it is fixed": the case closes, and the rating is offered at once."""
     case = _case(request, reference)
 
     def perform(data: dict[str, Any]) -> str:
@@ -145,4 +145,3 @@ def rate(request: HttpRequest, reference: str) -> HttpResponse:
         return "Thank you for your rating. Below you can see who will contact you, and by when."
 
     return act(request, case, "rating", form, perform)
-

@@ -4,7 +4,7 @@ Only the customer themself manages them; a delegate reaching these pages gets a 
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +15,7 @@ from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from selfservice import selectors
 from selfservice.forms import HelperInviteForm, add_violation
-from selfservice.views.access import customer_page
+from selfservice.views.access import customer_page, render_page
 
 
 def _own_customer(request: HttpRequest) -> Customer:
@@ -57,7 +57,7 @@ def helpers(request: HttpRequest) -> HttpResponse:
     else:
         form = HelperInviteForm(cases=cases)
     context = {"customer": customer, "helpers": selectors.helpers_of(customer), "form": form}
-    return render(request, "my/helpers.html", context, status=status)
+    return render_page(request, "my/helpers.html", context, status=status)
 
 
 @customer_page
@@ -73,4 +73,4 @@ def helper_remove(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404("No such page") from None
         messages.success(request, f"{person_name(delegate.user)} can no longer see your cases.")
         return redirect(reverse("my:helpers"))
-    return render(request, "my/helper_remove.html", {"customer": customer, "delegate": delegate})
+    return render_page(request, "my/helper_remove.html", {"customer": customer, "delegate": delegate})

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,7 +15,7 @@ from cases.services.surveys import CONTACT_WITHIN
 from cases.services.timeline import person_name
 from selfservice import selectors
 from selfservice.forms import CallbackForm, CustomerForm, NotFixedForm, RatingForm, WriteForm
-from selfservice.views.access import customer_page
+from selfservice.views.access import customer_page, render_page
 
 # Files shown in the browser; anything else downloads, so nobody's upload runs as a page here.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -44,7 +43,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         "showing_older": bool(request.GET.get("closed_before")),
         "now": timezone.now(),
     }
-    return render(request, "my/cases.html", context)
+    return render_page(request, "my/cases.html", context)
 
 
 def _contact_hint(case: Case) -> str:
@@ -88,7 +87,7 @@ def render_case_page(
         "showing_older": bool(cursor),
         "now": page.now,
     }
-    return render(request, "my/case.html", context, status=status)
+    return render_page(request, "my/case.html", context, status=status)
 
 
 @customer_page
@@ -105,7 +104,7 @@ def claim_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     case = selectors.case_for_customer(request.user, reference)
     claim = selectors.claim_for_customer(request.user, case, pk)
     context = {"case": case, "claim": claim, "history": selectors.claim_history(request.user, case, claim)}
-    return render(request, "my/claim.html", context)
+    return render_page(request, "my/claim.html", context)
 
 
 @customer_page

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from cases.services.selfservice import case_open_from_portal
@@ -10,7 +10,7 @@ from cases.services.timeline import person_name
 from portal.errors import NotAllowed, RuleViolation
 from selfservice import selectors
 from selfservice.forms import NewRequestForm, add_violation
-from selfservice.views.access import customer_page
+from selfservice.views.access import customer_page, render_page
 from selfservice.views.pages import case_url
 
 
@@ -49,4 +49,4 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 return redirect(case_url(case))
     else:
         form = NewRequestForm(customers=customers)
-    return render(request, "my/new_request.html", {"form": form, "customers": customers}, status=status)
+    return render_page(request, "my/new_request.html", {"form": form, "customers": customers}, status=status)

@@ -165,7 +165,7 @@ def test_the_outcome_report_keeps_its_photos(
         ("router.jpg", "image/jpeg", None),
     ]
     page = tech_client.get(_url("job", job)).content.decode()
-    assert "Outcome reported" in page and reverse("contractor:photo", args=[photos[0].pk]) in page
+    assert "Last outcome reported" in page and reverse("contractor:photo", args=[photos[0].pk]) in page
 
 
 def test_a_failed_visit_is_reported_with_photos(

@@ -104,8 +104,11 @@ def test_a_file_is_reached_only_through_its_own_case(cast: Cast, customer_client
 def test_a_file_on_an_internal_note_is_never_served(cast: Cast, customer_client: Client) -> None:
     note = note_add(actor=cast.owner, case=cast.case, body="Photo from the technician")
     hidden = Attachment.objects.create(
-        message=note, file=SimpleUploadedFile("internal.png", PNG), original_name="internal.png",
-        content_type="image/png", size=len(PNG),
+        message=note,
+        file=SimpleUploadedFile("internal.png", PNG),
+        original_name="internal.png",
+        content_type="image/png",
+        size=len(PNG),
     )
     assert customer_client.get(my_url(cast.case, "my:attachment", hidden.pk)).status_code == 404
 
@@ -134,9 +137,7 @@ def test_a_document_downloads_instead_of_opening_as_a_page(cast: Cast, customer_
 # --- delegates -------------------------------------------------------------------------------
 
 
-def test_a_per_case_delegate_sees_exactly_the_case_granted(
-    cast: Cast, carer: User, second_case: Case
-) -> None:
+def test_a_per_case_delegate_sees_exactly_the_case_granted(cast: Cast, carer: User, second_case: Case) -> None:
     client = signed_in(carer)
     listing = text(client.get(reverse("my:cases")))
     assert cast.case.subject in listing

@@ -94,7 +94,9 @@ def test_another_customer_opening_nothing_marks_nothing(cast: Cast, other_client
 def test_promises_show_kept_late_broken_and_due(cast: Cast, customer_client: Client) -> None:
     kept = promise_make(actor=cast.owner, case=cast.case, text="Call you Monday", due_at=_soon(days=1))
     promise_keep(actor=cast.owner, promise=kept, note="Called at 10:00")
-    late = promise_make(actor=cast.contractor_user, case=cast.case, job=cast.job, text="Back Monday", due_at=_soon(hours=1))
+    late = promise_make(
+        actor=cast.contractor_user, case=cast.case, job=cast.job, text="Back Monday", due_at=_soon(hours=1)
+    )
     late.__class__.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
     broken = promise_make(actor=cast.owner, case=cast.case, text="Fixed by Friday", due_at=_soon(days=2))
     promise_break(actor=cast.owner, promise=broken, note="The part did not arrive; new date next week.")
@@ -162,10 +164,14 @@ def test_alerts_on_the_customers_services_in_their_area_and_linked_ones(cast: Ca
     alert_post(actor=cast.owner, service=tv, kind="outage", title="TV down", starts_at=_soon(hours=-1))
     linked = alert_post(actor=cast.owner, service=tv, kind="outage", title="Linked by staff", starts_at=_soon(hours=-1))
     case_link_alert(actor=cast.owner, case=cast.case, alert=linked)
-    ended = alert_post(
-        actor=cast.owner, service=fibre, kind="outage", title="Long over", starts_at=_soon(days=-3), ends_at=_soon(days=-2)
+    alert_post(
+        actor=cast.owner,
+        service=fibre,
+        kind="outage",
+        title="Long over",
+        starts_at=_soon(days=-3),
+        ends_at=_soon(days=-2),
     )
-    assert ended.pk
     page = text(customer_client.get(my_url(cast.case)))
     assert "Cabinet works" in page
     assert "Linked by staff" in page
@@ -194,9 +200,7 @@ def test_the_history_pages_backwards(cast: Cast, customer_client: Client) -> Non
     first = customer_client.get(my_url(cast.case))
     assert "Call 054" in text(first)
     assert "Case opened" not in text(first)
-    more = html(first).split('href="')[-1]
-    older_link = [part for part in html(first).split('"') if "?before=" in part][0].replace("&amp;", "&")
-    assert more
+    older_link = next(part for part in html(first).split('"') if "?before=" in part).replace("&amp;", "&")
     older = text(customer_client.get(older_link))
     assert "Case opened" in older
     assert "Back to the latest events" in older

@@ -70,9 +70,7 @@ def test_a_resolved_case_asks_for_an_answer(cast: Cast, customer_client: Client)
     assert "We think it is fixed: please tell us if it is" in text(customer_client.get(LIST))
 
 
-def test_next_promised_date_is_the_earliest_open_promise_to_the_customer(
-    cast: Cast, customer_client: Client
-) -> None:
+def test_next_promised_date_is_the_earliest_open_promise_to_the_customer(cast: Cast, customer_client: Client) -> None:
     soon = timezone.now() + timedelta(days=2)
     promise_make(actor=cast.owner, case=cast.case, text="Plumber comes", due_at=soon + timedelta(days=3))
     promise_make(actor=cast.owner, case=cast.case, text="I call you back", due_at=soon)
@@ -142,11 +140,19 @@ def test_alerts_for_the_customers_services_and_area_are_shown(
     fibre = ServiceFactory(code="fibre")
     cast.customer.services.add(fibre)
     alert_post(
-        actor=cast.owner, service=fibre, kind="outage", title="Fibre cut in Lyon 3", area="69003",
+        actor=cast.owner,
+        service=fibre,
+        kind="outage",
+        title="Fibre cut in Lyon 3",
+        area="69003",
         starts_at=timezone.now() - timedelta(hours=1),
     )
     alert_post(
-        actor=cast.owner, service=fibre, kind="outage", title="Fibre cut in Paris", area="75001",
+        actor=cast.owner,
+        service=fibre,
+        kind="outage",
+        title="Fibre cut in Paris",
+        area="75001",
         starts_at=timezone.now() - timedelta(hours=1),
     )
     page = text(customer_client.get(LIST))
@@ -178,3 +184,11 @@ def test_the_list_runs_the_same_queries_for_one_case_or_many(
         response = customer_client.get(LIST)
     assert text(response).count("Open this case") == 10
     assert Message.objects.filter(case__customer=cast.customer).count() == 18
+
+
+def test_an_answer_past_its_target_is_said_to_be_late(cast: Cast, customer_client: Client) -> None:
+    message_receive(actor=cast.customer.user, case=cast.case, body="Hello?")
+    Case.objects.filter(pk=cast.case.pk).update(reply_due_at=timezone.now() - timedelta(hours=2))
+    page = text(customer_client.get(LIST))
+    assert "Our answer is late: it was due by" in page
+    assert "We aim to answer by" not in page

@@ -46,7 +46,10 @@ def test_a_delegate_writes_on_behalf_of_the_customer(cast: Cast, delegate_client
 def test_a_refused_file_keeps_the_text_and_stores_nothing(cast: Cast, customer_client: Client) -> None:
     with nothing_written():
         response = _write(
-            customer_client, cast.case, "Here is my long letter about the leak.", SimpleUploadedFile("photo.jpg", EXECUTABLE)
+            customer_client,
+            cast.case,
+            "Here is my long letter about the leak.",
+            SimpleUploadedFile("photo.jpg", EXECUTABLE),
         )
     assert response.status_code == 400
     assert "Here is my long letter about the leak.</textarea>" in html(response)

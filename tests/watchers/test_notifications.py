@@ -34,10 +34,11 @@ def test_many_flags_for_one_person_make_one_digest_with_links(case, owner, setti
     [digest] = mail.outbox
     assert digest.to == [owner.email]
     assert digest.subject == "Steward: 4 flags need your attention"
-    assert digest.body.count(f"https://steward.example.org/cases/{case.reference}/") == 4
+    assert digest.body.count(f"https://steward.example.org/staff/cases/{case.reference}/") == 4
+    assert "https://steward.example.org/staff/flags/" in digest.body
     assert all(f"visit {n}" in digest.body for n in range(1, 5))
     html, mimetype = digest.alternatives[0]
-    assert mimetype == "text/html" and f'href="https://steward.example.org/cases/{case.reference}/"' in html
+    assert mimetype == "text/html" and f'href="https://steward.example.org/staff/cases/{case.reference}/"' in html
 
     assert notifications_send_digests() == 0  # nothing new: nothing sent
     assert len(mail.outbox) == 1

@@ -37,7 +37,7 @@ def test_reminder_and_flag_when_the_window_passes_then_close_after_the_renewed_w
     [flag] = open_flags(UNCONFIRMED)
     assert flag.assignee == owner
     reminder = next(m for m in mail.outbox if customer.email in m.to)
-    assert resolved.reference in reminder.subject and f"/cases/{resolved.reference}/" in reminder.body
+    assert resolved.reference in reminder.subject and f"/my/cases/{resolved.reference}/" in reminder.body
 
     assert watch_unconfirmed_resolutions(now=resolved.confirmation_due_at - timedelta(minutes=1)).acted == 0
     assert Case.objects.get(pk=resolved.pk).status == Case.Status.RESOLVED
