@@ -7,7 +7,8 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,11 +33,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
-    if (
-        response is not None
-        and isinstance(exc, exceptions.APIException)
-        and not isinstance(exc, exceptions.ValidationError)
-    ):
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        response.data = _detail(str(detail), getattr(exc.detail, "code", None) or exc.default_code)
+    if response is None or isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = str(exc.detail)
+    if response.status_code == status.HTTP_400_BAD_REQUEST:
+        # A body that does not parse: still the field-level shape every 400 has.
+        response.data = {"non_field_errors": [detail]}
+    else:
+        response.data = _detail(detail, getattr(exc.detail, "code", None) or exc.default_code)
     return response
+
+
+@csrf_exempt  # it changes nothing, and answers in JSON like the rest of the API
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any other address under /api/v1/ (an id that is not a number, say): the API's 404."""
+    return JsonResponse(_detail("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)

@@ -83,7 +83,13 @@ class CustomerBriefSerializer(Output):
         read_only_fields = fields
 
 
+def _address() -> serializers.CharField:
+    # Not an EmailField: a blank address is a valid answer ("" is no e-mail address).
+    return serializers.CharField(read_only=True, help_text="An e-mail address, or blank.")
+
+
 class CustomerSerializer(Output):
+    email = _address()
     services = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="code", help_text="Codes of the services the customer holds."
     )
@@ -115,6 +121,9 @@ class CaseSerializer(Output):
     customer = CustomerBriefSerializer(read_only=True)
     owner = StaffMemberSerializer(read_only=True, help_text="The one named person who owns the case.")
     service = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    close_reason = serializers.ChoiceField(
+        choices=Case.CloseReason.choices, allow_blank=True, read_only=True, help_text="Blank until closed."
+    )
 
     class Meta:
         model = Case
@@ -305,6 +314,8 @@ class CaseAlertSerializer(AlertSerializer):
 
 
 class CompanySerializer(Output):
+    email = _address()
+
     class Meta:
         model = ContractorCompany
         fields = ["id", "name", "phone", "email"]
@@ -384,6 +395,9 @@ class JobSerializer(Output):
     case = JobCaseSerializer(read_only=True)
     prerequisites = PrerequisiteSerializer(many=True, read_only=True)
     incidents = IncidentSerializer(many=True, read_only=True)
+    last_cancellation_reason = serializers.ChoiceField(
+        choices=Job.CancellationReason.choices, allow_blank=True, read_only=True, help_text="Blank if never cancelled."
+    )
 
     class Meta:
         model = Job

@@ -1,9 +1,10 @@
 """The REST API, mounted at /api/v1/ (namespace "api"). Every URL here has its role-matrix
 rows in tests/api/matrix_rows.py."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.errors import not_found
 from api.views.cases import CaseViewSet
 from api.views.conversation import (
     CaseAlertViewSet,
@@ -87,4 +88,6 @@ urlpatterns = [
     path("alerts/<int:pk>/end/", AlertViewSet.as_view(post("end")), name="alert-end"),
     # integrations
     path("inbound/messages/", InboundMessageViewSet.as_view(post("create")), name="inbound-messages"),
+    # Last: anything else under /api/v1/ answers the API's JSON 404, not the site's HTML page.
+    re_path(r"^", not_found, name="not-found"),
 ]

@@ -16,7 +16,7 @@ from functools import reduce
 from operator import or_
 from typing import Any, Generic, TypeVar
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import (
@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from cases import policies
 from cases.models import (
+    Attachment,
     Case,
     Flag,
     Handoff,
@@ -414,7 +415,7 @@ def case_page_for(user: User, case: Case, *, department: str = "", cursor: str |
         policies.jobs_visible_to(user)
         .filter(case=case)
         .select_related("company", "technician")
-        .prefetch_related("prerequisites", Prefetch("incidents", queryset=incidents.prefetch_related("corrections")))
+        .prefetch_related("prerequisites", Prefetch("incidents", queryset=incidents.prefetch_related("corrections", "photos")))
         .order_by("created_at", "pk")
     )
     return CasePage(
@@ -553,3 +554,11 @@ def alert_for_user(user: User, pk: int) -> ServiceAlert:
     if alert is None:
         raise Http404("No such alert")
     return alert
+
+
+def attachment_for_staff(user: User | AnonymousUser, pk: int) -> Attachment:
+    """An attachment of a case the user may see, or 404 as for one that does not exist."""
+    found = Attachment.objects.filter(message__case__in=policies.cases_visible_to(user), pk=pk).first()
+    if found is None:
+        raise Http404("No such attachment")
+    return found

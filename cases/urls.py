@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases.views import alerts, case_actions, case_page, flags, handoff, job_actions, search, team, worklist
+from cases.views import alerts, case_actions, case_page, files, flags, handoff, job_actions, search, team, worklist
 
 app_name = "staff"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("flags/", flags.flags, name="flags"),
     path("flags/<int:pk>/acknowledge/", flags.flag_acknowledge, name="flag_acknowledge"),
     path("team/", team.team, name="team"),
+    path("attachments/<int:pk>/", files.attachment, name="attachment"),
     path("search/", search.search, name="search"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/edit/", alerts.alert_edit, name="alert_edit"),

@@ -478,6 +478,14 @@ def prerequisite_complete(*, actor: User, prerequisite: Prerequisite) -> Prerequ
         Prerequisite.objects.select_for_update().select_related("job__case", "job__company").get(pk=prerequisite.pk)
     )
     _require_job_access(actor, prerequisite.job)
+    if (
+        policies.contractor_company_of(actor) is not None
+        and prerequisite.responsible_party != Prerequisite.Party.CONTRACTOR
+    ):
+        raise NotAllowed(
+            f"Only {prerequisite.get_responsible_party_display().lower()} can say this is done; "
+            "tell the case owner if it has been."
+        )
     if prerequisite.state == Prerequisite.State.DONE:
         raise RuleViolation("This prerequisite is already done.", field="state")
     prerequisite.state, prerequisite.done_at, prerequisite.done_by = Prerequisite.State.DONE, timezone.now(), actor

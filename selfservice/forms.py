@@ -6,12 +6,15 @@ service lands on the field it names (see `add_violation`), and what was typed st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
@@ -178,7 +181,7 @@ class NotFixedForm(CustomerForm):
 
 class RatingForm(CustomerForm):
     score = forms.TypedChoiceField(
-        label="How did we do?",
+        label="Your mark",
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,
@@ -299,6 +302,11 @@ class HelperInviteForm(CustomerForm):
 # --- passwords ---------------------------------------------------------------------------------
 
 
+# Reset e-mails one account may receive per hour: enough for a lost first e-mail, too few
+# for anyone to flood a mailbox through this form. The page answers the same either way.
+RESET_MAILS_PER_HOUR = 3
+
+
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
         label="Your e-mail address",
@@ -314,6 +322,13 @@ class ResetRequestForm(PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def get_users(self, email: str) -> Iterator[User]:
+        for user in super().get_users(email):
+            key = f"steward:password-reset-mails:{user.pk}"
+            cache.add(key, 0, timeout=3600)
+            if cache.incr(key) <= RESET_MAILS_PER_HOUR:
+                yield user
 
 
 class ChoosePasswordForm(SetPasswordForm):

@@ -52,7 +52,7 @@ def case_for_customer(user: User, reference: str) -> Case:
     case = (
         visible_cases(user)
         .select_related("customer", "service", "owner__staff_profile__department")
-        .filter(reference=reference.strip())
+        .filter(reference=reference)
         .first()
     )
     if case is None or not policies.is_customer_side(user, case):
@@ -118,7 +118,9 @@ class MyCases:
 def my_cases(user: User, *, closed_cursor: str | None = None) -> MyCases:
     now = timezone.now()
     cases = with_summary(visible_cases(user), now)
-    open_cases = list(cases.exclude(status=Case.Status.CLOSED).order_by("customer__full_name", "-last_activity_at"))
+    open_cases = list(
+        cases.exclude(status=Case.Status.CLOSED).order_by("customer__full_name", "customer_id", "-last_activity_at")
+    )
     closed = CLOSED_ORDER.page(cases.filter(status=Case.Status.CLOSED), closed_cursor, CLOSED_PAGE_SIZE)
     customers = customers_of(user)
     return MyCases(open_cases, closed, customers, alerts_for(customers, now=now))
@@ -188,10 +190,6 @@ class CustomerCasePage:
     survey: Survey | None
     contact_promise: Promise | None
     now: datetime
-
-    @property
-    def open_promises(self) -> list[Promise]:
-        return [p for p in self.promises if p.status == Promise.Status.OPEN]
 
 
 def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page:

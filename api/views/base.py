@@ -25,6 +25,8 @@ class ApiViewSet(GenericViewSet):
     """Thin views: an input serializer parses, one service acts, an output serializer answers."""
 
     permission_classes = [IsAuthenticated, AsksPolicy]
+    # No OPTIONS self-description: the OpenAPI schema describes every operation.
+    metadata_class = None
     # The order a list's cursor follows: an unchanging, nearly unique column first.
     cursor_ordering: tuple[str, ...] = ("-pk",)
     # Methods whose refusal may be a 409 (documented in the schema).

@@ -232,6 +232,8 @@ def _inbound(world: World, user: User | None) -> dict[str, object]:
 
 API_ROWS: list[Row] = [
     _row("schema", _url("schema"), get=every(OK)),
+    # Any other address under /api/v1/ is the API's JSON 404, for everyone.
+    Row("api:not-found", lambda world: "/api/v1/no-such-resource/7/", get=every(HIDDEN), post=every(HIDDEN)),
     _row("docs", _url("docs"), get=every(OK)),
     # customers
     _row("customer-list", _url("customer-list"), get=SIGNED_IN),

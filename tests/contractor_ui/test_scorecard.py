@@ -37,7 +37,7 @@ PERIOD = Period.last_days(30)
 
 def _done(job: Job, technician: User) -> Job:
     for prerequisite in job.prerequisites.all():
-        prerequisite_complete(actor=technician, prerequisite=prerequisite)
+        prerequisite_complete(actor=job.case.owner, prerequisite=prerequisite)  # the operator's, confirmed by staff
     job_update_status(actor=technician, job=job, status=Job.Status.ON_SITE)
     return job_complete(actor=technician, job=job, outcome_report="Done")
 

@@ -40,7 +40,7 @@ def _refused(response: HttpResponse, words: str) -> None:
 
 def _on_site(job: Job, technician: User) -> Job:
     for prerequisite in job.prerequisites.all():
-        prerequisite_complete(actor=technician, prerequisite=prerequisite)
+        prerequisite_complete(actor=job.case.owner, prerequisite=prerequisite)  # the operator's, confirmed by staff
     return job_update_status(actor=technician, job=job, status=Status.ON_SITE)
 
 

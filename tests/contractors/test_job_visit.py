@@ -67,7 +67,7 @@ def test_starting_anyway_raises_a_flag_for_the_owner(owner: User, job: Job, cont
 
 def test_no_reason_needed_once_prerequisites_are_done(job: Job, contractor_user: User) -> None:
     for prerequisite in job.prerequisites.all():
-        prerequisite_complete(actor=contractor_user, prerequisite=prerequisite)
+        prerequisite_complete(actor=job.case.owner, prerequisite=prerequisite)
     job_update_status(actor=contractor_user, job=job, status=Status.ON_SITE)
     assert not Flag.objects.filter(subject_key=f"job:{job.pk}").exists()
 

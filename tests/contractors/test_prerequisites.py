@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 
 from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
 from contractors.models import ContractorCompany, Job, Prerequisite
-from contractors.services import job_cancel, prerequisite_complete
+from contractors.services import job_cancel, job_request, prerequisite_complete
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
@@ -24,12 +24,12 @@ def two_step_job(case: Case, company: ContractorCompany, owner: User) -> Job:
     )
 
 
-def test_done_prerequisite_is_dated_and_on_the_timeline(job: Job, contractor_user: User) -> None:
+def test_done_prerequisite_is_dated_and_on_the_timeline(job: Job, owner: User) -> None:
     prerequisite = job.prerequisites.get()
     with events_written() as events:
-        done = prerequisite_complete(actor=contractor_user, prerequisite=prerequisite)
+        done = prerequisite_complete(actor=owner, prerequisite=prerequisite)
     assert done.state == Prerequisite.State.DONE
-    assert done.done_at is not None and done.done_by == contractor_user
+    assert done.done_at is not None and done.done_by == owner
     event = events.one(TimelineEvent.Kind.PREREQUISITE)
     assert event.customer_visible is True
     assert event.department == TimelineDepartment.FIELD
@@ -49,11 +49,11 @@ def test_missing_prerequisite_flag_clears_only_when_all_are_done(
     assert events.kinds() == [TimelineEvent.Kind.PREREQUISITE, TimelineEvent.Kind.FLAG_CLEARED]
 
 
-def test_done_twice_is_refused(job: Job, contractor_user: User) -> None:
+def test_done_twice_is_refused(job: Job, owner: User) -> None:
     prerequisite = job.prerequisites.get()
-    prerequisite_complete(actor=contractor_user, prerequisite=prerequisite)
+    prerequisite_complete(actor=owner, prerequisite=prerequisite)
     with nothing_written(), pytest.raises(RuleViolation) as refused:
-        prerequisite_complete(actor=contractor_user, prerequisite=prerequisite)
+        prerequisite_complete(actor=owner, prerequisite=prerequisite)
     assert refused.value.field == "state"
     assert "already done" in refused.value.message
 
@@ -65,3 +65,19 @@ def test_outsiders_cannot_mark_prerequisites(
     for outsider in (other_contractor_user, other_agent, customer.user):
         with nothing_written(), pytest.raises(NotAllowed):
             prerequisite_complete(actor=outsider, prerequisite=prerequisite)
+
+
+def test_a_contractor_ticks_off_only_what_the_contractor_must_do(
+    owner: User, case: Case, company: ContractorCompany, contractor_user: User
+) -> None:
+    job = job_request(
+        actor=owner,
+        case=case,
+        company=company,
+        title="Connect the building",
+        prerequisites=(("Street cabinet connection", "operator"), ("Bring a 30 m cable", "contractor")),
+    )
+    operators, own = job.prerequisites.order_by("pk")
+    with nothing_written(), pytest.raises(NotAllowed, match="Only network operator"):
+        prerequisite_complete(actor=contractor_user, prerequisite=operators)
+    assert prerequisite_complete(actor=contractor_user, prerequisite=own).state == Prerequisite.State.DONE

@@ -68,3 +68,12 @@ def test_a_made_up_link_is_refused_with_what_to_do(cast: Cast, client: Client) -
     page = text(client.get(reverse("my:password_reset_confirm", args=["MQ", "made-up-token"])))
     assert "This link no longer works" in page
     assert "Ask for a new link" in page
+
+
+def test_reset_mails_to_one_account_are_limited_per_hour(cast: Cast, client: Client) -> None:
+    from selfservice.forms import RESET_MAILS_PER_HOUR
+
+    for _ in range(RESET_MAILS_PER_HOUR + 2):
+        response = client.post(RESET, {"email": "customer@example.test"})
+        assert response["Location"] == reverse("my:password_reset_done")
+    assert len(mail.outbox) == RESET_MAILS_PER_HOUR

@@ -103,7 +103,7 @@ def test_a_rating_without_a_valid_mark_says_what_to_choose(cast: Cast, customer_
     with nothing_written():
         response = customer_client.post(my_url(cast.case, "my:rate"), {"rating-score": score})
     assert response.status_code == 400
-    assert "How did we do?: Choose a mark from 1 to 5." in text(response)
+    assert "Your mark: Choose a mark from 1 to 5." in text(response)
 
 
 def test_rating_twice_is_refused_politely(cast: Cast, customer_client: Client) -> None:

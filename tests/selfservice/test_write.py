@@ -32,7 +32,7 @@ def test_a_message_with_a_photo_and_a_document_reaches_the_case(cast: Cast, cust
     assert message.author_label == "Jeanne Martin"
     assert sorted(message.attachments.values_list("content_type", flat=True)) == ["application/pdf", "image/png"]
     page = text(customer_client.get(response["Location"]))
-    assert "Your message is sent. Olivia Owner will read it and answer you here." in page
+    assert page.count("Your message is sent. Olivia Owner will read it and answer you here.") == 1
     assert "leak.png" in page and "quote.pdf" in page
 
 

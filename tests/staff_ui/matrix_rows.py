@@ -82,6 +82,19 @@ def _flag(world: World) -> int:
     return Flag.objects.filter(case=world.cast.case, cleared_at__isnull=True).order_by("pk").first().pk
 
 
+def _attachment(world: World) -> int:
+    """A photo the customer sent on the cast's case (the test's savepoint undoes it)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services import message_receive
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    message = message_receive(
+        case=world.cast.case, body="Photo of the socket", attachments=[SimpleUploadedFile("socket.png", png)]
+    )
+    return message.attachments.get().pk
+
+
 def _alert(world: World) -> int:
     return ServiceAlert.objects.order_by("pk").first().pk
 
@@ -188,6 +201,7 @@ STAFF_ROWS: list[Row] = [
     # Agents have no team: they are told so (403); managers see theirs.
     Row("staff:team", lambda world: reverse("staff:team"), get=staff_only(DENIED, manager=OK)),
     Row("staff:search", lambda world: reverse("staff:search") + "?q=Martin", get=READ),
+    Row("staff:attachment", lambda world: reverse("staff:attachment", args=[_attachment(world)]), get=READ),
     Row("staff:alerts", lambda world: reverse("staff:alerts"), get=READ, post=CHANGE, payload=_alert_payload),
     Row(
         "staff:alert_edit",

@@ -65,7 +65,7 @@ def test_sweep_raises_missing_prerequisite_unless_the_prerequisites_are_done(job
     assert watch_job_cancellations(now=clock.now + timedelta(minutes=5)).raised == 1
     assert len(open_flags(MISSING)) == 1
 
-    prerequisite_complete(actor=contractor_user, prerequisite=job.prerequisites.get())
+    prerequisite_complete(actor=job.case.owner, prerequisite=job.prerequisites.get())
     assert open_flags(MISSING) == []  # the service clears it once none is open
 
     other = _imported_cancellation(job, contractor_user, Reason.PREREQUISITE_MISSING, count=2)
