@@ -415,7 +415,9 @@ def case_page_for(user: User, case: Case, *, department: str = "", cursor: str |
         policies.jobs_visible_to(user)
         .filter(case=case)
         .select_related("company", "technician")
-        .prefetch_related("prerequisites", Prefetch("incidents", queryset=incidents.prefetch_related("corrections", "photos")))
+        .prefetch_related(
+            "prerequisites", Prefetch("incidents", queryset=incidents.prefetch_related("corrections", "photos"))
+        )
         .order_by("created_at", "pk")
     )
     return CasePage(
