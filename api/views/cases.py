@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
@@ -14,8 +17,10 @@ from cases import policies
 from cases.models import Case
 from cases.services import case_confirm, case_reject_resolution, case_reopen, case_resolve, case_set_status
 
+F = TypeVar("F", bound=Callable)
 
-def _acts(summary: str, request: type | None = None, description: str = "") -> extend_schema:
+
+def _acts(summary: str, request: type | None = None, description: str = "") -> Callable[[F], F]:
     return extend_schema(
         request=request, responses={200: outputs.CaseSerializer}, summary=summary, description=description
     )

@@ -4,7 +4,9 @@ and those shared with it, with the minimum of the case they need."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -20,6 +22,10 @@ from cases.services import promise_make
 from contractors import services
 from contractors.models import IncidentCorrection, IncidentReport, Job, Prerequisite
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+F = TypeVar("F", bound=Callable)
 OWNER = "case__owner__staff_profile__department"
 
 
@@ -30,7 +36,8 @@ def incidents() -> QuerySet[IncidentReport]:
     )
 
 
-def jobs_for(user: object) -> QuerySet[Job]:
+def jobs_for(user: User | AnonymousUser) -> QuerySet[Job]:
+    """The jobs the policy lets the user see, with everything the job serializer shows."""
     return (
         policies.jobs_visible_to(user)
         .select_related("company", "technician", "case__customer", OWNER)
@@ -38,7 +45,9 @@ def jobs_for(user: object) -> QuerySet[Job]:
     )
 
 
-def _on_job(summary: str, request: type | None, code: int = 200, response: type = outputs.JobSerializer) -> object:
+def _on_job(
+    summary: str, request: type | None, code: int = 200, response: type = outputs.JobSerializer
+) -> Callable[[F], F]:
     return extend_schema(request=request, responses={code: response}, summary=summary)
 
 

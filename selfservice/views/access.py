@@ -5,7 +5,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.messages import get_messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -32,7 +31,5 @@ def customer_page(view: View) -> View:
 def render_page(
     request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HttpResponse:
-    """Render a customer page; its notices are shown by my/base_my.html inside a live region
-    rather than by base.html, whose list carries the role itself."""
-    context = {**(context or {}), "notices": list(get_messages(request)), "messages": ()}
-    return render(request, template, context, status=status)
+    """Render a customer page (base.html shows the notices in a live region)."""
+    return render(request, template, context or {}, status=status)

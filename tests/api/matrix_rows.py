@@ -310,7 +310,13 @@ API_ROWS: list[Row] = [
         job_side(),
         _payload(what="Scratched the skirting board", location="Hall"),
     ),
-    _row("prerequisite-complete", _url("prerequisite-complete", _prerequisite), POST_ONLY, job_side()),
+    # The cast's prerequisite (a street connection) is the operator's: the contractor may not tick it.
+    _row(
+        "prerequisite-complete",
+        _url("prerequisite-complete", _prerequisite),
+        POST_ONLY,
+        job_side(contractor=DENIED),
+    ),
     _row(
         "incident-corrections",
         _url("incident-corrections", _incident),

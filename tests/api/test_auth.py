@@ -91,3 +91,28 @@ def test_the_token_admin_page_is_not_offered(cast: Cast) -> None:
     from rest_framework.authtoken.models import TokenProxy
 
     assert not admin.site.is_registered(TokenProxy)
+
+
+def test_addresses_the_api_does_not_have_answer_in_json(cast: Cast, api_as: ApiAs) -> None:
+    client = api_as(cast.owner)
+    for url in ("/api/v1/jobs/not-a-number/", "/api/v1/nothing-here/", "/api/v1/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert client.post("/api/v1/jobs/abc/cancel/", {"reason": "other"}).status_code == 404
+
+
+def test_an_options_request_is_refused_cleanly(cast: Cast, api_as: ApiAs) -> None:
+    response = api_as(cast.owner).options(reverse("api:inbound-messages"))
+    assert response.status_code == 403  # the owner may not deliver inbound messages
+    response = api_as(cast.owner).options(reverse("api:case-list"))
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_body_that_does_not_parse_gets_the_field_level_shape(cast: Cast, api_as: ApiAs) -> None:
+    response = api_as(cast.owner).post(
+        reverse("api:case-resolve", args=[cast.case.reference]), "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]

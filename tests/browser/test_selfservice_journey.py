@@ -40,7 +40,7 @@ def sign_in(page, login: str) -> None:
 
 
 def notice(page) -> str:
-    return page.locator(".my-notices").inner_text()
+    return page.locator(".notices").inner_text()
 
 
 def test_jeanne_sees_her_owner_and_the_broken_promise_writes_and_says_not_fixed(
@@ -184,5 +184,5 @@ def test_keyboard_alone_reaches_and_sends_a_message(page, stories: Stories) -> N
     page.keyboard.press("Tab")  # the send button
     assert page.evaluate("document.activeElement.textContent.trim()") == "Send my message"
     page.keyboard.press("Enter")
-    page.wait_for_selector(".my-notices")
+    page.wait_for_selector(".notices")
     assert Message.objects.filter(case=case, body="Typed with the keyboard only.").exists()
