@@ -252,6 +252,17 @@ def claims_for(user: User | AnonymousUser, case: Case) -> QuerySet[InsuranceClai
     return claims.none()
 
 
+def jobs_for(user: User | AnonymousUser, case: Case) -> QuerySet[Job]:
+    """The case's contractor jobs as each side may see them: staff all of them; the customer
+    side too (the pages show them only the company, window and prerequisites); nobody else."""
+    from contractors.models import Job
+
+    jobs = Job.objects.filter(case=case)
+    if is_staff_member(user) or is_active_superuser(user) or is_customer_side(user, case):
+        return jobs
+    return jobs.none()
+
+
 # --- contractor jobs --------------------------------------------------------------------
 
 

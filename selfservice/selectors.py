@@ -217,7 +217,8 @@ def visits_for(user: User, case: Case) -> list[Job]:
     if not policies.is_customer_side(user, case):
         return []
     jobs = (
-        Job.objects.filter(case=case, status__in=UPCOMING_VISITS)
+        policies.jobs_for(user, case)
+        .filter(status__in=UPCOMING_VISITS)
         .select_related("company")
         .prefetch_related("prerequisites")
         .order_by("window_start", "pk")

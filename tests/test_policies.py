@@ -427,3 +427,12 @@ def test_visible_cases_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         cases = list(policies.cases_visible_to(user))
     assert len(cases) == expected
+
+
+def test_jobs_for_shows_a_cases_visits_to_staff_and_the_customer_side_only(cast) -> None:
+    from cases.policies import jobs_for
+
+    for reader in (cast.owner, cast.other_agent, cast.customer.user, cast.delegate):
+        assert list(jobs_for(reader, cast.case)) == [cast.job]
+    for outsider in (cast.other_customer.user, cast.contractor_user, cast.other_contractor_user):
+        assert not jobs_for(outsider, cast.case).exists()
