@@ -1,9 +1,10 @@
 """What the API answers with: read-only views of records, one per resource.
 
 Fields listed in a serializer's `Meta.staff_only` are left out for everyone who is not staff
-(customers, delegates, contractor users); the views say who is asking through the
-serializer context (`staff_view`). Every relation a serializer follows is loaded by the
-view's queryset, so a page costs the same number of queries whatever its size.
+(customers, delegates, contractor users), and those in `Meta.hidden_from_customers` for the
+customer's side; the views say who is asking through the serializer context (`audience`).
+Every relation a serializer follows is loaded by the view's queryset, so a page costs the
+same number of queries whatever its size.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ from cases.models import (
     ServiceAlert,
     TimelineEvent,
 )
+from cases.policies import CUSTOMER_SIDE, STAFF
 from cases.services.timeline import person_name
 from contractors.models import ContractorCompany, IncidentCorrection, IncidentReport, Job, Prerequisite
 from people.models import Customer, Service
 
 
 class Output(serializers.ModelSerializer):
-    """A read-only record; `Meta.staff_only` fields are shown to staff only."""
+    """A read-only record; `Meta.staff_only` fields are shown to staff only, and
+    `Meta.hidden_from_customers` fields to everyone but the customer's side."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        if not self.context.get("staff_view", True):
-            for name in getattr(self.Meta, "staff_only", ()):
-                fields.pop(name, None)
+        audience = self.context.get("audience", STAFF)
+        hidden = set(getattr(self.Meta, "staff_only", ())) if audience != STAFF else set()
+        if audience == CUSTOMER_SIDE:
+            hidden |= set(getattr(self.Meta, "hidden_from_customers", ()))
+        for name in hidden:
+            fields.pop(name, None)
         return fields
 
 
@@ -423,6 +429,20 @@ class JobSerializer(Output):
             "incidents",
         ]
         read_only_fields = fields
+        # The customer's case page shows a visit's company, window and prerequisites, not the
+        # contractor's working record.
+        hidden_from_customers = (
+            "description",
+            "contact_window",
+            "technician",
+            "cancellation_count",
+            "last_cancellation_reason",
+            "outcome_report",
+            "created_at",
+            "updated_at",
+            "case",
+            "incidents",
+        )
 
 
 # --- inbound ------------------------------------------------------------------------------

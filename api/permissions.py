@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from api.scoping import is_staff_side
+from cases.policies import is_staff_side
 from cases.services.inbound import INBOUND_PERMISSION
 
 if TYPE_CHECKING:

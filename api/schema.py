@@ -84,13 +84,18 @@ class StewardAutoSchema(AutoSchema):
 
     def _map_basic_serializer(self, serializer: serializers.Serializer, direction: str) -> dict[str, Any]:
         schema = super()._map_basic_serializer(serializer, direction)
-        staff_only = getattr(getattr(serializer, "Meta", None), "staff_only", ())
-        if staff_only and "required" in schema:
-            schema["required"] = [name for name in schema["required"] if name not in staff_only]
-            if not schema["required"]:
-                del schema["required"]
-        for name in staff_only:
-            prop = schema.get("properties", {}).get(name)
-            if isinstance(prop, dict) and "$ref" not in prop:
-                prop["description"] = (prop.get("description", "") + " Shown to staff only.").strip()
+        meta = getattr(serializer, "Meta", None)
+        for attribute, note in (
+            ("staff_only", "Shown to staff only."),
+            ("hidden_from_customers", "Not shown to the customer's side."),
+        ):
+            names = getattr(meta, attribute, ())
+            if names and "required" in schema:
+                schema["required"] = [name for name in schema["required"] if name not in names]
+                if not schema["required"]:
+                    del schema["required"]
+            for name in names:
+                prop = schema.get("properties", {}).get(name)
+                if isinstance(prop, dict) and "$ref" not in prop:
+                    prop["description"] = f"{prop.get('description', '')} {note}".strip()
         return schema

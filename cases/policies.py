@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from cases.models import Case, CaseUserObjectPermission, InsuranceClaim, Message, Promise, TimelineEvent
+from cases.models import Case, CaseUserObjectPermission, Handoff, InsuranceClaim, Message, Promise, TimelineEvent
 from people.models import Customer, CustomerUserObjectPermission
 
 if TYPE_CHECKING:
@@ -295,3 +295,56 @@ def can_work_on_job(user: User | AnonymousUser, job: Job) -> bool:
     if contractor_company_of(user) is not None:
         return jobs_visible_to(user).filter(pk=job.pk).exists()
     return can_work_on_case(user, job.case)
+
+
+# --- what the API and pages show, by audience ----------------------------------------------
+
+STAFF, CONTRACTOR, CUSTOMER_SIDE = "staff", "contractor", "customer"
+
+
+def is_staff_side(user: User | AnonymousUser) -> bool:
+    """Sees what staff see: members of staff, and active superusers."""
+    return is_staff_member(user) or is_active_superuser(user)
+
+
+def audience_of(user: User | AnonymousUser) -> str:
+    """Whose eyes a record is shown to: staff, a contractor user, or the customer's side."""
+    if is_staff_side(user):
+        return STAFF
+    if contractor_company_of(user) is not None:
+        return CONTRACTOR
+    return CUSTOMER_SIDE
+
+
+def customers_visible_to(user: User | AnonymousUser) -> QuerySet[Customer]:
+    """Staff see every customer (a case is opened for someone who has none yet); anyone else
+    their own record and the customers of the cases they may open."""
+    if is_staff_side(user):
+        return Customer.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return Customer.objects.none()
+    return Customer.objects.filter(Q(user=user) | Q(pk__in=cases_visible_to(user).values("customer_id")))
+
+
+def handoffs_visible_to(user: User | AnonymousUser) -> QuerySet[Handoff]:
+    """Handoff summaries are written for the next owner: staff only. The customer learns of a
+    handoff from the timeline ("… now looks after your case")."""
+    if not is_staff_side(user):
+        return Handoff.objects.none()
+    return Handoff.objects.filter(case__in=cases_visible_to(user))
+
+
+def can_view_promise(user: User | AnonymousUser, promise: Promise) -> bool:
+    """The promises of a case the user may read, plus, for a contractor user, the promises
+    made about a job they may see (they make and keep those)."""
+    if promises_for(user, promise.case).filter(pk=promise.pk).exists():
+        return True
+    return bool(
+        promise.job_id
+        and contractor_company_of(user) is not None
+        and jobs_visible_to(user).filter(pk=promise.job_id).exists()
+    )
+
+
+def can_view_claim(user: User | AnonymousUser, claim: InsuranceClaim) -> bool:
+    return claims_for(user, claim.case).filter(pk=claim.pk).exists()

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from api.permissions import AsksPolicy, Policy
-from api.scoping import is_staff_side
 from cases import policies
 from cases.models import Case
+from cases.policies import STAFF, audience_of
 
 if TYPE_CHECKING:
     from rest_framework.serializers import BaseSerializer
@@ -47,7 +47,7 @@ class ApiViewSet(GenericViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         request = getattr(self, "request", None)
-        context["staff_view"] = True if self.for_schema or request is None else is_staff_side(request.user)
+        context["audience"] = STAFF if self.for_schema or request is None else audience_of(request.user)
         return context
 
     def parse(self, input_class: type[BaseSerializer]) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import filters, inputs, outputs
-from api.scoping import can_view_claim, can_view_promise, handoffs_visible_to
 from api.views.base import ApiViewSet, CaseScopedViewSet
 from cases import policies, selectors
 from cases.models import Handoff, InsuranceClaim, Message, Promise, ServiceAlert, TimelineEvent
+from cases.policies import STAFF, can_view_claim, can_view_promise, handoffs_visible_to
 from cases.services import (
     call_log,
     case_handoff,
@@ -280,7 +280,7 @@ class CaseAlertViewSet(CaseScopedViewSet):
 
     def _alerts(self) -> list[ServiceAlert]:
         alerts = selectors.alerts_for_case(self.case, timezone.now())
-        if self.get_serializer_context()["staff_view"]:
+        if self.get_serializer_context()["audience"] == STAFF:
             return alerts
         return [alert for alert in alerts if alert.affects or alert.linked]
 

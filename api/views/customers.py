@@ -12,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import filters, inputs, outputs
-from api.scoping import customers_visible_to
 from api.views.base import ApiViewSet
 from cases import policies
 from cases.models import Case
+from cases.policies import customers_visible_to
 from cases.services import case_open
 from cases.services.routing import owner_for_new_case
 from people.models import Customer

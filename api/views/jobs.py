@@ -36,13 +36,16 @@ def incidents() -> QuerySet[IncidentReport]:
     )
 
 
-def jobs_for(user: User | AnonymousUser) -> QuerySet[Job]:
-    """The jobs the policy lets the user see, with everything the job serializer shows."""
-    return (
-        policies.jobs_visible_to(user)
-        .select_related("company", "technician", "case__customer", OWNER)
-        .prefetch_related("prerequisites", Prefetch("incidents", queryset=incidents().order_by("created_at", "pk")))
+def with_details(jobs: QuerySet[Job]) -> QuerySet[Job]:
+    """Everything the job serializer shows, loaded with the page."""
+    return jobs.select_related("company", "technician", "case__customer", OWNER).prefetch_related(
+        "prerequisites", Prefetch("incidents", queryset=incidents().order_by("created_at", "pk"))
     )
+
+
+def jobs_for(user: User | AnonymousUser) -> QuerySet[Job]:
+    """The jobs the policy lets the user open (staff, and contractor users)."""
+    return with_details(policies.jobs_visible_to(user))
 
 
 def _on_job(
@@ -52,7 +55,8 @@ def _on_job(
 
 
 class CaseJobViewSet(mixins.ListModelMixin, CaseScopedViewSet):
-    """/cases/{reference}/jobs/: the case's jobs the user may see, and asking a company for a new one."""
+    """/cases/{reference}/jobs/: the case's jobs as the policy shows them (the customer's side sees
+    their visits' company, window and prerequisites), and asking a company for a new one."""
 
     model = Job
     serializer_class = outputs.JobSerializer
@@ -63,7 +67,7 @@ class CaseJobViewSet(mixins.ListModelMixin, CaseScopedViewSet):
     def get_queryset(self) -> QuerySet[Job]:
         if self.for_schema:
             return self.empty()
-        return jobs_for(self.request.user).filter(case=self.case)
+        return with_details(policies.jobs_for(self.request.user, self.case))
 
     @_on_job("Ask a contractor company for a job on the case", inputs.JobRequestInput, 201)
     def create(self, request: Request, reference: str) -> Response:

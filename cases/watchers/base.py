@@ -120,8 +120,9 @@ def sweep_new_rows(
 ) -> ScanResult:
     """Hand each row added to an append-only table since the last sweep to `handle`.
 
-    The cursor only moves past rows older than WATCHER_SETTLE_SECONDS: a transaction that drew
-    a lower id but committed later is still read on a following run (handlers are idempotent).
+    The cursor only moves past rows handled without error and older than WATCHER_SETTLE_SECONDS:
+    a transaction that drew a lower id but committed later is still read on a following run
+    (handlers are idempotent, so rows read again cost time, not correctness).
     """
     size = resolve_batch_size(size)
     settled_before = now - timedelta(seconds=settings.WATCHER_SETTLE_SECONDS)
@@ -136,8 +137,9 @@ def sweep_new_rows(
             batch = list(rows.filter(pk__gt=cursor.last_id).order_by("pk")[:size])
             settled = True
             for row in batch:
-                _handle(row, handle, now, result)
-                settled = settled and getattr(row, created_field) <= settled_before
+                handled = _handle(row, handle, now, result)
+                # A row that failed holds the cursor back, so the next run tries it again.
+                settled = settled and handled and getattr(row, created_field) <= settled_before
                 if settled:
                     cursor.last_id = row.pk
             cursor.last_at = now

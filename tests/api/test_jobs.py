@@ -172,7 +172,21 @@ def test_staff_request_a_job_with_its_prerequisites(cast: Cast, api_as: ApiAs) -
     assert "prerequisites" in refused.json()
     assert Job.objects.filter(case=cast.case).count() == 2
     assert api_as(cast.customer.user).post(url, payload, format="json").status_code == 403
-    assert api_as(cast.customer.user).get(url).json()["results"] == []
+
+
+def test_the_customer_side_sees_their_visits_but_not_the_contractors_working_record(cast: Cast, api_as: ApiAs) -> None:
+    incident_report(actor=cast.contractor_user, job=cast.job, what="Scratch", location="Hall")
+    url = reverse("api:case-jobs", args=[cast.case.reference])
+    for customer_side in (cast.customer.user, cast.delegate):
+        [visit] = api_as(customer_side).get(url).json()["results"]
+        assert visit["company"]["name"] == "FibreCo Installations"
+        assert visit["window_start"] is not None
+        assert [p["description"] for p in visit["prerequisites"]] == ["Operator connection at the street cabinet"]
+        assert not {"incidents", "technician", "outcome_report", "case"} & set(visit)
+    # They open it from their case, not as a job of their own.
+    assert api_as(cast.customer.user).get(job_url(cast)).status_code == 404
+    assert api_as(cast.other_customer.user).get(url).status_code == 404
+    assert "incidents" in api_as(cast.owner).get(url).json()["results"][0]
 
 
 def test_the_job_list_filters_by_status_and_case(cast: Cast, api_as: ApiAs) -> None:

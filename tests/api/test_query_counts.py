@@ -136,6 +136,7 @@ LISTINGS: dict[str, Listing] = {
     "claims": Listing(_claims, _on_case("claims"), _staff),
     "handoffs": Listing(_handoffs, _on_case("handoffs"), _staff),
     "case jobs": Listing(_jobs, _on_case("jobs"), _staff),
+    "case jobs (customer)": Listing(_jobs, _on_case("jobs"), lambda cast: cast.customer.user),
     "jobs (contractor)": Listing(_jobs, lambda cast: reverse("api:job-list"), lambda cast: cast.contractor_user),
     "jobs requested": Listing(_requested_jobs, lambda cast: reverse("api:job-list"), _staff),
     "job incidents": Listing(

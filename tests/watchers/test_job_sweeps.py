@@ -2,6 +2,7 @@
 at once; the sweeps catch any cancellation or incident that reached the database without one."""
 
 from datetime import timedelta
+from unittest import mock
 
 from cases.models import Flag, WatcherCursor
 from cases.watchers import watch_incidents, watch_job_cancellations
@@ -126,3 +127,14 @@ def test_incident_sweep_raises_for_a_report_without_a_flag_and_respects_planned_
     [flag] = open_flags(Flag.Kind.INCIDENT)
     assert flag.subject_key == f"incident:{imported.pk}"
     assert Flag.objects.get(subject_key=f"incident:{reported.pk}").cleared_at is not None
+
+
+def test_a_cancellation_that_fails_is_read_again_on_the_next_sweep(job, contractor_user, clock):
+    _imported_cancellation(job, contractor_user, Reason.NO_ACCESS, count=2)
+    later = clock.now + timedelta(minutes=5)
+
+    with mock.patch("cases.watchers.jobs.flag_raise", side_effect=RuntimeError("database hiccup")):
+        assert watch_job_cancellations(now=later).failed == 1
+    assert open_flags(REPEATED) == []
+
+    assert watch_job_cancellations(now=later).raised == 1
