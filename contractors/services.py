@@ -61,7 +61,7 @@ def _when(moment: datetime) -> str:
 
 
 def _lock_job(job: Job) -> Job:
-    return Job.objects.select_for_update().select_related("case", "company", "technician").get(pk=job.pk)
+    return Job.objects.select_for_update(of=("self",)).select_related("case", "company", "technician").get(pk=job.pk)
 
 
 def _assigned_to_a_colleague(actor: User, job: Job) -> bool:
@@ -475,7 +475,7 @@ def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[Upl
 @transaction.atomic
 def prerequisite_complete(*, actor: User, prerequisite: Prerequisite) -> Prerequisite:
     prerequisite = (
-        Prerequisite.objects.select_for_update().select_related("job__case", "job__company").get(pk=prerequisite.pk)
+        Prerequisite.objects.select_for_update(of=("self",)).select_related("job__case", "job__company").get(pk=prerequisite.pk)
     )
     _require_job_access(actor, prerequisite.job)
     if (

@@ -105,7 +105,7 @@ def claim_update(
         raise RuleViolation(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     for field in ("amount_claimed", "amount_paid"):
         _check_amount(changes.get(field), field)  # type: ignore[arg-type]
-    claim = InsuranceClaim.objects.select_for_update().select_related("case").get(pk=claim.pk)
+    claim = InsuranceClaim.objects.select_for_update(of=("self",)).select_related("case").get(pk=claim.pk)
     require_can_work(actor, claim.case)
     if claim.status == Status.CLOSED:
         raise RuleViolation("This claim is closed.", field="status")

@@ -59,4 +59,4 @@ def require_can_work(actor: User, case: Case) -> None:
 
 def lock_case(case: Case) -> Case:
     """Re-read the case under a row lock, so concurrent changes queue instead of overwriting."""
-    return Case.objects.select_for_update().select_related("customer", "owner").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("customer", "owner").get(pk=case.pk)

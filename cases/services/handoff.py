@@ -80,7 +80,7 @@ def case_handoff(
 def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
     """The receiver confirms they have read the summary and taken the case."""
     # Re-read under a lock: the caller's copy may predate a later handoff or a concurrent acknowledgement.
-    handoff = Handoff.objects.select_for_update().select_related("case").get(pk=handoff.pk)
+    handoff = Handoff.objects.select_for_update(of=("self",)).select_related("case").get(pk=handoff.pk)
     if handoff.to_user_id != actor.pk:
         raise NotAllowed("Only the person who received the case can acknowledge the handoff.")
     if handoff.acknowledged_at is not None:

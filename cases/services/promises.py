@@ -83,7 +83,7 @@ def promise_make(
 
 
 def _settle(*, actor: User | None, promise: Promise, status: str, note: str, kind: str, verb: str) -> Promise:
-    locked = Promise.objects.select_for_update().select_related("case").get(pk=promise.pk)
+    locked = Promise.objects.select_for_update(of=("self",)).select_related("case").get(pk=promise.pk)
     if locked.status != Promise.Status.OPEN:
         raise RuleViolation(f"This promise is already {locked.get_status_display().lower()}.", field="status")
     if actor is not None and not _may_promise(actor, locked.case, locked.job):

@@ -17,7 +17,9 @@ import hypothesis
 import pytest
 import schemathesis
 from django.contrib.auth.models import Permission
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import strategies as st
@@ -114,6 +116,18 @@ def staff_token(cast: Cast, settings: Settings) -> str:
     cast.owner.user_permissions.add(Permission.objects.get(codename="deliver_inbound"))
     _world(cast)
     return Token.objects.create(user=cast.owner).key
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests go straight to Django's WSGI handler, which closes the database connection at
+    the end of each request: that would end the test's transaction (PostgreSQL shows it;
+    SQLite's in-memory test database is never closed). Django's own test client does the same."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -261,7 +261,7 @@ def test_settling_writes_no_due_date(owner: User, case: Case) -> None:
 @pytest.mark.parametrize(
     ("changes", "constraint"),
     [
-        ({"status": "forgotten"}, "promise_status_valid"),
+        ({"status": "forgotten", "resolved_at": timezone.now(), "resolution_note": "Lost"}, "promise_status_valid"),
         ({"kind": "oath"}, "promise_kind_valid"),
         ({"text": ""}, "promise_text_required"),
         ({"status": "kept"}, "promise_resolved_iff_not_open"),
