@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from cases.views import alerts, case_actions, case_page, files, flags, handoff, job_actions, search, team, worklist
+from cases.views import (
+    alerts,
+    case_actions,
+    case_page,
+    files,
+    flags,
+    handoff,
+    job_actions,
+    notifications,
+    search,
+    team,
+    worklist,
+)
 
 app_name = "staff"
 
@@ -12,6 +24,9 @@ urlpatterns = [
     path("", worklist.worklist, name="worklist"),
     path("flags/", flags.flags, name="flags"),
     path("flags/<int:pk>/acknowledge/", flags.flag_acknowledge, name="flag_acknowledge"),
+    path("flags/<int:pk>/dismiss/", flags.flag_dismiss, name="flag_dismiss"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("team/", team.team, name="team"),
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
     path("search/", search.search, name="search"),

@@ -8,7 +8,7 @@ transaction together with its timeline events, and raises portal.errors.RuleViol
 from cases.services.access import delegate_grant, delegate_revoke, specialist_add, specialist_remove
 from cases.services.alerts import alert_end, alert_post, alert_update, case_link_alert
 from cases.services.claims import claim_file, claim_update
-from cases.services.flags import flag_acknowledge, flag_escalate, flag_raise, flags_clear
+from cases.services.flags import flag_acknowledge, flag_dismiss, flag_escalate, flag_raise, flags_clear
 from cases.services.handoff import case_handoff, handoff_acknowledge
 from cases.services.lifecycle import (
     case_close,
@@ -46,6 +46,7 @@ __all__ = [
     "delegate_grant",
     "delegate_revoke",
     "flag_acknowledge",
+    "flag_dismiss",
     "flag_escalate",
     "flag_raise",
     "flags_clear",

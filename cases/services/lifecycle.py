@@ -178,7 +178,14 @@ def case_confirm(*, actor: User, case: Case) -> Case:
         customer_visible=True,
     )
     flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="confirmed", actor=actor)
+    _clear_conversation_flags(case, actor)
     return case
+
+
+def _clear_conversation_flags(case: Case, actor: User | None) -> None:
+    """A closed case needs no reply or contact any more: nothing about it stays open."""
+    for kind in (Flag.Kind.UNANSWERED_MESSAGE, Flag.Kind.SILENT_CASE):
+        flags_clear(kind=kind, subject_key=f"case:{case.pk}", note="case closed", actor=actor)
 
 
 def _reopen(case: Case, *, actor: User | None, reason: str, now: datetime) -> None:
@@ -308,4 +315,5 @@ def case_close(*, actor: User | None, case: Case, now: datetime | None = None) -
         customer_visible=True,
     )
     flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="closed", actor=actor)
+    _clear_conversation_flags(case, actor)
     return case

@@ -44,3 +44,19 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Flag acknowledged: {flag.summary}")
     return redirect(safe_next(request, reverse("staff:flags")))
+
+
+@staff_page
+@require_POST
+def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """An emerging incident that was a coincidence: closed with the reason written down."""
+    flag = selectors.flag_for_user(request.user, pk)
+    try:
+        services.flag_dismiss(flag=flag, actor=request.user, note=request.POST.get("note", ""))
+    except NotAllowed as refused:
+        raise PermissionDenied(refused.message) from refused
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, f"Flag dismissed: {flag.summary}")
+    return redirect(safe_next(request, reverse("staff:flags")))

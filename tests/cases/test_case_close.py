@@ -162,3 +162,15 @@ def test_database_accepts_both_lawful_closures(owner: User, case: Case, other_ca
         Case.CloseReason.CONFIRMED,
         Case.CloseReason.WINDOW_ELAPSED,
     }
+
+
+def test_closing_clears_the_conversation_flags_of_the_case(owner, case) -> None:
+    from cases.models import Flag
+    from cases.services import case_confirm, flag_raise
+    from tests.cases.steps import resolve
+
+    for kind in (Flag.Kind.UNANSWERED_MESSAGE, Flag.Kind.SILENT_CASE):
+        flag_raise(kind=kind, subject_key=f"case:{case.pk}", summary="Waiting", case=case)
+    resolve(case, owner)
+    case_confirm(actor=case.customer.user, case=case)
+    assert not Flag.objects.filter(case=case, cleared_at__isnull=True).exists()

@@ -95,6 +95,19 @@ def _attachment(world: World) -> int:
     return message.attachments.get().pk
 
 
+def _emerging_flag(world: World) -> int:
+    """An emerging-incident flag on the cast's case (the test's savepoint undoes it)."""
+    from cases.services import flag_raise
+
+    flag = flag_raise(
+        kind=Flag.Kind.EMERGING_INCIDENT,
+        subject_key="area:matrix:69003",
+        summary="Three new mail cases in 69003",
+        case=world.cast.case,
+    )
+    return flag.pk
+
+
 def _alert(world: World) -> int:
     return ServiceAlert.objects.order_by("pk").first().pk
 
@@ -201,6 +214,15 @@ STAFF_ROWS: list[Row] = [
     # Agents have no team: they are told so (403); managers see theirs.
     Row("staff:team", lambda world: reverse("staff:team"), get=staff_only(DENIED, manager=OK)),
     Row("staff:search", lambda world: reverse("staff:search") + "?q=Martin", get=READ),
+    Row(
+        "staff:flag_dismiss",
+        lambda world: reverse("staff:flag_dismiss", args=[_emerging_flag(world)]),
+        get=POST_ONLY,
+        post=CHANGE,
+        payload=_payload(note="The same street: one cut cable, already repaired"),
+    ),
+    Row("staff:notifications", lambda world: reverse("staff:notifications"), get=READ),
+    Row("staff:notifications_read", lambda world: reverse("staff:notifications_read"), get=POST_ONLY, post=CHANGE),
     Row("staff:attachment", lambda world: reverse("staff:attachment", args=[_attachment(world)]), get=READ),
     Row("staff:alerts", lambda world: reverse("staff:alerts"), get=READ, post=CHANGE, payload=_alert_payload),
     Row(

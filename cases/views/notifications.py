@@ -1,0 +1,37 @@
+"""The in-app list of notifications: each flag that reached me, newest first."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import notifications
+from cases.views.access import staff_page
+
+PAGE_SIZE = 50
+
+
+@staff_page
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = notifications.notifications_for(request.user)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        items = items.filter(pk__lt=int(before))
+    page = list(items.order_by("-pk")[: PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    context = {
+        "notifications": page,
+        "unread": sum(1 for item in page if item.read_at is None),
+        "older_url": f"?before={page[-1].pk}" if more else None,
+    }
+    return render(request, "staff/notifications.html", context)
+
+
+@staff_page
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    count = notifications.notifications_mark_all_read(actor=request.user)
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    return redirect("staff:notifications")
