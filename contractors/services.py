@@ -475,7 +475,9 @@ def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[Upl
 @transaction.atomic
 def prerequisite_complete(*, actor: User, prerequisite: Prerequisite) -> Prerequisite:
     prerequisite = (
-        Prerequisite.objects.select_for_update(of=("self",)).select_related("job__case", "job__company").get(pk=prerequisite.pk)
+        Prerequisite.objects.select_for_update(of=("self",))
+        .select_related("job__case", "job__company")
+        .get(pk=prerequisite.pk)
     )
     _require_job_access(actor, prerequisite.job)
     if (
