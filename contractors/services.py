@@ -60,6 +60,37 @@ def _when(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
 
 
+def flag_repeated_cancellation(job: Job, *, now: datetime | None = None) -> Flag | None:
+    return flag_raise(
+        kind=Flag.Kind.REPEATED_CANCELLATION,
+        subject_key=f"job:{job.pk}",
+        case=job.case,
+        summary=f"{job.case.reference}: job {job.reference} cancelled {job.cancellation_count} times",
+        now=now,
+    )
+
+
+def flag_missing_prerequisite(job: Job, *, now: datetime | None = None) -> Flag | None:
+    return flag_raise(
+        kind=Flag.Kind.MISSING_PREREQUISITE,
+        subject_key=f"job:{job.pk}",
+        case=job.case,
+        summary=f"{job.case.reference}: job {job.reference} blocked by a missing prerequisite",
+        now=now,
+    )
+
+
+def flag_incident(incident: IncidentReport, *, now: datetime | None = None) -> Flag | None:
+    job = incident.job
+    return flag_raise(
+        kind=Flag.Kind.INCIDENT,
+        subject_key=f"incident:{incident.pk}",
+        case=job.case,
+        summary=f"{job.case.reference}: damage reported on site — {incident.what[:120]}",
+        now=now,
+    )
+
+
 def _lock_job(job: Job) -> Job:
     return Job.objects.select_for_update(of=("self",)).select_related("case", "company", "technician").get(pk=job.pk)
 
@@ -352,19 +383,9 @@ def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
         data={"reason": reason, "count": job.cancellation_count},
     )
     if job.cancellation_count >= 2:
-        flag_raise(
-            kind=Flag.Kind.REPEATED_CANCELLATION,
-            subject_key=f"job:{job.pk}",
-            case=job.case,
-            summary=f"{job.case.reference}: job {job.reference} cancelled {job.cancellation_count} times",
-        )
+        flag_repeated_cancellation(job)
     if reason == Job.CancellationReason.PREREQUISITE_MISSING:
-        flag_raise(
-            kind=Flag.Kind.MISSING_PREREQUISITE,
-            subject_key=f"job:{job.pk}",
-            case=job.case,
-            summary=f"{job.case.reference}: job {job.reference} blocked by a missing prerequisite",
-        )
+        flag_missing_prerequisite(job)
     _touch(job.case)
     return job
 
@@ -554,12 +575,7 @@ def incident_report(
         subject_key=f"incident:{incident.pk}",
         data={"affects": affected},
     )
-    flag_raise(
-        kind=Flag.Kind.INCIDENT,
-        subject_key=f"incident:{incident.pk}",
-        case=job.case,
-        summary=f"{job.case.reference}: damage reported on site — {what[:120]}",
-    )
+    flag_incident(incident)
     _touch(job.case)
     return incident
 

@@ -13,9 +13,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from cases.models import Flag
-from cases.services.flags import flag_raise
 from cases.watchers.base import ScanResult, sweep_new_rows
 from contractors.models import IncidentReport, Job, JobCancellation, Prerequisite
+from contractors.services import flag_incident, flag_missing_prerequisite, flag_repeated_cancellation
 
 _LADDER = ("job__case__owner__staff_profile__manager", "job__case__owner__staff_profile__department__head")
 
@@ -39,26 +39,14 @@ def _check_cancellation(cancellation: JobCancellation, now: datetime, result: Sc
     if job.cancellation_count >= 2 and _flag_missing_since(
         Flag.Kind.REPEATED_CANCELLATION, subject, cancellation.cancelled_at
     ):
-        raised = flag_raise(
-            kind=Flag.Kind.REPEATED_CANCELLATION,
-            subject_key=subject,
-            case=job.case,
-            summary=f"{job.case.reference}: job {job.reference} cancelled {job.cancellation_count} times",
-            now=now,
-        )
+        raised = flag_repeated_cancellation(job, now=now)
         result.raised += raised is not None
     if (
         cancellation.reason == Job.CancellationReason.PREREQUISITE_MISSING
         and not _prerequisites_done(job)
         and _flag_missing_since(Flag.Kind.MISSING_PREREQUISITE, subject, cancellation.cancelled_at)
     ):
-        raised = flag_raise(
-            kind=Flag.Kind.MISSING_PREREQUISITE,
-            subject_key=subject,
-            case=job.case,
-            summary=f"{job.case.reference}: job {job.reference} blocked by a missing prerequisite",
-            now=now,
-        )
+        raised = flag_missing_prerequisite(job, now=now)
         result.raised += raised is not None
     return True
 
@@ -81,14 +69,7 @@ def _check_incident(incident: IncidentReport, now: datetime, result: ScanResult)
     # Any flag, open or cleared: a cleared one means the repair was planned.
     if Flag.objects.filter(kind=Flag.Kind.INCIDENT, subject_key=subject).exists():
         return True
-    job = incident.job
-    raised = flag_raise(
-        kind=Flag.Kind.INCIDENT,
-        subject_key=subject,
-        case=job.case,
-        summary=f"{job.case.reference}: damage reported on site — {incident.what[:120]}",
-        now=now,
-    )
+    raised = flag_incident(incident, now=now)
     result.raised += raised is not None
     return True
 

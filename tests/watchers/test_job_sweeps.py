@@ -133,7 +133,7 @@ def test_a_cancellation_that_fails_is_read_again_on_the_next_sweep(job, contract
     _imported_cancellation(job, contractor_user, Reason.NO_ACCESS, count=2)
     later = clock.now + timedelta(minutes=5)
 
-    with mock.patch("cases.watchers.jobs.flag_raise", side_effect=RuntimeError("database hiccup")):
+    with mock.patch("cases.watchers.jobs.flag_repeated_cancellation", side_effect=RuntimeError("database hiccup")):
         assert watch_job_cancellations(now=later).failed == 1
     assert open_flags(REPEATED) == []
 
