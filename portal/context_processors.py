@@ -12,5 +12,6 @@ def header(request: HttpRequest) -> dict[str, object]:
         return {}
     context: dict[str, object] = {"is_staff_member": policies.is_staff_member(user)}
     if context["is_staff_member"]:
+        context["is_manager"] = policies.is_manager(user)
         context["open_flag_count"] = Flag.objects.filter(assignee=user, cleared_at__isnull=True).count()
     return context

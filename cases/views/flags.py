@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import policies, selectors, services
+from cases import selectors, services
 from cases.views.access import query_with, safe_next, staff_page
 from portal.errors import NotAllowed, RuleViolation
 
@@ -18,7 +18,6 @@ def flags(request: HttpRequest) -> HttpResponse:
     page = selectors.flags_queue_for(request.user, cursor=request.GET.get("after"))
     context = {
         "flags": page.items,
-        "is_manager": policies.is_manager(request.user),
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
         "first_url": query_with(request, after=None) if request.GET.get("after") else None,
     }
