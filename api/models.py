@@ -33,7 +33,14 @@ class InboundDelivery(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     route = models.CharField(max_length=20, choices=Route.choices)
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="inbound_delivery")
-    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The integration account; blank for Steward's own mail doors (pipe, mailbox poller).",
+    )
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -414,6 +414,10 @@ class Message(models.Model):
     external_id = models.CharField(
         max_length=200, null=True, blank=True, unique=True, help_text="Idempotency key of an inbound delivery."
     )
+    is_automatic = models.BooleanField(
+        default=False,
+        help_text="An automatic reply (out of office): kept, but it neither needs an answer nor answers anything.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_by_customer_at = models.DateTimeField(null=True, blank=True)
     read_by_staff_at = models.DateTimeField(null=True, blank=True)
@@ -470,6 +474,8 @@ class PromiseKind(models.TextChoices):
     VISIT = "visit", "Visit"
     FIX = "fix", "Fix or release"
     DECISION = "decision", "Decision"
+    CALL_TASK = "call_task", "Call the customer to tell them"
+    LETTER_TASK = "letter_task", "Post a letter to the customer"
 
 
 PROMISE_OVERDUE_UNFLAGGED = Q(status="open", overdue_flagged_at__isnull=True)
@@ -550,6 +556,7 @@ class FlagKind(models.TextChoices):
     REJECTED_RESOLUTION = "rejected_resolution", "Customer says it is not fixed"
     CONTACT_REQUEST = "contact_request", "Customer asks to talk about their services"
     EMERGING_INCIDENT = "emerging_incident", "Several new cases in one service and area"
+    UNDELIVERED_EMAIL = "undelivered_email", "E-mail not delivered to the customer"
 
 
 class Flag(models.Model):
@@ -709,6 +716,9 @@ class TimelineEventKind(models.TextChoices):
     ALERT_LINKED = "alert_linked", "Linked to a service alert"
     ACCESS = "access", "Access granted or revoked"
     SURVEY = "survey", "Survey answered"
+    CUSTOMER_INFORMED = "customer_informed", "Customer informed"
+    EMAIL_UNDELIVERED = "email_undelivered", "E-mail not delivered"
+    AUTOMATIC_REPLY = "automatic_reply", "Automatic reply received"
 
 
 class TimelineEvent(models.Model):

@@ -6,6 +6,21 @@ from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+class Preference(models.Model):
+    """How one signed-in person reads Steward: their language and time zone (every role has one)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=10, choices=_language_choices, default=settings.LANGUAGE_CODE)
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}, {self.time_zone}"
+
+
 class Department(models.Model):
     """A department of the company; its head is the third step of every escalation ladder."""
 
@@ -102,6 +117,15 @@ class Customer(models.Model):
         blank=True, help_text="Age, health, not at ease with digital channels… Shown prominently to staff."
     )
     access_notes = models.TextField(blank=True, help_text="How to get in: shown to contractors on their jobs.")
+    language = models.CharField(
+        max_length=10,
+        choices=_language_choices,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language of their e-mails, letters and call scripts.",
+    )
+    time_zone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, help_text="Dates and times in their e-mails and letters use it."
+    )
     services = models.ManyToManyField(Service, blank=True, related_name="customers")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,6 +159,9 @@ class Delegate(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="delegates")
     relationship = models.CharField(max_length=100, help_text='For example "son", "carer", "social worker".')
     all_cases = models.BooleanField(default=True, help_text="Granted on every case of the customer.")
+    wants_copies = models.BooleanField(
+        default=False, help_text="Sends them a copy of what Steward tells the customer, by e-mail."
+    )
     authorised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "contractors",
     "api",
     "selfservice",
+    "correspondence",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +122,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
