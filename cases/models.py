@@ -570,6 +570,9 @@ class Flag(models.Model):
         max_length=120, help_text='The record the flag is about, e.g. "promise:42" or "area:fibre:69003".'
     )
     summary = models.CharField(max_length=300)
+    data = models.JSONField(
+        default=dict, blank=True, help_text="The summary as a language-neutral sentence, rendered in the reader's language."
+    )
     level = models.PositiveSmallIntegerField(default=1)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
