@@ -9,7 +9,6 @@
 Rows are written only by `correspondence.services`.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +35,7 @@ class NoticeChannel(models.TextChoices):
     PORTAL_NOTICE = "portal_notice", _("E-mail saying something is waiting on the portal")
     CALL_TASK = "call_task", _("Call task for the owner")
     LETTER = "letter", _("Letter for the owner to post")
-    NONE = "none", _("No way to reach them")
+    PORTAL_ONLY = "portal_only", _("On the portal only (no address to write to)")
 
 
 def letter_path(instance: "CustomerNotice", filename: str) -> str:
@@ -78,9 +77,7 @@ class CustomerNotice(models.Model):
             models.CheckConstraint(condition=_in("topic", NoticeTopic), name="notice_topic_valid"),
             models.CheckConstraint(condition=_in("channel", NoticeChannel), name="notice_channel_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="notice_text_required"),
-            models.CheckConstraint(
-                condition=~Q(channel="letter") | ~Q(letter=""), name="notice_letter_has_file"
-            ),
+            models.CheckConstraint(condition=~Q(channel="letter") | ~Q(letter=""), name="notice_letter_has_file"),
         ]
 
     def __str__(self) -> str:

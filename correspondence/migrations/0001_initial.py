@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('topic', models.CharField(choices=[('reply', 'A reply from staff'), ('new_owner', 'A new owner for the case'), ('promise', 'A promise made to the customer'), ('visit', 'A visit booked, moved or cancelled'), ('alert', 'A service alert that affects them'), ('confirmation', 'Is it fixed?'), ('survey', 'How did we do?')], max_length=20, verbose_name='topic')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('portal_notice', 'E-mail saying something is waiting on the portal'), ('call_task', 'Call task for the owner'), ('letter', 'Letter for the owner to post'), ('none', 'No way to reach them')], max_length=20, verbose_name='channel')),
+                ('channel', models.CharField(choices=[('email', 'E-mail'), ('portal_notice', 'E-mail saying something is waiting on the portal'), ('call_task', 'Call task for the owner'), ('letter', 'Letter for the owner to post'), ('portal_only', 'On the portal only (no address to write to)')], max_length=20, verbose_name='channel')),
                 ('recipient_name', models.CharField(max_length=200, verbose_name='recipient')),
                 ('is_copy', models.BooleanField(default=False, verbose_name='copy for a delegate')),
                 ('language', models.CharField(max_length=10, verbose_name='language')),
@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='customernotice',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['email', 'portal_notice', 'call_task', 'letter', 'none'])), name='notice_channel_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['email', 'portal_notice', 'call_task', 'letter', 'portal_only'])), name='notice_channel_valid'),
         ),
         migrations.AddConstraint(
             model_name='customernotice',

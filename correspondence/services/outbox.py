@@ -1,0 +1,266 @@
+"""The outbox: e-mails written with the record they tell about, sent after the commit, once.
+
+- `email_enqueue` is called inside the transaction of the change (a reply, a handoff…): the row and
+  the record commit together or not at all, so nothing is sent for a change that rolled back and
+  nothing is forgotten for one that committed.
+- After the commit, a Celery task sends the row; if the broker is down the row simply waits, and
+  the every-minute sweep sends it (a broker outage only delays mail).
+- Sending first claims the row with a conditional UPDATE (queued → sending); only the worker whose
+  UPDATE changed the row sends it, so two workers never send one e-mail twice.
+- A worker killed between the claim and the send leaves the row "sending": the sweep takes it back
+  after OUTBOX_RECLAIM_MINUTES (longer than any SMTP timeout), so it is delayed, never lost.
+- A temporary failure is retried with exponential backoff; a permanent one (the server refuses the
+  address) or the last attempt marks the e-mail failed and raises a flag to the case owner.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases.models import Case, Flag, Message, TimelineDepartment, TimelineEvent
+from cases.services.flags import flag_raise, flags_clear
+from cases.services.timeline import record_event
+from correspondence import addresses
+from correspondence.models import CustomerNotice, InboundEmail, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundEmail.Status
+# How many earlier Message-IDs a References header lists (RFC 5322 allows trimming the middle).
+REFERENCES_KEPT = 10
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Header values are one line: newlines in a subject would be a header injection."""
+    return " ".join((text or "").split())[:limit]
+
+
+def thread_headers(case: Case) -> tuple[str, str]:
+    """In-Reply-To and References for the next e-mail of the case: the thread root first, then the
+    latest messages either way, so every mail program files it in the case's one thread."""
+    ours = list(
+        OutboundEmail.objects.filter(case=case)
+        .order_by("-created_at", "-pk")
+        .values_list("header_message_id", "created_at")[:REFERENCES_KEPT]
+    )
+    theirs = list(
+        InboundEmail.objects.filter(case=case, key__startswith="<")
+        .order_by("-received_at", "-pk")
+        .values_list("key", "received_at")[:REFERENCES_KEPT]
+    )
+    latest = sorted(ours + theirs, key=lambda pair: pair[1])[-REFERENCES_KEPT:]
+    root = addresses.thread_root_id(case.reference)
+    chain = [root] + [message_id for message_id, _at in latest if message_id != root]
+    # Answer the customer's own latest e-mail when there is one; otherwise the last one we sent.
+    in_reply_to = theirs[0][0] if theirs else chain[-1]
+    return in_reply_to, " ".join(chain)
+
+
+def email_subject(case: Case, subject: str) -> str:
+    """The case reference in the subject, where a reply keeps it and the inbound parser finds it."""
+    subject = _one_line(subject, 250)
+    tag = f"[{case.reference}]"
+    return subject if tag in subject else f"{subject} {tag}"
+
+
+def email_enqueue(
+    *,
+    case: Case,
+    to_address: str,
+    to_name: str,
+    language: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    message: Message | None = None,
+    notice: CustomerNotice | None = None,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Write one e-mail to the outbox, inside the caller's transaction; it is sent after the commit."""
+    now = now or timezone.now()
+    in_reply_to, references = thread_headers(case)
+    email = OutboundEmail.objects.create(
+        case=case,
+        message=message,
+        notice=notice,
+        to_address=_one_line(to_address, 254),
+        to_name=_one_line(to_name, 200),
+        language=language,
+        subject=email_subject(case, subject),
+        body_text=body_text,
+        body_html=body_html,
+        header_message_id=addresses.new_message_id(case.reference),
+        in_reply_to=in_reply_to,
+        references=references,
+        reply_to=addresses.reply_address(case.reference),
+        # Due at once on the real clock, even when the caller acts "as of" another moment (a watcher's now).
+        next_attempt_at=min(now, timezone.now()),
+    )
+    transaction.on_commit(lambda: schedule_send(email.pk), robust=True)
+    return email
+
+
+def schedule_send(email_id: int) -> None:
+    """Ask a worker to send the e-mail now. Never raises: if the broker is down the row waits and the
+    periodic sweep sends it."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker (tests, set-ups without one): send in this process, as a worker would.
+        try:
+            outbox_send(email_id)
+        except Exception:
+            logger.exception("Could not send e-mail %s; the sweep will retry it.", email_id)
+        return
+    try:
+        from correspondence.tasks import send_email
+
+        send_email.apply_async(args=[email_id], retry=False)
+    except Exception:
+        logger.warning(
+            "Could not reach the Celery broker for e-mail %s; the sweep will send it.", email_id, exc_info=True
+        )
+
+
+def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    headers = {
+        "Message-ID": email.header_message_id,
+        "In-Reply-To": email.in_reply_to,
+        "References": email.references,
+        "X-Steward-Case": email.case.reference,
+    }
+    if email.message_id is None:
+        # Notices are written by Steward, not a person: RFC 3834 asks autoresponders not to answer them.
+        headers["Auto-Submitted"] = "auto-generated"
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[formataddr((email.to_name, email.to_address)) if email.to_name else email.to_address],
+        reply_to=[email.reply_to],
+        headers=headers,
+    )
+    message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str  # "sent", "retry", "failed" or "skipped" (someone else has it, or it is not due)
+    retry_at: datetime | None = None
+
+
+def _permanent(error: Exception) -> bool:
+    """A refusal the server will repeat (5xx for the recipient): retrying only delays the owner's flag."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPSenderRefused)
+    return isinstance(error, ValueError)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    delay = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * (4 ** max(attempts - 1, 0)))
+    return min(delay, MAX_RETRY_DELAY)
+
+
+def outbox_send(email_id: int, *, now: datetime | None = None, connection=None) -> SendResult:
+    """Claim and send one e-mail. Safe to call from any number of workers at once."""
+    now = now or timezone.now()
+    claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED, next_attempt_at__lte=now).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return SendResult("skipped")
+    email = OutboundEmail.objects.select_related("case__customer", "case__owner").get(pk=email_id)
+    mine = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING, claimed_at=now)
+    try:
+        sent = (connection or get_connection()).send_messages([build_message(email)])
+        if not sent:
+            raise smtplib.SMTPException("the mail backend accepted nothing")
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        if _permanent(error) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            logger.warning("E-mail %s to %s failed for good: %s", email_id, email.to_address, reason)
+            delivery_failed(email=email, reason=reason, now=now)
+            return SendResult("failed")
+        retry_at = now + _retry_delay(email.attempts)
+        mine.update(status=Status.QUEUED, claimed_at=None, next_attempt_at=retry_at, failure_reason=reason)
+        logger.info("E-mail %s to %s will be retried at %s: %s", email_id, email.to_address, retry_at, reason)
+        return SendResult("retry", retry_at)
+    mine.update(status=Status.SENT, sent_at=now, failure_reason="")
+    # A later e-mail that reached the customer settles an earlier "did not get your e-mail".
+    flags_clear(kind=Flag.Kind.UNDELIVERED_EMAIL, subject_key=f"case:{email.case_id}", note="a later e-mail was sent")
+    return SendResult("sent")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reclaimed: int
+    sent: int
+    retried: int
+    failed: int
+
+
+def outbox_sweep(*, now: datetime | None = None, batch_size: int | None = None) -> SweepResult:
+    """Take back claims of killed workers, then send what is due. Run every minute by beat."""
+    now = now or timezone.now()
+    stale = now - timedelta(minutes=settings.OUTBOX_RECLAIM_MINUTES)
+    reclaimed = OutboundEmail.objects.filter(status=Status.SENDING, claimed_at__lt=stale).update(
+        status=Status.QUEUED, claimed_at=None, next_attempt_at=now
+    )
+    due = list(
+        OutboundEmail.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[: batch_size or settings.WATCHER_BATCH_SIZE]
+    )
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    if due:
+        connection = get_connection()
+        for email_id in due:
+            counts[outbox_send(email_id, now=now, connection=connection).outcome] += 1
+    return SweepResult(reclaimed=reclaimed, sent=counts["sent"], retried=counts["retry"], failed=counts["failed"])
+
+
+@transaction.atomic
+def delivery_failed(*, email: OutboundEmail, reason: str, now: datetime | None = None) -> bool:
+    """The e-mail did not reach its recipient (refused, retries exhausted, or bounced later): mark it
+    and tell the owner, once. Returns False when it was already marked failed."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()[:2000] or "unknown reason"
+    marked = (
+        OutboundEmail.objects.filter(pk=email.pk)
+        .exclude(status=Status.FAILED)
+        .update(status=Status.FAILED, failed_at=now, failure_reason=reason, claimed_at=None)
+    )
+    if not marked:
+        return False
+    email.refresh_from_db()
+    case = email.case
+    name = email.to_name or email.to_address
+    record_event(
+        case=case,
+        kind=TimelineEvent.Kind.EMAIL_UNDELIVERED,
+        department=TimelineDepartment.SUPPORT,
+        actor=None,
+        summary=f"The e-mail “{email.subject}” did not reach {name} <{email.to_address}>: {reason}",
+        subject_key=f"email:{email.pk}",
+        data={"email_id": email.pk},
+    )
+    flag_raise(
+        kind=Flag.Kind.UNDELIVERED_EMAIL,
+        subject_key=f"case:{case.pk}",
+        summary=f"{name} did not get your e-mail “{email.subject}”: reach them another way.",
+        case=case,
+        now=now,
+    )
+    return True

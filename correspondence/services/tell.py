@@ -1,0 +1,349 @@
+"""Telling the customer, in the channel they prefer, whenever something customer-visible happens.
+
+Called inside the transaction of the change itself (a reply, a handoff, a promise, a visit, an
+alert, the "is it fixed?" question, the survey), so the telling commits with the change:
+
+- prefers e-mail: the e-mail itself, through the outbox;
+- prefers the portal: an e-mail that says something is waiting, with the link and no content;
+- prefers the phone: a call task for the owner — a promise owed to the customer, due within the
+  reply target, watched and flagged like any promise — with the words to say;
+- prefers the post: a printable letter (PDF) and the same kind of task to post it.
+
+When the preferred way cannot work (no e-mail address, no phone number) the next one that can is
+used, and where none can the customer will see it on the portal. Delegates who asked for copies
+get one by e-mail. Every telling is on the case timeline. Everything is written in the
+recipient's language and time zone, not the sender's.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import linebreaks, urlize
+from django.utils.translation import gettext as _
+
+from cases import deadlines
+from cases.models import Case, Message, Promise, TimelineDepartment, TimelineEvent
+from cases.notifications import case_url
+from cases.services.timeline import person_name, record_event
+from correspondence.letters import letter_pdf
+from correspondence.models import CustomerNotice
+from correspondence.services.outbox import email_enqueue
+from people.models import Customer, Delegate
+
+Topic = CustomerNotice.Topic
+Channel = CustomerNotice.Channel
+
+# How a staff reply's "Send by" choice decides the channel: e-mail and post are explicit; for the
+# portal the customer's preference decides how they hear of it; phone, chat and social are channels
+# the member of staff uses themself.
+REPLY_CHANNELS = {
+    Message.Channel.EMAIL: Channel.EMAIL,
+    Message.Channel.POST: Channel.LETTER,
+    Message.Channel.PORTAL: None,
+}
+
+
+@dataclass(frozen=True)
+class _Reader:
+    name: str
+    email: str
+    language: str
+    time_zone: str
+    is_copy: bool
+
+
+def _valid_language(code: str) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return code if code in codes else settings.LANGUAGE_CODE
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _customer_reader(customer: Customer) -> _Reader:
+    return _Reader(
+        name=customer.full_name,
+        email=customer.email,
+        language=_valid_language(customer.language),
+        time_zone=customer.time_zone,
+        is_copy=False,
+    )
+
+
+def _delegate_reader(user: User) -> _Reader:
+    preference = getattr(user, "preference", None)
+    return _Reader(
+        name=person_name(user),
+        email=user.email,
+        language=_valid_language(preference.language if preference else settings.LANGUAGE_CODE),
+        time_zone=preference.time_zone if preference else settings.TIME_ZONE,
+        is_copy=True,
+    )
+
+
+def channel_for(customer: Customer, *, forced: str | None = None) -> str:
+    """The way to tell this customer: the one asked for if it can work, else their preference,
+    else the next way that can reach them."""
+    can = {
+        Channel.EMAIL: bool(customer.email),
+        Channel.PORTAL_NOTICE: bool(customer.email),
+        Channel.CALL_TASK: bool(customer.phone.strip()),
+        Channel.LETTER: bool(customer.address.strip()),
+    }
+    preferred = {
+        Customer.Channel.EMAIL: Channel.EMAIL,
+        Customer.Channel.PORTAL: Channel.PORTAL_NOTICE,
+        Customer.Channel.PHONE: Channel.CALL_TASK,
+        Customer.Channel.POST: Channel.LETTER,
+    }[customer.preferred_channel]
+    for channel in (forced, preferred, Channel.EMAIL, Channel.CALL_TASK, Channel.LETTER):
+        if channel is not None and can[channel]:
+            return channel
+    return Channel.PORTAL_ONLY
+
+
+def _subject(topic: str, case: Case, context: dict[str, Any]) -> str:
+    """The subject line, in the active (recipient's) language."""
+    if topic == Topic.REPLY:
+        return _("Re: %(subject)s") % {"subject": case.subject}
+    if topic == Topic.NEW_OWNER:
+        return _("%(name)s now looks after your case") % {"name": context["owner_name"]}
+    if topic == Topic.PROMISE:
+        return _("What we promised you")
+    if topic == Topic.VISIT:
+        event = context.get("visit_event")
+        if event == "cancelled":
+            return _("Your visit is cancelled")
+        if event == "moved":
+            return _("Your visit has moved")
+        return _("Your visit is booked")
+    if topic == Topic.ALERT:
+        return _("Service notice: %(title)s") % {"title": context["alert"].title}
+    if topic == Topic.CONFIRMATION:
+        return _("Is your problem fixed?")
+    return _("How did we do?")
+
+
+def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain text and HTML, in the reader's language and time zone."""
+    with translation.override(reader.language), timezone.override(_zone(reader.time_zone)):
+        full = {
+            **context,
+            "case": case,
+            "customer": case.customer,
+            "reader": reader,
+            "url": case_url(case, for_customer=True),
+            "topic": topic,
+            "topic_label": Topic(topic).label,
+            "company": settings.COMPANY_NAME,
+        }
+        subject = _subject(topic, case, context)
+        name = "portal_notice" if channel == Channel.PORTAL_NOTICE else topic
+        text = render_to_string(f"correspondence/{name}.txt", full).strip() + "\n"
+        html = render_to_string(
+            "correspondence/email.html",
+            {**full, "subject": subject, "body_html": linebreaks(urlize(text, autoescape=True), autoescape=False)},
+        )
+    return subject, text, html
+
+
+def _task_text(topic: str, channel: str, case: Case, reader: _Reader) -> str:
+    """The promise the owner now owes, worded for the customer who may read it on the portal."""
+    with translation.override(reader.language):
+        about = Topic(topic).label
+        if channel == Channel.CALL_TASK:
+            text = _("A phone call to tell you: %(about)s") % {"about": about}
+        else:
+            text = _("A letter to tell you: %(about)s") % {"about": about}
+    return text[:300]
+
+
+def _task(case: Case, channel: str, topic: str, reader: _Reader, now: datetime) -> Promise:
+    kind = Promise.Kind.CALL_TASK if channel == Channel.CALL_TASK else Promise.Kind.LETTER_TASK
+    return Promise.objects.create(
+        case=case,
+        kind=kind,
+        text=_task_text(topic, channel, case, reader),
+        made_by=case.owner,
+        made_by_label=person_name(case.owner),
+        owed_to_customer=True,
+        due_at=now + deadlines.reply_target(case),
+    )
+
+
+def _signature(case: Case) -> str:
+    profile = getattr(case.owner, "staff_profile", None)
+    lines = [person_name(case.owner)]
+    if profile is not None:
+        lines.append(profile.job_title or profile.department.name)
+        if profile.phone:
+            lines.append(profile.phone)
+    lines.append(settings.COMPANY_NAME)
+    return "\n".join(lines)
+
+
+def _record(case: Case, notice: CustomerNotice, actor: User | None) -> None:
+    name = notice.recipient_name
+    summaries = {
+        Channel.EMAIL: "E-mail to %(name)s: %(subject)s",
+        Channel.PORTAL_NOTICE: "E-mail to %(name)s saying something is waiting on the portal: %(subject)s",
+        Channel.CALL_TASK: "Call task for %(owner)s: phone %(name)s to tell them “%(subject)s”",
+        Channel.LETTER: "Letter for %(owner)s to post to %(name)s: %(subject)s",
+        Channel.PORTAL_ONLY: "%(name)s will see it on the portal (no e-mail, phone or postal address on record): "
+        "%(subject)s",
+    }
+    if notice.is_copy:
+        summary = "Copy by e-mail to %(name)s (helper of the customer): %(subject)s"
+    else:
+        summary = summaries[notice.channel]
+    record_event(
+        case=case,
+        kind=TimelineEvent.Kind.CUSTOMER_INFORMED,
+        department=TimelineDepartment.SUPPORT,
+        actor=actor,
+        summary=summary % {"name": name, "subject": notice.subject, "owner": person_name(case.owner)},
+        subject_key=f"notice:{notice.pk}",
+        data={"channel": notice.channel, "topic": notice.topic},
+    )
+
+
+def _tell_one(
+    *,
+    case: Case,
+    topic: str,
+    channel: str,
+    reader: _Reader,
+    context: dict[str, Any],
+    subject_key: str,
+    message: Message | None,
+    actor: User | None,
+    now: datetime,
+) -> CustomerNotice:
+    subject, text, html = _render(topic, channel, case, reader, context)
+    notice = CustomerNotice(
+        case=case,
+        topic=topic,
+        channel=channel,
+        recipient_name=reader.name[:200],
+        is_copy=reader.is_copy,
+        language=reader.language,
+        subject=subject[:300],
+        text=text,
+        subject_key=subject_key,
+    )
+    if channel in (Channel.CALL_TASK, Channel.LETTER):
+        notice.task = _task(case, channel, topic, reader, now)
+    if channel == Channel.LETTER:
+        with translation.override(reader.language):
+            pdf = letter_pdf(
+                recipient_name=case.customer.full_name,
+                recipient_address=f"{case.customer.address}\n{case.customer.postcode}".strip(),
+                reference=case.reference,
+                subject=subject,
+                body=text,
+                signature=_signature(case),
+                written_at=timezone.localtime(now, _zone(reader.time_zone)),
+            )
+        notice.letter.save(f"{case.reference}-{now:%Y%m%d%H%M%S}-{topic}.pdf", ContentFile(pdf), save=False)
+    notice.save()
+    if channel in (Channel.EMAIL, Channel.PORTAL_NOTICE):
+        email_enqueue(
+            case=case,
+            to_address=reader.email,
+            to_name=reader.name,
+            language=reader.language,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            message=message if channel == Channel.EMAIL else None,
+            notice=notice,
+            now=now,
+        )
+    _record(case, notice, actor)
+    return notice
+
+
+def _copy_readers(case: Case) -> list[_Reader]:
+    """Delegates who asked for copies and may see this case, with an e-mail address."""
+    from cases import policies
+
+    grants = (
+        Delegate.objects.filter(customer=case.customer, revoked_at__isnull=True, wants_copies=True)
+        .select_related("user__preference")
+        .order_by("pk")
+    )
+    return [
+        _delegate_reader(grant.user)
+        for grant in grants
+        if grant.user.is_active and grant.user.email and policies.is_customer_side(grant.user, case)
+    ]
+
+
+def customer_tell(
+    *,
+    case: Case,
+    topic: str,
+    context: dict[str, Any] | None = None,
+    subject_key: str = "",
+    message: Message | None = None,
+    channel: str | None = None,
+    actor: User | None = None,
+    copies: bool = True,
+    now: datetime | None = None,
+) -> list[CustomerNotice]:
+    """Tell the case's customer about `topic` in their channel (or `channel` if it can reach them),
+    and send copies to delegates who asked for them. Call inside the transaction of the change."""
+    now = now or timezone.now()
+    context = context or {}
+    customer = case.customer
+    chosen = channel_for(customer, forced=channel)
+    notices = [
+        _tell_one(
+            case=case,
+            topic=topic,
+            channel=chosen,
+            reader=_customer_reader(customer),
+            context=context,
+            subject_key=subject_key,
+            message=message,
+            actor=actor,
+            now=now,
+        )
+    ]
+    if copies:
+        for reader in _copy_readers(case):
+            notices.append(
+                _tell_one(
+                    case=case,
+                    topic=topic,
+                    channel=Channel.EMAIL,
+                    reader=reader,
+                    context=context,
+                    subject_key=subject_key,
+                    message=None,
+                    actor=actor,
+                    now=now,
+                )
+            )
+    return notices
+
+
+def reply_channel(message_channel: str) -> str | bool | None:
+    """The forced notice channel for a staff reply "sent by" this channel; False when the member of
+    staff reaches the customer themself (phone, chat, social) and Steward sends nothing."""
+    if message_channel in REPLY_CHANNELS:
+        return REPLY_CHANNELS[message_channel]
+    return False
