@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -47,4 +48,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 @csrf_exempt  # it changes nothing, and answers in JSON like the rest of the API
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any other address under /api/v1/ (an id that is not a number, say): the API's 404."""
-    return JsonResponse(_detail("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(_detail(_("Not found."), "not_found"), status=status.HTTP_404_NOT_FOUND)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import Case, InsuranceClaim, Message, Promise, ServiceAlert
@@ -24,7 +25,7 @@ from people.models import Service
 class Moment(serializers.DateTimeField):
     """A date and time with its offset (ISO 8601), between the years 2000 and 2199."""
 
-    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2199."}
+    default_error_messages = {"out_of_range": _("Give a date between the years 2000 and 2199.")}
 
     def to_internal_value(self, value: Any) -> datetime:
         moment = super().to_internal_value(value)
@@ -34,7 +35,7 @@ class Moment(serializers.DateTimeField):
 
 
 class Day(serializers.DateField):
-    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2199."}
+    default_error_messages = {"out_of_range": _("Give a date between the years 2000 and 2199.")}
 
     def to_internal_value(self, value: Any) -> Any:
         day = super().to_internal_value(value)
@@ -46,7 +47,7 @@ class Day(serializers.DateField):
 class Switch(serializers.BooleanField):
     """A yes/no whose default also holds when a form post leaves it out (not only JSON)."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": _("Must be true or false.")}
     default_empty_html = serializers.empty
 
 
@@ -306,4 +307,12 @@ class InboundInput(serializers.Serializer):
     sender_phone = words(40, required=False)
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="Files (multipart only)."
+    )
+
+
+class InboundEmailInput(serializers.Serializer):
+    """The multipart form of the raw e-mail door; its usual body is the message itself (message/rfc822)."""
+
+    message = serializers.FileField(
+        help_text=_("The whole e-mail as received (RFC 822), headers and body, as a file part so its bytes are kept.")
     )

@@ -31,6 +31,7 @@ from cases.models import (
 from cases.policies import CUSTOMER_SIDE, STAFF
 from cases.services.timeline import person_name
 from contractors.models import ContractorCompany, IncidentCorrection, IncidentReport, Job, Prerequisite
+from correspondence.models import InboundEmail
 from people.models import Customer, Service
 
 
@@ -462,4 +463,34 @@ class InboundFilingSerializer(serializers.Serializer):
             "message": filing.message.pk,
             "route": filing.delivery.route,
             "duplicate": filing.duplicate,
+        }
+
+
+class InboundEmailSerializer(serializers.Serializer):
+    """What became of a raw e-mail: stored always, then filed, recorded or kept on a triage case."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Id of the stored e-mail.")
+    case = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Reference of the case it is on; null when on none (an automatic reply or a delivery "
+        "report about no known case).",
+    )
+    message = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Id of the message on the case; null when it made none."
+    )
+    outcome = serializers.ChoiceField(choices=InboundEmail.Outcome.choices, read_only=True)
+    note = serializers.CharField(read_only=True, help_text="What Steward did with it, in words.")
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="True when this message was already received: nothing was filed again."
+    )
+
+    def to_representation(self, inbound: Any) -> dict[str, Any]:
+        return {
+            "id": inbound.pk,
+            "case": inbound.case.reference if inbound.case_id else None,
+            "message": inbound.message_id,
+            "outcome": inbound.outcome,
+            "note": inbound.note,
+            "duplicate": bool(getattr(inbound, "duplicate", False)),
         }

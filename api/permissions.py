@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
@@ -26,7 +27,7 @@ class AsksPolicy(BasePermission):
     """The view's `action_policies` names, per action, the function of cases.policies that
     decides whether the user may do it to the record (a visible one: the queryset answers 404)."""
 
-    message = "You may see this record but not do this to it."
+    message = _("You may see this record but not do this to it.")
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         policy: Policy | None = getattr(view, "action_policies", {}).get(getattr(view, "action", None))
@@ -47,7 +48,7 @@ class StaffOnly(BasePermission):
 class DeliversInbound(BasePermission):
     """An integration account (a mail gateway, a phone system) holding the api.deliver_inbound permission."""
 
-    message = "This account may not deliver inbound messages."
+    message = _("This account may not deliver inbound messages.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user

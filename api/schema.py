@@ -44,6 +44,8 @@ DESCRIPTIONS = {
     "403": "Not signed in, or allowed to see the record but not to do this.",
     "404": "No such record, or one you may not see (the same answer), or an unknown page cursor.",
     "409": "Someone changed the record first (for example the case was just handed off); reload and retry.",
+    "413": "The request body is bigger than this operation reads.",
+    "415": "The body is not in a media type this operation reads.",
     "429": "Too many requests from this account; wait for the number of seconds in Retry-After.",
 }
 
@@ -60,6 +62,8 @@ class StewardAutoSchema(AutoSchema):
             codes.append("400")
         if self.method in getattr(self.view, "conflict_methods", ()):
             codes.append("409")
+        # Refusals particular to a view (a body too big, a media type it does not read).
+        codes += [code for code in getattr(self.view, "extra_error_codes", ()) if code not in codes]
         return sorted(codes)
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:

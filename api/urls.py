@@ -18,7 +18,7 @@ from api.views.conversation import (
     TimelineViewSet,
 )
 from api.views.customers import CustomerCaseViewSet, CustomerViewSet
-from api.views.inbound import InboundMessageViewSet
+from api.views.inbound import InboundEmailViewSet, InboundMessageViewSet
 from api.views.jobs import CaseJobViewSet, IncidentViewSet, JobIncidentViewSet, JobViewSet, PrerequisiteViewSet
 from api.views.staff import AlertViewSet, FlagViewSet
 
@@ -88,6 +88,7 @@ urlpatterns = [
     path("alerts/<int:pk>/end/", AlertViewSet.as_view(post("end")), name="alert-end"),
     # integrations
     path("inbound/messages/", InboundMessageViewSet.as_view(post("create")), name="inbound-messages"),
+    path("inbound/email/", InboundEmailViewSet.as_view(post("create")), name="inbound-email"),
     # Last: anything else under /api/v1/ answers the API's JSON 404, not the site's HTML page.
     re_path(r"^", not_found, name="not-found"),
 ]

@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.admin import AdminUserObjectPermissionsForm, GuardedModelAdminMixin
 
 from cases import policies
@@ -157,17 +159,20 @@ def apply_to_each(
     done: str,
 ) -> None:
     """Run a service on each selected row, in its own transaction, and say which rows it refused
-    and why: a bulk action never skips a row silently."""
+    and why: a bulk action never skips a row silently. `done` is the whole success sentence, with
+    %(rows)s where the rows it succeeded on go (a translator places them)."""
     succeeded: list[str] = []
     for row in rows:
         try:
             service(row)
         except RuleViolation as refusal:
-            modeladmin.message_user(request, f"{row}: {refusal.message}", messages.ERROR)
+            # Translators: a row of a bulk admin action, then why the service refused it.
+            refused = _("%(row)s: %(reason)s") % {"row": row, "reason": refusal.message}
+            modeladmin.message_user(request, refused, messages.ERROR)
         else:
             succeeded.append(str(row))
     if succeeded:
-        modeladmin.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
+        modeladmin.message_user(request, done % {"rows": ", ".join(succeeded)}, messages.SUCCESS)
 
 
 def person_label(user: User | None) -> str:
@@ -189,15 +194,18 @@ class GrantsForm(AdminUserObjectPermissionsForm):
 
     actor: User  # set per request by GrantsAdminMixin
     relationship = forms.CharField(
+        label=gettext_lazy("Relationship"),
         max_length=100,
         required=False,
-        help_text='When making someone a delegate: how they are related to the customer ("son", "carer"…).',
+        help_text=gettext_lazy(
+            'When making someone a delegate: how they are related to the customer ("son", "carer"…).'
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         permissions = self.fields["permissions"]
-        permissions.help_text = "Taking delegate access back ends the person's whole delegation for this customer."
+        permissions.help_text = _("Taking delegate access back ends the person's whole delegation for this customer.")
         self.order_fields(["permissions", "relationship"])
 
     def get_obj_perms_field_choices(self) -> list[tuple[str, str]]:
@@ -237,7 +245,10 @@ class GrantsForm(AdminUserObjectPermissionsForm):
             return
         delegation = Delegate.objects.filter(user=self.user, customer=self.customer, revoked_at__isnull=True).first()
         if delegation is None:
-            raise RuleViolation(f"{person_label(self.user)} has no recorded delegation for {self.customer}.")
+            raise RuleViolation(
+                _("%(person)s has no recorded delegation for %(customer)s.")
+                % {"person": person_label(self.user), "customer": self.customer}
+            )
         delegate_revoke(actor=self.actor, delegate=delegation)
 
 
@@ -257,7 +268,7 @@ class GrantsAdminMixin(GuardedModelAdminMixin):
 
     def obj_perms_manage_group_view(self, request: HttpRequest, object_pk: str, group_id: str) -> HttpResponse:
         # The policy module reads delegate and specialist grants held by people, never by groups.
-        messages.info(request, "Cases and customers are shared with people, not with groups.")
+        messages.info(request, _("Cases and customers are shared with people, not with groups."))
         opts = self.model._meta
         return redirect(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_permissions", object_pk)
 
@@ -306,7 +317,7 @@ class FlagInline(ReadOnlyInline):
 
 class TimelineInline(ReadOnlyInline):
     model = TimelineEvent
-    verbose_name_plural = "timeline"
+    verbose_name_plural = gettext_lazy("timeline")
     fields = ("created_at", "kind", "department", "actor_label", "summary", "customer_visible")
 
 
@@ -353,7 +364,7 @@ class CaseAdmin(ServiceFormAdminMixin, LinkedRecordsAdminMixin, GrantsAdminMixin
             },
         ),
         (
-            "Activity",
+            gettext_lazy("Activity"),
             {
                 "fields": (
                     "created_at",
@@ -366,7 +377,7 @@ class CaseAdmin(ServiceFormAdminMixin, LinkedRecordsAdminMixin, GrantsAdminMixin
             },
         ),
         (
-            "Resolution",
+            gettext_lazy("Resolution"),
             {
                 "fields": (
                     "resolved_at",
@@ -381,7 +392,7 @@ class CaseAdmin(ServiceFormAdminMixin, LinkedRecordsAdminMixin, GrantsAdminMixin
         ),
     )
 
-    @admin.display(description="owner", ordering="owner__last_name")
+    @admin.display(description=gettext_lazy("owner"), ordering="owner__last_name")
     def owner_name(self, case: Case) -> str:
         return person_label(case.owner)
 
@@ -485,7 +496,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
     search_fields = ("original_name", "message__case__reference")
     date_hierarchy = "created_at"
 
-    @admin.display(description="case", ordering="message__case__reference")
+    @admin.display(description=gettext_lazy("case"), ordering="message__case__reference")
     def case_reference(self, attachment: Attachment) -> str:
         return attachment.message.case.reference
 
@@ -516,19 +527,21 @@ class FlagAdmin(ReadOnlyAdmin):
     def has_acknowledge_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("cases.change_flag")
 
-    @admin.action(description="Acknowledge selected flags", permissions=["acknowledge"])
+    @admin.action(description=gettext_lazy("Acknowledge selected flags"), permissions=["acknowledge"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
         flags = list(queryset.select_related("case"))
         already = [str(flag) for flag in flags if flag.acknowledged_at is not None and flag.cleared_at is None]
         if already:
-            self.message_user(request, f"Already acknowledged: {', '.join(already)}.", messages.INFO)
+            self.message_user(
+                request, _("Already acknowledged: %(rows)s.") % {"rows": ", ".join(already)}, messages.INFO
+            )
         pending = [flag for flag in flags if flag.acknowledged_at is None or flag.cleared_at is not None]
         apply_to_each(
             self,
             request,
             pending,
             lambda flag: flag_acknowledge(flag=flag, actor=request.user),
-            done="Acknowledged",
+            done=_("Acknowledged: %(rows)s."),
         )
 
 
@@ -594,9 +607,15 @@ class ServiceAlertAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ServiceAlert | None = None) -> bool:
         return False
 
-    @admin.action(description="End selected alerts now", permissions=["change"])
+    @admin.action(description=gettext_lazy("End selected alerts now"), permissions=["change"])
     def end_now(self, request: HttpRequest, queryset: QuerySet[ServiceAlert]) -> None:
-        apply_to_each(self, request, queryset, lambda alert: alert_end(actor=request.user, alert=alert), done="Ended")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda alert: alert_end(actor=request.user, alert=alert),
+            done=_("Ended: %(rows)s."),
+        )
 
 
 @admin.register(Survey)
@@ -631,7 +650,7 @@ class UserGrantAdmin(ReadOnlyAdmin):
     list_select_related = ("content_object", "user", "permission")
     search_fields = ("user__username", "user__email")
 
-    @admin.display(description="permission", ordering="permission__codename")
+    @admin.display(description=gettext_lazy("permission"), ordering="permission__codename")
     def permission_codename(self, grant: models.Model) -> str:
         return grant.permission.codename
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     Case,
@@ -62,7 +64,7 @@ def _when(label: str, *, required: bool = True, help_text: str = "") -> forms.Da
         widget=WhenInput(),
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=help_text,
-        error_messages={"invalid": "Enter a date and time, for example 2026-03-02 14:30."},
+        error_messages={"invalid": _("Enter a date and time, for example 2026-03-02 14:30.")},
     )
 
 
@@ -82,31 +84,37 @@ def _text(label: str, *, required: bool = True, rows: int = 4, help_text: str = 
 
 class WorklistFilterForm(StaffForm):
     q = forms.CharField(
-        label="Search my cases", required=False, max_length=100, help_text="Reference, subject or customer name."
+        label=_("Search my cases"), required=False, max_length=100, help_text=_("Reference, subject or customer name.")
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
-        choices=[("", "Every open case"), *Case.Status.choices],
+        choices=[("", _("Every open case")), *Case.Status.choices],
     )
     priority = forms.ChoiceField(
-        label="Priority", required=False, choices=[("", "Any priority"), *Case.Priority.choices]
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Case.Priority.choices]
     )
     department = forms.ChoiceField(
-        label="Department involved",
+        label=_("Department involved"),
         required=False,
-        choices=[("", "Any department"), *TimelineDepartment.choices],
+        choices=[("", _("Any department")), *TimelineDepartment.choices],
     )
-    flag_kind = forms.ChoiceField(label="Open flag", required=False, choices=[("", "Any or none"), *FlagKind.choices])
+    flag_kind = forms.ChoiceField(
+        # Translators: worklist filter: the kind of flag still open on the case ("open" is an adjective).
+        label=_("Open flag"),
+        required=False,
+        # Translators: any kind of open flag, or cases with no open flag at all.
+        choices=[("", _("Any or none")), *FlagKind.choices],
+    )
     owner = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class SearchForm(StaffForm):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=100,
-        help_text="A customer's name, e-mail or phone number, a case reference, a claim number or a job id (J-12).",
+        help_text=_("A customer's name, e-mail or phone number, a case reference, a claim number or a job id (J-12)."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 
@@ -117,26 +125,26 @@ REPLY_CHANNELS = [(c.value, c.label) for c in Message.Channel if c not in (Messa
 
 
 class ReplyForm(StaffForm):
-    body = _text("Your reply to the customer", rows=6, help_text="The customer sees this.")
-    channel = forms.ChoiceField(label="Send by", choices=REPLY_CHANNELS, initial=Message.Channel.EMAIL)
-    attachment = forms.FileField(label="Attach a file (optional)", required=False)
+    body = _text(_("Your reply to the customer"), rows=6, help_text=_("The customer sees this."))
+    channel = forms.ChoiceField(label=_("Send by"), choices=REPLY_CHANNELS, initial=Message.Channel.EMAIL)
+    attachment = forms.FileField(label=_("Attach a file (optional)"), required=False)
 
 
 class NoteForm(StaffForm):
-    body = _text("Internal note", help_text="Staff only: the customer never sees it.")
-    for_contractor = forms.BooleanField(label="Let the contractor read this note", required=False)
+    body = _text(_("Internal note"), help_text=_("Staff only: the customer never sees it."))
+    for_contractor = forms.BooleanField(label=_("Let the contractor read this note"), required=False)
 
 
 class CallForm(StaffForm):
     inbound = forms.TypedChoiceField(
-        label="Who called",
-        choices=[("false", "We called the customer"), ("true", "The customer called us")],
+        label=_("Who called"),
+        choices=[("false", _("We called the customer")), ("true", _("The customer called us"))],
         coerce=lambda v: v == "true",
         initial="false",
         widget=forms.RadioSelect,
     )
-    summary = _text("What was said")
-    no_answer = forms.BooleanField(label="The call did not reach the customer (no answer)", required=False)
+    summary = _text(_("What was said"))
+    no_answer = forms.BooleanField(label=_("The call did not reach the customer (no answer)"), required=False)
 
 
 # --- promises -----------------------------------------------------------------------------
@@ -144,32 +152,36 @@ class CallForm(StaffForm):
 
 class PromiseForm(StaffForm):
     kind = forms.ChoiceField(
-        label="Kind of promise",
+        label=_("Kind of promise"),
         choices=Promise.Kind.choices,
         initial=Promise.Kind.GENERAL,
-        help_text="Choose “Call back” for “I'll call you back at …”.",
+        # Translators: “Call back” is the label of that kind of promise in the list above: use the same words.
+        help_text=_("Choose “Call back” for “I'll call you back at …”."),
     )
-    text = forms.CharField(label="What you promise", max_length=300, strip=False)
-    due_at = _when("Due by")
-    owed_to_customer = forms.BooleanField(label="Owed to the customer (they will see it)", required=False, initial=True)
-    owed_to_name = forms.CharField(label="Owed to, when not the customer", required=False, max_length=200)
+    text = forms.CharField(label=_("What you promise"), max_length=300, strip=False)
+    due_at = _when(_("Due by"))
+    owed_to_customer = forms.BooleanField(
+        label=_("Owed to the customer (they will see it)"), required=False, initial=True
+    )
+    owed_to_name = forms.CharField(label=_("Owed to, when not the customer"), required=False, max_length=200)
 
 
 PROMISE_OUTCOMES = [
-    ("kept", "Kept"),
-    ("broken", "Not kept (broken)"),
-    ("withdrawn", "Withdrawn"),
+    # Translators: what became of a promise made to a customer.
+    ("kept", _("Kept")),
+    ("broken", _("Not kept (broken)")),
+    ("withdrawn", _("Withdrawn")),
 ]
 
 
 class PromiseSettleForm(StaffForm):
-    outcome = forms.ChoiceField(label="What happened", choices=PROMISE_OUTCOMES, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("What happened"), choices=PROMISE_OUTCOMES, widget=forms.RadioSelect)
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         required=False,
         max_length=2000,
         strip=False,
-        help_text="Needed when the promise was broken or withdrawn: what happens next.",
+        help_text=_("Needed when the promise was broken or withdrawn: what happens next."),
     )
 
 
@@ -177,30 +189,33 @@ class PromiseSettleForm(StaffForm):
 
 
 class ResolveForm(StaffForm):
-    summary = _text("What was done to resolve it", help_text="The customer is asked to confirm it is fixed.")
+    summary = _text(_("What was done to resolve it"), help_text=_("The customer is asked to confirm it is fixed."))
 
 
 class StatusForm(StaffForm):
-    status = forms.ChoiceField(label="Status", choices=[(s, Case.Status(s).label) for s in Case.WORKING_STATUSES])
+    status = forms.ChoiceField(label=_("Status"), choices=[(s, Case.Status(s).label) for s in Case.WORKING_STATUSES])
 
 
 class LinkAlertForm(StaffForm):
-    alert = forms.TypedChoiceField(label="Service alert", coerce=int)
+    alert = forms.TypedChoiceField(label=_("Service alert"), coerce=int)
 
     def __init__(self, *args: Any, alerts: list[ServiceAlert] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alert"].choices = [("", "Choose an alert"), *((a.pk, f"{a.title} ({a.service})") for a in alerts)]
+        self.fields["alert"].choices = [
+            ("", gettext("Choose an alert")),
+            *((a.pk, f"{a.title} ({a.service})") for a in alerts),
+        ]
 
 
 class HandoffForm(StaffForm):
     to_user = forms.ModelChoiceField(
-        label="Hand the case to", queryset=User.objects.none(), empty_label="Choose a member of staff"
+        label=_("Hand the case to"), queryset=User.objects.none(), empty_label=_("Choose a member of staff")
     )
-    reason = forms.CharField(label="Why you are handing it off", max_length=200, strip=False)
+    reason = forms.CharField(label=_("Why you are handing it off"), max_length=200, strip=False)
     summary = _text(
-        "Summary for the next owner",
+        _("Summary for the next owner"),
         rows=8,
-        help_text="They read this first: what happened, what was promised, what must happen next.",
+        help_text=_("They read this first: what happened, what was promised, what must happen next."),
     )
     expected_owner = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -221,29 +236,30 @@ def _staff_label(user: User) -> str:
 
 
 class ClaimFileForm(StaffForm):
-    insurer = forms.CharField(label="Insurer", max_length=200, strip=False)
-    policy_holder = forms.ChoiceField(label="Whose policy", choices=InsuranceClaim.PolicyHolder.choices)
-    claim_number = forms.CharField(label="Claim number", required=False, max_length=100)
-    policy_number = forms.CharField(label="Policy number", required=False, max_length=100)
-    amount_claimed = forms.DecimalField(label="Amount claimed (€)", required=False, max_digits=12, decimal_places=2)
-    next_action = forms.CharField(label="Next action", required=False, max_length=200)
-    next_action_due = forms.DateField(label="Next action by", required=False, widget=DayInput())
-    adjuster_name = forms.CharField(label="Adjuster's name", required=False, max_length=200)
-    adjuster_contact = forms.CharField(label="Adjuster's phone or e-mail", required=False, max_length=200)
-    draft = forms.BooleanField(label="Keep as a draft (not filed yet)", required=False)
+    insurer = forms.CharField(label=_("Insurer"), max_length=200, strip=False)
+    policy_holder = forms.ChoiceField(label=_("Whose policy"), choices=InsuranceClaim.PolicyHolder.choices)
+    claim_number = forms.CharField(label=_("Claim number"), required=False, max_length=100)
+    policy_number = forms.CharField(label=_("Policy number"), required=False, max_length=100)
+    amount_claimed = forms.DecimalField(label=_("Amount claimed (€)"), required=False, max_digits=12, decimal_places=2)
+    next_action = forms.CharField(label=_("Next action"), required=False, max_length=200)
+    next_action_due = forms.DateField(label=_("Next action by"), required=False, widget=DayInput())
+    adjuster_name = forms.CharField(label=_("Adjuster's name"), required=False, max_length=200)
+    adjuster_contact = forms.CharField(label=_("Adjuster's phone or e-mail"), required=False, max_length=200)
+    draft = forms.BooleanField(label=_("Keep as a draft (not filed yet)"), required=False)
 
 
 class ClaimUpdateForm(StaffForm):
-    status = forms.ChoiceField(label="Move to", required=False)
-    claim_number = forms.CharField(label="Claim number", required=False, max_length=100)
-    policy_number = forms.CharField(label="Policy number", required=False, max_length=100)
-    amount_claimed = forms.DecimalField(label="Amount claimed (€)", required=False, max_digits=12, decimal_places=2)
-    amount_paid = forms.DecimalField(label="Amount paid (€)", required=False, max_digits=12, decimal_places=2)
-    next_action = forms.CharField(label="Next action", required=False, max_length=200)
-    next_action_due = forms.DateField(label="Next action by", required=False, widget=DayInput())
-    adjuster_name = forms.CharField(label="Adjuster's name", required=False, max_length=200)
-    adjuster_contact = forms.CharField(label="Adjuster's phone or e-mail", required=False, max_length=200)
-    note = forms.CharField(label="Note for the timeline", required=False, max_length=2000)
+    # Translators: the next status of an insurance claim.
+    status = forms.ChoiceField(label=_("Move to"), required=False)
+    claim_number = forms.CharField(label=_("Claim number"), required=False, max_length=100)
+    policy_number = forms.CharField(label=_("Policy number"), required=False, max_length=100)
+    amount_claimed = forms.DecimalField(label=_("Amount claimed (€)"), required=False, max_digits=12, decimal_places=2)
+    amount_paid = forms.DecimalField(label=_("Amount paid (€)"), required=False, max_digits=12, decimal_places=2)
+    next_action = forms.CharField(label=_("Next action"), required=False, max_length=200)
+    next_action_due = forms.DateField(label=_("Next action by"), required=False, widget=DayInput())
+    adjuster_name = forms.CharField(label=_("Adjuster's name"), required=False, max_length=200)
+    adjuster_contact = forms.CharField(label=_("Adjuster's phone or e-mail"), required=False, max_length=200)
+    note = forms.CharField(label=_("Note for the timeline"), required=False, max_length=2000)
 
     EDITABLE = (
         "claim_number",
@@ -261,7 +277,8 @@ class ClaimUpdateForm(StaffForm):
         super().__init__(*args, **kwargs)
         moves = sorted(InsuranceClaim.TRANSITIONS[claim.status])
         self.fields["status"].choices = [
-            ("", f"Keep as {claim.get_status_display().lower()}"),
+            # Translators: %(status)s is the claim's current status, in lower case, e.g. "Keep as submitted".
+            ("", gettext("Keep as %(status)s") % {"status": claim.get_status_display().lower()}),
             *((s, InsuranceClaim.Status(s).label) for s in moves),
         ]
 
@@ -273,24 +290,31 @@ class ClaimUpdateForm(StaffForm):
 
 
 class JobScheduleForm(StaffForm):
-    window_start = _when("Visit from")
-    window_end = _when("Visit until")
+    window_start = _when(_("Visit from"))
+    window_end = _when(_("Visit until"))
 
 
 class JobCancelForm(StaffForm):
-    reason = forms.ChoiceField(label="Why is the visit cancelled", choices=Job.CancellationReason.choices)
+    reason = forms.ChoiceField(label=_("Why is the visit cancelled"), choices=Job.CancellationReason.choices)
     note = forms.CharField(
-        label="Details", required=False, max_length=2000, strip=False, help_text="Needed when the reason is “Other”."
+        label=_("Details"),
+        required=False,
+        max_length=2000,
+        strip=False,
+        # Translators: “Other” is the label of that cancellation reason in the list above: use the same word.
+        help_text=_("Needed when the reason is “Other”."),
     )
 
 
 class JobCompleteForm(StaffForm):
-    outcome_report = _text("What was done on the visit", rows=3)
-    photo = forms.FileField(label="Photo (optional)", required=False)
+    outcome_report = _text(_("What was done on the visit"), rows=3)
+    photo = forms.FileField(label=_("Photo (optional)"), required=False)
 
 
 class RepairPlanForm(StaffForm):
-    plan = _text("How the damage will be repaired", rows=3, help_text="Clears the damage flag; the customer sees it.")
+    plan = _text(
+        _("How the damage will be repaired"), rows=3, help_text=_("Clears the damage flag; the customer sees it.")
+    )
 
 
 # --- service alerts -----------------------------------------------------------------------
@@ -298,18 +322,24 @@ class RepairPlanForm(StaffForm):
 
 class AlertForm(StaffForm):
     service = forms.ModelChoiceField(
-        label="Affected service", queryset=Service.objects.order_by("name"), empty_label="Choose a service"
+        label=_("Affected service"), queryset=Service.objects.order_by("name"), empty_label=_("Choose a service")
     )
-    kind = forms.ChoiceField(label="Kind", choices=ServiceAlert.Kind.choices)
+    # Translators: the kind of service alert: planned maintenance or outage.
+    kind = forms.ChoiceField(label=_("Kind"), choices=ServiceAlert.Kind.choices)
     title = forms.CharField(
-        label="Title", max_length=200, strip=False, help_text="Plain words: staff and customers both see it."
+        label=_("Title"), max_length=200, strip=False, help_text=_("Plain words: staff and customers both see it.")
     )
-    description = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     area = forms.CharField(
-        label="Area", required=False, max_length=60, help_text="A postcode or region code; leave empty for every area."
+        label=_("Area"),
+        required=False,
+        max_length=60,
+        help_text=_("A postcode or region code; leave empty for every area."),
     )
-    starts_at = _when("Starts")
-    ends_at = _when("Ends", required=False, help_text="Leave empty while the end is not known.")
+    # Translators: when the service alert starts.
+    starts_at = _when(_("Starts"))
+    # Translators: when the service alert ends.
+    ends_at = _when(_("Ends"), required=False, help_text=_("Leave empty while the end is not known."))
 
     FIELDS = ("service", "kind", "title", "description", "area", "starts_at", "ends_at")
 

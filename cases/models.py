@@ -8,6 +8,8 @@ the invariants in DESIGN.md section 4.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from people.models import Customer, Service
@@ -20,43 +22,53 @@ def _in(field: str, choices: type[models.TextChoices]) -> Q:
 class TimelineDepartment(models.TextChoices):
     """The four record families of a case, plus the system itself, for timeline filters."""
 
-    SALES = "sales", "Sales"
-    FIELD = "field", "Contractor"
-    INSURANCE = "insurance", "Insurance"
-    SUPPORT = "support", "Support"
-    SYSTEM = "system", "Steward"
+    SALES = "sales", pgettext_lazy("department", "Sales")
+    FIELD = "field", pgettext_lazy("department", "Contractor")
+    INSURANCE = "insurance", pgettext_lazy("department", "Insurance")
+    SUPPORT = "support", pgettext_lazy("department", "Support")
+    SYSTEM = "system", _("Steward")
 
 
 class ReferenceCounter(models.Model):
     """Last number used for human case references, one row per year (locked when drawn)."""
 
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
+    year = models.PositiveIntegerField(_("year"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
 
 
 class ServiceAlertKind(models.TextChoices):
-    MAINTENANCE = "maintenance", "Planned maintenance"
-    OUTAGE = "outage", "Known outage"
+    MAINTENANCE = "maintenance", _("Planned maintenance")
+    OUTAGE = "outage", _("Known outage")
 
 
 class ServiceAlert(models.Model):
     Kind = ServiceAlertKind
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="alerts")
-    area = models.CharField(max_length=60, blank=True, db_index=True, help_text="Blank means every area.")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank while the end is not known.")
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("service"))
+    area = models.CharField(_("area"), max_length=60, blank=True, db_index=True, help_text=_("Blank means every area."))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(
+        _("ends at"), null=True, blank=True, help_text=_("Blank while the end is not known.")
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("posted by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-starts_at"]
+        verbose_name = _("service alert")
+        verbose_name_plural = _("service alerts")
         constraints = [
             models.CheckConstraint(condition=_in("kind", ServiceAlertKind), name="alert_kind_valid"),
             models.CheckConstraint(
@@ -69,25 +81,25 @@ class ServiceAlert(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING_CUSTOMER = "waiting_customer", "Waiting for the customer"
-    WAITING_CONTRACTOR = "waiting_contractor", "Waiting for the contractor"
-    WAITING_INSURER = "waiting_insurer", "Waiting for the insurer"
-    RESOLVED = "resolved", "Resolved, awaiting confirmation"
-    CLOSED = "closed", "Closed"
+    NEW = "new", pgettext_lazy("case status", "New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    WAITING_CONTRACTOR = "waiting_contractor", _("Waiting for the contractor")
+    WAITING_INSURER = "waiting_insurer", _("Waiting for the insurer")
+    RESOLVED = "resolved", _("Resolved, awaiting confirmation")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
 
 class CasePriority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", pgettext_lazy("priority", "Low")
+    NORMAL = "normal", pgettext_lazy("priority", "Normal")
+    HIGH = "high", pgettext_lazy("priority", "High")
+    URGENT = "urgent", pgettext_lazy("priority", "Urgent")
 
 
 class CaseCloseReason(models.TextChoices):
-    CONFIRMED = "confirmed", "Customer confirmed the resolution"
-    WINDOW_ELAPSED = "window_elapsed", "No answer within the confirmation window after a reminder"
+    CONFIRMED = "confirmed", _("Customer confirmed the resolution")
+    WINDOW_ELAPSED = "window_elapsed", _("No answer within the confirmation window after a reminder")
 
 
 # What the watchers' partial indexes hold: open rows whose due moment has not been dealt with.
@@ -118,54 +130,74 @@ class Case(models.Model):
     OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.CLOSED]
     WORKING_STATUSES = [s for s in CaseStatus.values if s not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)]
 
-    reference = models.CharField(max_length=30, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases")
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    human_impact = models.CharField(max_length=200, blank=True, help_text='What it does to the person: "no heating".')
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases", verbose_name=_("customer"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    human_impact = models.CharField(
+        _("human impact"), max_length=200, blank=True, help_text=_('What it does to the person: "no heating".')
+    )
     service = models.ForeignKey(
         Service,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases",
-        help_text="The service the case is about, if any.",
+        help_text=_("The service the case is about, if any."),
+        verbose_name=_("service"),
     )
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    linked_alerts = models.ManyToManyField(ServiceAlert, blank=True, related_name="cases")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases", verbose_name=_("owner")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    linked_alerts = models.ManyToManyField(
+        ServiceAlert, blank=True, related_name="cases", verbose_name=_("linked alerts")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Sort and watch keys kept on the row so lists and watchers never aggregate per row.
-    last_activity_at = models.DateTimeField(db_index=True)
-    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity at"), db_index=True)
+    last_outbound_at = models.DateTimeField(_("last outbound at"), null=True, blank=True)
     awaiting_reply_since = models.DateTimeField(
-        null=True, blank=True, help_text="When the oldest unanswered customer message arrived."
+        _("awaiting reply since"),
+        null=True,
+        blank=True,
+        help_text=_("When the oldest unanswered customer message arrived."),
     )
-    reply_due_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_summary = models.TextField(blank=True)
-    confirmation_due_at = models.DateTimeField(null=True, blank=True)
-    confirmation_reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
+    reply_due_at = models.DateTimeField(_("reply due at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_summary = models.TextField(_("resolution summary"), blank=True)
+    confirmation_due_at = models.DateTimeField(_("confirmation due at"), null=True, blank=True)
+    confirmation_reminder_sent_at = models.DateTimeField(_("confirmation reminder sent at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
+    reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     # Watcher markers: which due moment a watcher has already dealt with, so a scan reads
     # only rows that became due since (the partial indexes below hold nothing else).
     reply_flagged_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="The reply deadline the unanswered-message watcher last flagged."
+        _("reply flagged due at"),
+        null=True,
+        blank=True,
+        help_text=_("The reply deadline the unanswered-message watcher last flagged."),
     )
     silent_flagged_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the silent-case watcher last flagged this case."
+        _("silent flagged at"),
+        null=True,
+        blank=True,
+        help_text=_("When the silent-case watcher last flagged this case."),
     )
 
     class Meta:
         ordering = ["-last_activity_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         permissions = [
-            ("act_for_customer", "Act for the customer on this case (delegate)"),
-            ("work_on_case", "Work on this case as an added specialist"),
+            ("act_for_customer", _("Act for the customer on this case (delegate)")),
+            ("work_on_case", _("Work on this case as an added specialist")),
         ]
         indexes = [
             models.Index(fields=["owner", "status"], name="case_owner_status"),
@@ -227,27 +259,43 @@ class Case(models.Model):
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, verbose_name=_("content object"))
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("case user object permission")
+        verbose_name_plural = _("case user object permissions")
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, verbose_name=_("content object"))
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("case group object permission")
+        verbose_name_plural = _("case group object permissions")
 
 
 class Handoff(models.Model):
     """The only way ownership changes. The receiver reads the summary and acknowledges."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_given")
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_received")
-    reason = models.CharField(max_length=200)
-    summary = models.TextField(help_text="What the next owner must know first.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("case"))
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_given", verbose_name=_("from user")
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_received", verbose_name=_("to user")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    summary = models.TextField(_("summary"), help_text=_("What the next owner must know first."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("handoff")
+        verbose_name_plural = _("handoffs")
         constraints = [
             models.CheckConstraint(condition=~Q(from_user=F("to_user")), name="handoff_to_someone_else"),
             models.CheckConstraint(condition=~Q(summary=""), name="handoff_summary_required"),
@@ -259,17 +307,21 @@ class Handoff(models.Model):
 
 
 class Sale(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sales")
-    product = models.CharField(max_length=200)
-    plan = models.CharField(max_length=200, blank=True)
-    monthly_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    advisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales_made")
-    pending_offers = models.TextField(blank=True)
-    sold_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sales", verbose_name=_("case"))
+    product = models.CharField(_("product"), max_length=200)
+    plan = models.CharField(_("plan"), max_length=200, blank=True)
+    monthly_price = models.DecimalField(_("monthly price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales_made", verbose_name=_("advisor")
+    )
+    pending_offers = models.TextField(_("pending offers"), blank=True)
+    sold_at = models.DateTimeField(_("sold at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-sold_at"]
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
         constraints = [
             models.CheckConstraint(
                 condition=Q(monthly_price__isnull=True) | Q(monthly_price__gte=0), name="sale_price_not_negative"
@@ -281,20 +333,20 @@ class Sale(models.Model):
 
 
 class InsuranceClaimStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    FILED = "filed", "Filed"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged by the insurer"
-    ASSESSING = "assessing", "Being assessed"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    PAID = "paid", "Paid"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", pgettext_lazy("claim status", "Draft")
+    FILED = "filed", pgettext_lazy("claim status", "Filed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by the insurer")
+    ASSESSING = "assessing", _("Being assessed")
+    ACCEPTED = "accepted", pgettext_lazy("claim status", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("claim status", "Rejected")
+    PAID = "paid", pgettext_lazy("claim status", "Paid")
+    CLOSED = "closed", pgettext_lazy("claim status", "Closed")
 
 
 class InsuranceClaimPolicyHolder(models.TextChoices):
-    CUSTOMER = "customer", "The customer's own policy"
-    COMPANY = "company", "Our policy"
-    CONTRACTOR = "contractor", "The contractor's policy"
+    CUSTOMER = "customer", _("The customer's own policy")
+    COMPANY = "company", _("Our policy")
+    CONTRACTOR = "contractor", _("The contractor's policy")
 
 
 # Claims whose current next-action date the stalled-claim watcher has not checked yet.
@@ -326,28 +378,35 @@ class InsuranceClaim(models.Model):
         "closed": set(),
     }
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
-    insurer = models.CharField(max_length=200)
-    policy_holder = models.CharField(max_length=20, choices=PolicyHolder.choices)
-    policy_number = models.CharField(max_length=100, blank=True)
-    claim_number = models.CharField(max_length=100, blank=True, db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    amount_claimed = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    amount_paid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    next_action = models.CharField(max_length=200, blank=True)
-    next_action_due = models.DateField(null=True, blank=True)
-    adjuster_name = models.CharField(max_length=200, blank=True)
-    adjuster_contact = models.CharField(max_length=200, blank=True)
-    filed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_update_at = models.DateTimeField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims", verbose_name=_("case"))
+    insurer = models.CharField(_("insurer"), max_length=200)
+    policy_holder = models.CharField(_("policy holder"), max_length=20, choices=PolicyHolder.choices)
+    policy_number = models.CharField(_("policy number"), max_length=100, blank=True)
+    claim_number = models.CharField(_("claim number"), max_length=100, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    amount_claimed = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True)
+    amount_paid = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2, null=True, blank=True)
+    next_action = models.CharField(_("next action"), max_length=200, blank=True)
+    next_action_due = models.DateField(_("next action due"), null=True, blank=True)
+    adjuster_name = models.CharField(_("adjuster name"), max_length=200, blank=True)
+    adjuster_contact = models.CharField(_("adjuster contact"), max_length=200, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_update_at = models.DateTimeField(_("last update at"))
     stall_checked_due = models.DateField(
-        null=True, blank=True, help_text="The next-action date the stalled-claim watcher has already checked."
+        _("stall checked due"),
+        null=True,
+        blank=True,
+        help_text=_("The next-action date the stalled-claim watcher has already checked."),
     )
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("insurance claim")
+        verbose_name_plural = _("insurance claims")
         indexes = [
             models.Index(
                 fields=["next_action_due"],
@@ -373,22 +432,24 @@ class InsuranceClaim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.insurer} {self.claim_number or '(no number yet)'}"
+        if self.claim_number:
+            return f"{self.insurer} {self.claim_number}"
+        return gettext("%(insurer)s (no number yet)") % {"insurer": self.insurer}
 
 
 class MessageDirection(models.TextChoices):
-    INBOUND = "inbound", "From the customer"
-    OUTBOUND = "outbound", "To the customer"
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
 
 
 class MessageChannel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    EMAIL = "email", "E-mail"
-    PHONE = "phone", "Phone call"
-    CHAT = "chat", "Chat"
-    SOCIAL = "social", "Social media"
-    POST = "post", "Post"
-    NOTE = "note", "Internal note"
+    PORTAL = "portal", pgettext_lazy("channel", "Portal")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone call")
+    CHAT = "chat", pgettext_lazy("channel", "Chat")
+    SOCIAL = "social", _("Social media")
+    POST = "post", pgettext_lazy("channel", "Post")
+    NOTE = "note", _("Internal note")
 
 
 class Message(models.Model):
@@ -398,33 +459,50 @@ class Message(models.Model):
 
     Channel = MessageChannel
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=10, choices=Direction.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    is_internal = models.BooleanField(default=False)
-    for_contractor = models.BooleanField(default=False, help_text="An internal note the contractor may read.")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    is_internal = models.BooleanField(_("is internal"), default=False)
+    for_contractor = models.BooleanField(
+        _("for contractor"), default=False, help_text=_("An internal note the contractor may read.")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages_written"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages_written",
+        verbose_name=_("author"),
     )
     author_label = models.CharField(
-        max_length=250, help_text='Who wrote it, as shown: "Paul, on behalf of Mrs Martin".'
+        _("author label"), max_length=250, help_text=_('Who wrote it, as shown: "Paul, on behalf of Mrs Martin".')
     )
-    body = models.TextField()
-    body_html = models.TextField(help_text="The body escaped and formatted once, when written.")
+    body = models.TextField(_("body"))
+    body_html = models.TextField(_("body html"), help_text=_("The body escaped and formatted once, when written."))
     external_id = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, help_text="Idempotency key of an inbound delivery."
+        _("external id"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Idempotency key of an inbound delivery."),
     )
     is_automatic = models.BooleanField(
+        _("is automatic"),
         default=False,
-        help_text="An automatic reply (out of office): kept, but it neither needs an answer nor answers anything.",
+        help_text=_("An automatic reply (out of office): kept, but it neither needs an answer nor answers anything."),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_by_customer_at = models.DateTimeField(null=True, blank=True)
-    read_by_staff_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True, help_text="When a later reply reached the customer.")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_by_customer_at = models.DateTimeField(_("read by customer at"), null=True, blank=True)
+    read_by_staff_at = models.DateTimeField(_("read by staff at"), null=True, blank=True)
+    answered_at = models.DateTimeField(
+        _("answered at"), null=True, blank=True, help_text=_("When a later reply reached the customer.")
+    )
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         indexes = [models.Index(fields=["case", "created_at"], name="message_case_time")]
         constraints = [
             models.CheckConstraint(condition=_in("direction", MessageDirection), name="message_direction_valid"),
@@ -447,14 +525,18 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty")]
 
     def __str__(self) -> str:
@@ -462,20 +544,20 @@ class Attachment(models.Model):
 
 
 class PromiseStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    KEPT = "kept", "Kept"
-    BROKEN = "broken", "Broken"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", pgettext_lazy("promise status", "Open")
+    KEPT = "kept", pgettext_lazy("promise status", "Kept")
+    BROKEN = "broken", pgettext_lazy("promise status", "Broken")
+    WITHDRAWN = "withdrawn", pgettext_lazy("promise status", "Withdrawn")
 
 
 class PromiseKind(models.TextChoices):
-    GENERAL = "general", "Promise"
-    CALLBACK = "callback", "Call back"
-    VISIT = "visit", "Visit"
-    FIX = "fix", "Fix or release"
-    DECISION = "decision", "Decision"
-    CALL_TASK = "call_task", "Call the customer to tell them"
-    LETTER_TASK = "letter_task", "Post a letter to the customer"
+    GENERAL = "general", pgettext_lazy("promise kind", "Promise")
+    CALLBACK = "callback", _("Call back")
+    VISIT = "visit", pgettext_lazy("promise kind", "Visit")
+    FIX = "fix", _("Fix or release")
+    DECISION = "decision", pgettext_lazy("promise kind", "Decision")
+    CALL_TASK = "call_task", _("Call the customer to tell them")
+    LETTER_TASK = "letter_task", _("Post a letter to the customer")
 
 
 PROMISE_OVERDUE_UNFLAGGED = Q(status="open", overdue_flagged_at__isnull=True)
@@ -488,35 +570,50 @@ class Promise(models.Model):
 
     Kind = PromiseKind
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="promises")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="promises", verbose_name=_("case"))
     job = models.ForeignKey(
         "contractors.Job",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="promises",
-        help_text="Set when a contractor made the promise about a job.",
+        help_text=_("Set when a contractor made the promise about a job."),
+        verbose_name=_("job"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
-    text = models.CharField(max_length=300)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="promises_made")
-    made_by_label = models.CharField(max_length=250)
-    owed_to_customer = models.BooleanField(default=True)
-    owed_to_name = models.CharField(max_length=200, blank=True, help_text="Who is owed, when not the customer.")
-    due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    resolution_note = models.TextField(blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
+    text = models.CharField(_("text"), max_length=300)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="promises_made", verbose_name=_("made by")
+    )
+    made_by_label = models.CharField(_("made by label"), max_length=250)
+    owed_to_customer = models.BooleanField(_("owed to customer"), default=True)
+    owed_to_name = models.CharField(
+        _("owed to name"), max_length=200, blank=True, help_text=_("Who is owed, when not the customer.")
+    )
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     overdue_flagged_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the stale-promise watcher flagged it (the due date itself never moves)."
+        _("overdue flagged at"),
+        null=True,
+        blank=True,
+        help_text=_("When the stale-promise watcher flagged it (the due date itself never moves)."),
     )
 
     class Meta:
         ordering = ["due_at"]
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
         indexes = [
             models.Index(fields=["due_at"], name="promise_due_open", condition=Q(status="open")),
             models.Index(fields=["due_at"], name="promise_overdue_unflagged", condition=PROMISE_OVERDUE_UNFLAGGED),
@@ -544,19 +641,19 @@ class Promise(models.Model):
 
 
 class FlagKind(models.TextChoices):
-    STALE_PROMISE = "stale_promise", "Promise past due"
-    UNANSWERED_MESSAGE = "unanswered_message", "Customer message unanswered"
-    SILENT_CASE = "silent_case", "No contact with the customer"
-    REPEATED_CANCELLATION = "repeated_cancellation", "Job cancelled again"
-    MISSING_PREREQUISITE = "missing_prerequisite", "Job blocked by a prerequisite"
-    PREREQUISITE_OVERRIDE = "prerequisite_override", "Visit started with a prerequisite open"
-    INCIDENT = "incident", "Damage reported on site"
-    STALLED_CLAIM = "stalled_claim", "Insurance claim stalled"
-    UNCONFIRMED_RESOLUTION = "unconfirmed_resolution", "Resolution not confirmed"
-    REJECTED_RESOLUTION = "rejected_resolution", "Customer says it is not fixed"
-    CONTACT_REQUEST = "contact_request", "Customer asks to talk about their services"
-    EMERGING_INCIDENT = "emerging_incident", "Several new cases in one service and area"
-    UNDELIVERED_EMAIL = "undelivered_email", "E-mail not delivered to the customer"
+    STALE_PROMISE = "stale_promise", _("Promise past due")
+    UNANSWERED_MESSAGE = "unanswered_message", _("Customer message unanswered")
+    SILENT_CASE = "silent_case", _("No contact with the customer")
+    REPEATED_CANCELLATION = "repeated_cancellation", _("Job cancelled again")
+    MISSING_PREREQUISITE = "missing_prerequisite", _("Job blocked by a prerequisite")
+    PREREQUISITE_OVERRIDE = "prerequisite_override", _("Visit started with a prerequisite open")
+    INCIDENT = "incident", _("Damage reported on site")
+    STALLED_CLAIM = "stalled_claim", _("Insurance claim stalled")
+    UNCONFIRMED_RESOLUTION = "unconfirmed_resolution", _("Resolution not confirmed")
+    REJECTED_RESOLUTION = "rejected_resolution", _("Customer says it is not fixed")
+    CONTACT_REQUEST = "contact_request", _("Customer asks to talk about their services")
+    EMERGING_INCIDENT = "emerging_incident", _("Several new cases in one service and area")
+    UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
 
 
 class Flag(models.Model):
@@ -564,35 +661,50 @@ class Flag(models.Model):
 
     Kind = FlagKind
 
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="flags", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     subject_key = models.CharField(
-        max_length=120, help_text='The record the flag is about, e.g. "promise:42" or "area:fibre:69003".'
+        _("subject key"),
+        max_length=120,
+        help_text=_('The record the flag is about, e.g. "promise:42" or "area:fibre:69003".'),
     )
-    summary = models.CharField(max_length=300)
+    summary = models.CharField(_("summary"), max_length=300)
     data = models.JSONField(
-        default=dict, blank=True, help_text="The summary as a language-neutral sentence, rendered in the reader's language."
+        _("data"),
+        default=dict,
+        blank=True,
+        help_text=_("The summary as a language-neutral sentence, rendered in the reader's language."),
     )
-    level = models.PositiveSmallIntegerField(default=1)
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="flags_assigned",
-        help_text="The person at the flag's current level.",
+        help_text=_("The person at the flag's current level."),
+        verbose_name=_("assignee"),
     )
-    raised_at = models.DateTimeField()
-    escalate_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField(_("raised at"))
+    escalate_at = models.DateTimeField(_("escalate at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
-    cleared_at = models.DateTimeField(null=True, blank=True)
-    clear_note = models.CharField(max_length=300, blank=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    clear_note = models.CharField(_("clear note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-level", "raised_at"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         indexes = [
             models.Index(fields=["assignee", "level"], name="flag_open_assignee", condition=Q(cleared_at__isnull=True)),
             models.Index(
@@ -620,10 +732,17 @@ class Flag(models.Model):
     def is_open(self) -> bool:
         return self.cleared_at is None
 
+    @property
+    def text(self) -> str:
+        """The summary in the reader's language."""
+        from cases.sentences import flag_text
+
+        return flag_text(self)
+
 
 class NotificationReason(models.TextChoices):
-    RAISED = "raised", "Flag raised"
-    ESCALATED = "escalated", "Flag escalated to you"
+    RAISED = "raised", _("Flag raised")
+    ESCALATED = "escalated", _("Flag escalated to you")
 
 
 class Notification(models.Model):
@@ -635,20 +754,27 @@ class Notification(models.Model):
 
     Reason = NotificationReason
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications")
-    level = models.PositiveSmallIntegerField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    summary = models.CharField(max_length=300)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a sender took it for a digest; retaken if the send never finished."
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("flag"))
+    level = models.PositiveSmallIntegerField(_("level"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    summary = models.CharField(_("summary"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_claimed_at = models.DateTimeField(
+        _("email claimed at"),
+        null=True,
+        blank=True,
+        help_text=_("When a sender took it for a digest; retaken if the send never finished."),
+    )
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["created_at"], name="notification_unsent", condition=Q(emailed_at__isnull=True)),
@@ -667,10 +793,14 @@ class Notification(models.Model):
 class WatcherCursor(models.Model):
     """How far a sweep has read an append-only table (job cancellations, incident reports…)."""
 
-    name = models.CharField(max_length=60, primary_key=True)
-    last_id = models.BigIntegerField(default=0)
-    last_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=60, primary_key=True)
+    last_id = models.BigIntegerField(_("last id"), default=0)
+    last_at = models.DateTimeField(_("last at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("watcher cursor")
+        verbose_name_plural = _("watcher cursors")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}"
@@ -685,43 +815,43 @@ class TimelineEventQuerySet(models.QuerySet):
 
 
 class TimelineEventKind(models.TextChoices):
-    CASE_OPENED = "case_opened", "Case opened"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    MESSAGE_IN = "message_in", "Message from the customer"
-    MESSAGE_OUT = "message_out", "Reply to the customer"
-    NOTE = "note", "Internal note"
-    CALL = "call", "Phone call"
-    HANDOFF = "handoff", "Handed off"
-    HANDOFF_ACKNOWLEDGED = "handoff_acknowledged", "Handoff acknowledged"
-    PROMISE_MADE = "promise_made", "Promise made"
-    PROMISE_KEPT = "promise_kept", "Promise kept"
-    PROMISE_BROKEN = "promise_broken", "Promise broken"
-    PROMISE_WITHDRAWN = "promise_withdrawn", "Promise withdrawn"
-    SALE = "sale", "Sale recorded"
-    JOB_REQUESTED = "job_requested", "Job requested"
-    JOB_SCHEDULED = "job_scheduled", "Job scheduled"
-    JOB_STATUS = "job_status", "Job status"
-    JOB_CANCELLED = "job_cancelled", "Job cancelled"
-    JOB_COMPLETED = "job_completed", "Job completed"
-    PREREQUISITE = "prerequisite", "Prerequisite"
-    INCIDENT = "incident", "Incident reported"
-    CLAIM_FILED = "claim_filed", "Claim filed"
-    CLAIM_UPDATED = "claim_updated", "Claim updated"
-    RESOLVED = "resolved", "Resolved"
-    CONFIRMED = "confirmed", "Resolution confirmed"
-    REOPENED = "reopened", "Reopened"
-    CLOSED = "closed", "Closed"
-    REMINDER = "reminder", "Reminder sent"
-    FLAG_RAISED = "flag_raised", "Flag raised"
-    FLAG_ESCALATED = "flag_escalated", "Flag escalated"
-    FLAG_ACKNOWLEDGED = "flag_acknowledged", "Flag acknowledged"
-    FLAG_CLEARED = "flag_cleared", "Flag cleared"
-    ALERT_LINKED = "alert_linked", "Linked to a service alert"
-    ACCESS = "access", "Access granted or revoked"
-    SURVEY = "survey", "Survey answered"
-    CUSTOMER_INFORMED = "customer_informed", "Customer informed"
-    EMAIL_UNDELIVERED = "email_undelivered", "E-mail not delivered"
-    AUTOMATIC_REPLY = "automatic_reply", "Automatic reply received"
+    CASE_OPENED = "case_opened", _("Case opened")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    MESSAGE_IN = "message_in", _("Message from the customer")
+    MESSAGE_OUT = "message_out", pgettext_lazy("timeline event", "Reply to the customer")
+    NOTE = "note", _("Internal note")
+    CALL = "call", _("Phone call")
+    HANDOFF = "handoff", _("Handed off")
+    HANDOFF_ACKNOWLEDGED = "handoff_acknowledged", _("Handoff acknowledged")
+    PROMISE_MADE = "promise_made", _("Promise made")
+    PROMISE_KEPT = "promise_kept", _("Promise kept")
+    PROMISE_BROKEN = "promise_broken", _("Promise broken")
+    PROMISE_WITHDRAWN = "promise_withdrawn", _("Promise withdrawn")
+    SALE = "sale", _("Sale recorded")
+    JOB_REQUESTED = "job_requested", _("Job requested")
+    JOB_SCHEDULED = "job_scheduled", _("Job scheduled")
+    JOB_STATUS = "job_status", pgettext_lazy("timeline event", "Job status")
+    JOB_CANCELLED = "job_cancelled", _("Job cancelled")
+    JOB_COMPLETED = "job_completed", _("Job completed")
+    PREREQUISITE = "prerequisite", pgettext_lazy("timeline event", "Prerequisite")
+    INCIDENT = "incident", _("Incident reported")
+    CLAIM_FILED = "claim_filed", _("Claim filed")
+    CLAIM_UPDATED = "claim_updated", _("Claim updated")
+    RESOLVED = "resolved", pgettext_lazy("timeline event", "Resolved")
+    CONFIRMED = "confirmed", _("Resolution confirmed")
+    REOPENED = "reopened", pgettext_lazy("timeline event", "Reopened")
+    CLOSED = "closed", pgettext_lazy("timeline event", "Closed")
+    REMINDER = "reminder", _("Reminder sent")
+    FLAG_RAISED = "flag_raised", _("Flag raised")
+    FLAG_ESCALATED = "flag_escalated", _("Flag escalated")
+    FLAG_ACKNOWLEDGED = "flag_acknowledged", _("Flag acknowledged")
+    FLAG_CLEARED = "flag_cleared", _("Flag cleared")
+    ALERT_LINKED = "alert_linked", _("Linked to a service alert")
+    ACCESS = "access", _("Access granted or revoked")
+    SURVEY = "survey", _("Survey answered")
+    CUSTOMER_INFORMED = "customer_informed", _("Customer informed")
+    EMAIL_UNDELIVERED = "email_undelivered", _("E-mail not delivered")
+    AUTOMATIC_REPLY = "automatic_reply", _("Automatic reply received")
 
 
 class TimelineEvent(models.Model):
@@ -729,23 +859,30 @@ class TimelineEvent(models.Model):
 
     Kind = TimelineEventKind
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    department = models.CharField(max_length=20, choices=TimelineDepartment.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    department = models.CharField(_("department"), max_length=20, choices=TimelineDepartment.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=250)
-    summary = models.CharField(max_length=500)
-    customer_visible = models.BooleanField(default=False)
-    subject_key = models.CharField(max_length=120, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    actor_label = models.CharField(_("actor label"), max_length=250)
+    summary = models.CharField(_("summary"), max_length=500)
+    customer_visible = models.BooleanField(_("customer visible"), default=False)
+    subject_key = models.CharField(_("subject key"), max_length=120, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TimelineEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
         indexes = [models.Index(fields=["case", "created_at", "id"], name="timeline_case_time")]
         constraints = [
             models.CheckConstraint(condition=_in("kind", TimelineEventKind), name="timeline_kind_valid"),
@@ -755,6 +892,13 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def text(self) -> str:
+        """The summary in the reader's language."""
+        from cases.sentences import event_text
+
+        return event_text(self)
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -766,16 +910,20 @@ class TimelineEvent(models.Model):
 
 
 class Survey(models.Model):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="survey")
-    score = models.PositiveSmallIntegerField(help_text="1 (bad) to 5 (very good).")
-    comment = models.TextField(blank=True)
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="survey", verbose_name=_("case"))
+    score = models.PositiveSmallIntegerField(_("score"), help_text=_("1 (bad) to 5 (very good)."))
+    comment = models.TextField(_("comment"), blank=True)
     wants_contact = models.BooleanField(
-        default=False, help_text="I'd like to talk to someone about my services or contract."
+        _("wants contact"), default=False, help_text=_("I'd like to talk to someone about my services or contract.")
     )
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="survey_score_1_to_5")]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ the every-minute periodic run sends whatever is still waiting.
 """
 
 import logging
+import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -19,7 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cases.models import Case, Flag, Notification
 from portal.errors import NotAllowed
@@ -107,16 +109,36 @@ def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
         Notification.objects.filter(sendable, pk__in=ids).update(email_claimed_at=now)
     return list(
         Notification.objects.filter(pk__in=ids, email_claimed_at=now, emailed_at__isnull=True)
-        .select_related("recipient", "flag__case")
+        .select_related("recipient__preference", "flag__case")
         .order_by("created_at", "id")
     )
 
 
+def _reader_settings(user: User) -> tuple[str, zoneinfo.ZoneInfo]:
+    """The language and time zone a person reads Steward in (their preference, else the site's)."""
+    preference = getattr(user, "preference", None)
+    language = preference.language if preference else settings.LANGUAGE_CODE
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = settings.LANGUAGE_CODE
+    try:
+        zone = zoneinfo.ZoneInfo(preference.time_zone if preference else settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return language, zone
+
+
 def _digest_email(recipient: User, notifications: list[Notification]) -> EmailMultiAlternatives:
+    """One recipient's digest, written in their language and time zone."""
+    language, zone = _reader_settings(recipient)
+    with translation.override(language), timezone.override(zone):
+        return _digest_message(recipient, notifications)
+
+
+def _digest_message(recipient: User, notifications: list[Notification]) -> EmailMultiAlternatives:
     flags_url = settings.SITE_URL + reverse("staff:flags")
     items = [
         {
-            "summary": n.summary,
+            "summary": n.flag.text,
             "level": n.level,
             "escalated": n.reason == Notification.Reason.ESCALATED,
             "kind": n.flag.get_kind_display(),
@@ -200,7 +222,7 @@ def unread_count(user: User) -> int:
 
 def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
-        raise NotAllowed("This notification is not yours.")
+        raise NotAllowed(_("This notification is not yours."))
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     notification.refresh_from_db(fields=["read_at"])
     return notification

@@ -35,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Replace
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import policies
 from cases.models import (
@@ -51,6 +52,7 @@ from cases.models import (
     TimelineEvent,
 )
 from contractors.models import IncidentReport, Job
+from correspondence.models import CustomerNotice, OutboundEmail
 from people.models import Customer
 
 T = TypeVar("T")
@@ -312,7 +314,8 @@ def case_for_user(user: User, reference: str, *, allowed: Any = None) -> Case:
     if case is None:
         raise Http404("No such case")
     if allowed is not None and not allowed(user, case):
-        raise PermissionDenied("You may see this case but not change it.")
+        # Shown to the reader on the "not allowed" page.
+        raise PermissionDenied(_("You may see this case but not change it."))
     return case
 
 
@@ -327,21 +330,30 @@ def timeline_page(
     if department in TimelineDepartment.values:
         events = events.filter(department=department)
     page = TIMELINE_ORDER.page(events, cursor, size or TIMELINE_PAGE_SIZE)
-    message_ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
+    message_ids = [pk for pk in (_subject_pk("message", e.subject_key) for e in page.items) if pk is not None]
     messages: dict[int, Message] = {}
     if message_ids:
         found = policies.messages_for(user, case).filter(pk__in=message_ids).prefetch_related("attachments")
+        if policies.is_staff_member(user):
+            # How each reply left (e-mail queued, sent, not delivered) shows beside it for staff.
+            found = found.prefetch_related(Prefetch("emails", queryset=OutboundEmail.objects.order_by("pk")))
         messages = {m.pk: m for m in found}
+    notice_ids = [pk for pk in (_subject_pk("notice", e.subject_key) for e in page.items) if pk is not None]
+    notices: dict[int, CustomerNotice] = {}
+    if notice_ids and policies.is_staff_member(user):
+        notices = {n.pk: n for n in CustomerNotice.objects.filter(case=case, pk__in=notice_ids).select_related("task")}
     for event in page.items:
-        pk = _message_pk(event.subject_key)
+        pk = _subject_pk("message", event.subject_key)
         event.message = messages.get(pk) if pk is not None else None
+        pk = _subject_pk("notice", event.subject_key)
+        event.notice = notices.get(pk) if pk is not None else None
     return page
 
 
-def _message_pk(subject_key: str) -> int | None:
-    """The message an event records ("message:42"), if it records one."""
+def _subject_pk(wanted: str, subject_key: str) -> int | None:
+    """The record of kind `wanted` an event is about ("message:42"), if it is about one."""
     kind, _sep, pk = subject_key.partition(":")
-    return int(pk) if kind == "message" and pk.isdigit() else None
+    return int(pk) if kind == wanted and pk.isdigit() else None
 
 
 def alerts_for_case(case: Case, now: datetime) -> list[ServiceAlert]:
@@ -556,6 +568,21 @@ def alert_for_user(user: User, pk: int) -> ServiceAlert:
     if alert is None:
         raise Http404("No such alert")
     return alert
+
+
+def letter_for_staff(user: User | AnonymousUser, pk: int) -> CustomerNotice:
+    """A letter Steward wrote to a customer of a case the member of staff may see, or 404."""
+    if not policies.is_staff_member(user):
+        raise Http404("No such letter")
+    found = (
+        CustomerNotice.objects.filter(case__in=policies.cases_visible_to(user), pk=pk)
+        .exclude(letter="")
+        .select_related("case")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such letter")
+    return found
 
 
 def attachment_for_staff(user: User | AnonymousUser, pk: int) -> Attachment:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("team/", team.team, name="team"),
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
+    path("letters/<int:pk>/", files.letter, name="letter"),
     path("search/", search.search, name="search"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/edit/", alerts.alert_edit, name="alert_edit"),

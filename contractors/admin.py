@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from cases.admin import (
     GroupGrantAdmin,
@@ -57,7 +58,7 @@ class ContractorCompanyAdmin(ServiceFormAdminMixin, LinkedRecordsAdminMixin, adm
     def get_queryset(self, request: HttpRequest) -> QuerySet[ContractorCompany]:
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
-    @admin.display(description="users", ordering="member_count")
+    @admin.display(description=_("users"), ordering="member_count")
     def member_count(self, company: ContractorCompany) -> int:
         return company.member_count
 
@@ -93,7 +94,7 @@ class ContractorUserAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     fields = ("user", "company", "is_company_admin", "phone")
 
-    @admin.display(description="name", ordering="user__last_name")
+    @admin.display(description=_("name"), ordering="user__last_name")
     def name(self, member: ContractorUser) -> str:
         return member.user.get_full_name()
 
@@ -158,7 +159,7 @@ class JobAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = (PrerequisiteInline, CancellationInline, IncidentInline, JobPhotoInline)
 
-    @admin.display(description="job", ordering="pk")
+    @admin.display(description=_("job"), ordering="pk")
     def reference(self, job: Job) -> str:
         return job.reference
 

@@ -12,6 +12,9 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from contractors.models import ContractorCompany, Job
 from contractors.selectors import TABS, UNASSIGNED, Period, technicians_of
@@ -75,6 +78,14 @@ class PhotosInput(forms.FileInput):
     allow_multiple_selected = True
 
 
+def _photos_help() -> str:
+    return ngettext(
+        "Up to %(count)d photo (JPEG, PNG, GIF or WebP).",
+        "Up to %(count)d photos (JPEG, PNG, GIF or WebP).",
+        MAX_PHOTOS,
+    ) % {"count": MAX_PHOTOS}
+
+
 class PhotosField(forms.FileField):
     """Up to MAX_PHOTOS photos from one file input; their type and size are checked by the
     service (portal.uploads), which reads the files' first bytes rather than their names."""
@@ -83,8 +94,9 @@ class PhotosField(forms.FileField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", "Photos")
-        kwargs.setdefault("help_text", f"Up to {MAX_PHOTOS} photos (JPEG, PNG, GIF or WebP).")
+        kwargs.setdefault("label", _("Photos"))
+        # Built when shown, so that it is in the language of the request.
+        kwargs.setdefault("help_text", lazy(_photos_help, str)())
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = PHOTO_TYPES
 
@@ -93,7 +105,10 @@ class PhotosField(forms.FileField):
         files = [single(item, initial) for item in data] if isinstance(data, list | tuple) else [single(data, initial)]
         files = [file for file in files if file]
         if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(f"Send at most {MAX_PHOTOS} photos at a time (you chose {len(files)}).")
+            raise forms.ValidationError(
+                gettext("Send at most %(most)d photos at a time (you chose %(chosen)d).")
+                % {"most": MAX_PHOTOS, "chosen": len(files)}
+            )
         return files
 
 
@@ -101,13 +116,17 @@ class PhotosField(forms.FileField):
 
 
 class JobFilterForm(ContractorForm):
-    technician = forms.ChoiceField(label="Technician", required=False)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Job.Status.choices])
+    technician = forms.ChoiceField(label=_("Technician"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Job.Status.choices])
 
     def __init__(self, *args: Any, company: ContractorCompany, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = [(str(user.pk), user.get_full_name() or user.get_username()) for user in technicians_of(company)]
-        self.fields["technician"].choices = [("", "Everyone"), (UNASSIGNED, "Not assigned yet"), *people]
+        self.fields["technician"].choices = [
+            ("", gettext("Everyone")),
+            (UNASSIGNED, gettext("Not assigned yet")),
+            *people,
+        ]
 
     def tab(self) -> str:
         chosen = self.data.get("show", "")
@@ -125,75 +144,79 @@ class StartVisitForm(ContractorForm):
     """On site. Starting with a prerequisite open needs a reason, which flags the case owner."""
 
     override_reason = _text(
-        "Why start the visit anyway?",
+        _("Why start the visit anyway?"),
         required=False,
         rows=3,
-        help_text="A prerequisite is still open. Your reason goes to the case owner, who is flagged.",
+        help_text=_("A prerequisite is still open. Your reason goes to the case owner, who is flagged."),
     )
 
 
 class CancelForm(ContractorForm):
     reason = forms.ChoiceField(
-        label="Why is the visit cancelled?",
+        label=_("Why is the visit cancelled?"),
         choices=Job.CancellationReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose why the visit is cancelled."},
+        error_messages={"required": _("Choose why the visit is cancelled.")},
     )
     note = _text(
-        "What happened",
+        _("What happened"),
         rows=3,
-        help_text="The case owner and the customer read this.",
-        required_message="Say what happened: the case owner and the customer read it.",
+        help_text=_("The case owner and the customer read this."),
+        required_message=_("Say what happened: the case owner and the customer read it."),
     )
 
 
 class OutcomeForm(ContractorForm):
-    OUTCOMES = [("completed", "The job is done"), ("failed", "The job could not be finished")]
+    OUTCOMES = [("completed", _("The job is done")), ("failed", _("The job could not be finished"))]
 
     outcome = forms.ChoiceField(
-        label="Outcome",
+        label=_("Outcome"),
         choices=OUTCOMES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether the job is done."},
+        error_messages={"required": _("Say whether the job is done.")},
     )
-    outcome_report = _text("What was done on the visit", help_text="Shown on the case; the customer can read it.")
+    outcome_report = _text(_("What was done on the visit"), help_text=_("Shown on the case; the customer can read it."))
     photos = PhotosField()
 
 
 class PromiseForm(ContractorForm):
     text = _text(
-        "What you promise the customer",
+        _("What you promise the customer"),
         rows=2,
         max_length=300,
-        help_text="For example: “We return Monday at 8:00 with two workers to repair the pipe.”",
+        help_text=_("For example: “We return Monday at 8:00 with two workers to repair the pipe.”"),
     )
     due_at = forms.DateTimeField(
-        label="By when",
+        label=_("By when"),
         widget=WhenInput(),
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-        help_text="The case owner is flagged if it is not kept by then.",
+        help_text=_("The case owner is flagged if it is not kept by then."),
         error_messages={
-            "required": "Say by when it will be done.",
-            "invalid": "Enter a date and time, for example 2026-03-02 08:00.",
+            "required": _("Say by when it will be done."),
+            "invalid": _("Enter a date and time, for example 2026-03-02 08:00."),
         },
     )
 
 
 class IncidentForm(ContractorForm):
-    what = _text("What was damaged, and how", help_text="For example: drilled into a heating pipe.")
+    what = _text(_("What was damaged, and how"), help_text=_("For example: drilled into a heating pipe."))
     location = forms.CharField(
-        label="Where in the home",
+        label=_("Where in the home"),
         max_length=200,
         strip=False,
-        help_text="For example: living room, behind the radiator.",
+        help_text=_("For example: living room, behind the radiator."),
     )
     immediate_action = _text(
-        "What you did at once", required=False, rows=3, help_text="For example: water shut off at the main valve."
+        _("What you did at once"), required=False, rows=3, help_text=_("For example: water shut off at the main valve.")
     )
     affects = forms.MultipleChoiceField(
-        label="Is any of these affected?",
+        label=_("Is any of these affected?"),
         required=False,
-        choices=[("water", "Water"), ("power", "Power"), ("heating", "Heating")],
+        choices=[
+            ("water", pgettext_lazy("supply affected by damage", "Water")),
+            ("power", pgettext_lazy("supply affected by damage", "Power")),
+            ("heating", pgettext_lazy("supply affected by damage", "Heating")),
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     photos = PhotosField()
@@ -201,9 +224,9 @@ class IncidentForm(ContractorForm):
 
 class CorrectionForm(ContractorForm):
     text = _text(
-        "Your correction",
+        _("Your correction"),
         rows=3,
-        help_text="The report itself stays as filed; your correction is added under it, dated and signed.",
+        help_text=_("The report itself stays as filed; your correction is added under it, dated and signed."),
     )
 
 
@@ -211,18 +234,18 @@ class CorrectionForm(ContractorForm):
 
 
 class InviteForm(ContractorForm):
-    first_name = forms.CharField(label="First name", max_length=150, strip=False)
-    last_name = forms.CharField(label="Last name", max_length=150, strip=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, strip=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, strip=False)
     email = forms.CharField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=150,
         strip=False,
-        help_text="The invitation goes here; it is also how they sign in.",
+        help_text=_("The invitation goes here; it is also how they sign in."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    phone = forms.CharField(label="Mobile phone", max_length=40, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
     is_company_admin = forms.BooleanField(
-        label="Administrator of the company", required=False, help_text="May invite technicians too."
+        label=_("Administrator of the company"), required=False, help_text=_("May invite technicians too.")
     )
 
 
@@ -231,13 +254,15 @@ class InviteForm(ContractorForm):
 
 class ScorecardForm(ContractorForm):
     company = forms.ModelChoiceField(
-        label="Company",
+        label=_("Company"),
         queryset=ContractorCompany.objects.order_by("name"),
         required=False,
-        empty_label="Every company",
+        empty_label=_("Every company"),
     )
-    first_day = forms.DateField(label="From", widget=DayInput(), required=False)
-    last_day = forms.DateField(label="To", widget=DayInput(), required=False)
+    # Translators: the first day of the period the scorecard covers.
+    first_day = forms.DateField(label=pgettext_lazy("start of a period", "From"), widget=DayInput(), required=False)
+    # Translators: the last day of the period the scorecard covers.
+    last_day = forms.DateField(label=pgettext_lazy("end of a period", "To"), widget=DayInput(), required=False)
 
     DEFAULT_DAYS = 90
 
@@ -247,8 +272,8 @@ class ScorecardForm(ContractorForm):
         first: date = data.get("first_day") or default.first_day
         last: date = data.get("last_day") or default.last_day
         if last < first:
-            self.add_error("last_day", "The period must end on or after its first day.")
+            self.add_error("last_day", gettext("The period must end on or after its first day."))
         elif last - first > timedelta(days=LONGEST_PERIOD_DAYS):
-            self.add_error("first_day", "Choose a period of at most three years.")
+            self.add_error("first_day", gettext("Choose a period of at most three years."))
         data["period"] = Period(first, last)
         return data

@@ -18,6 +18,8 @@ from django.db.models import Count, Exists, F, FloatField, Func, IntegerField, O
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from cases import policies
 from cases.models import Message, Promise, Survey
@@ -37,10 +39,10 @@ JOBS_PAGE_SIZE = 50
 # --- the jobs list ------------------------------------------------------------------------
 
 TABS: dict[str, str] = {
-    "today": "Today",
-    "upcoming": "Upcoming",
-    "report": "Needing a report",
-    "all": "All jobs",
+    "today": pgettext_lazy("jobs tab", "Today"),
+    "upcoming": pgettext_lazy("jobs tab", "Upcoming"),
+    "report": pgettext_lazy("jobs tab", "Needing a report"),
+    "all": pgettext_lazy("jobs tab", "All jobs"),
 }
 UNASSIGNED = "none"
 # A visit under way, or one whose window has passed without an outcome, waits for a report.
@@ -359,7 +361,8 @@ class Figure:
     @property
     def shown(self) -> str:
         if self.value is None:
-            return "none"
+            # Translators: a scorecard figure with no value, such as an average of no survey.
+            return _("none")
         if isinstance(self.value, float):
             return f"{self.value:.1f}{self.unit}"
         return f"{self.value}{self.unit}"
@@ -394,11 +397,12 @@ def _cancellation_figures(company: ContractorCompany, period: Period) -> list[Fi
         .order_by("cancelled_at")
         .values("reason", *_fields("job__"))
     )
-    figures = [Figure("cancellations", "Cancellations", company.cancellations, _cases(rows, "job__"))]
+    figures = [Figure("cancellations", _("Cancellations"), company.cancellations, _cases(rows, "job__"))]
     for reason, label in REASONS.choices:
         key = f"cancelled_{reason}"
         of_reason = [row for row in rows if row["reason"] == reason]
-        figures.append(Figure(key, f"Cancelled: {label.lower()}", getattr(company, key), _cases(of_reason, "job__")))
+        shown = _("Cancelled: %(reason)s") % {"reason": label.lower()}
+        figures.append(Figure(key, shown, getattr(company, key), _cases(of_reason, "job__")))
     return figures
 
 
@@ -414,11 +418,11 @@ def _promise_figures(company: ContractorCompany, period: Period, now: datetime) 
         return _cases(row for row in rows if row["status"] == status and (not late or row["due_at"] < now))
 
     return [
-        Figure("promises_kept", "Promises kept", company.promises_kept, behind(Promise.Status.KEPT)),
-        Figure("promises_broken", "Promises broken", company.promises_broken, behind(Promise.Status.BROKEN)),
+        Figure("promises_kept", _("Promises kept"), company.promises_kept, behind(Promise.Status.KEPT)),
+        Figure("promises_broken", _("Promises broken"), company.promises_broken, behind(Promise.Status.BROKEN)),
         Figure(
             "promises_late",
-            "Promises past due, still open",
+            _("Promises past due, still open"),
             company.promises_late,
             behind(Promise.Status.OPEN, late=True),
         ),
@@ -445,10 +449,10 @@ def company_figures(company: ContractorCompany, period: Period, *, now: datetime
         _rated_cases(company.pk, period).order_by("submitted_at").values("score", *_CASE_FIELDS), detail="score"
     )
     return [
-        Figure("jobs_done", "Jobs done", company.jobs_done, _cases(done)),
+        Figure("jobs_done", _("Jobs done"), company.jobs_done, _cases(done)),
         *_cancellation_figures(company, period),
-        Figure("incidents", "Damage reported", company.incidents, _cases(incidents, "job__")),
+        Figure("incidents", _("Damage reported"), company.incidents, _cases(incidents, "job__")),
         *_promise_figures(company, period, now),
-        Figure("ratings", "Customer surveys answered", company.ratings, rated),
-        Figure("rating_average", "Average survey score", company.rating_average, rated, unit=" / 5"),
+        Figure("ratings", _("Customer surveys answered"), company.ratings, rated),
+        Figure("rating_average", _("Average survey score"), company.rating_average, rated, unit=" / 5"),
     ]

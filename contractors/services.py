@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm
 
 from cases import policies
 from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise, flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_open, require_text
-from cases.services.timeline import record_event
+from cases.services.timeline import TIME_FORMAT, VISIT_FORMAT, Sentence, choice, listing, moment, record_event
 from contractors.models import (
     ContractorCompany,
     ContractorUser,
@@ -56,16 +58,15 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
-
-
 def flag_repeated_cancellation(job: Job, *, now: datetime | None = None) -> Flag | None:
     return flag_raise(
         kind=Flag.Kind.REPEATED_CANCELLATION,
         subject_key=f"job:{job.pk}",
         case=job.case,
-        summary=f"{job.case.reference}: job {job.reference} cancelled {job.cancellation_count} times",
+        summary=Sentence(
+            gettext_noop("%(case)s: job %(job)s cancelled %(count)s times"),
+            {"case": job.case.reference, "job": job.reference, "count": job.cancellation_count},
+        ),
         now=now,
     )
 
@@ -75,7 +76,10 @@ def flag_missing_prerequisite(job: Job, *, now: datetime | None = None) -> Flag 
         kind=Flag.Kind.MISSING_PREREQUISITE,
         subject_key=f"job:{job.pk}",
         case=job.case,
-        summary=f"{job.case.reference}: job {job.reference} blocked by a missing prerequisite",
+        summary=Sentence(
+            gettext_noop("%(case)s: job %(job)s blocked by a missing prerequisite"),
+            {"case": job.case.reference, "job": job.reference},
+        ),
         now=now,
     )
 
@@ -86,7 +90,10 @@ def flag_incident(incident: IncidentReport, *, now: datetime | None = None) -> F
         kind=Flag.Kind.INCIDENT,
         subject_key=f"incident:{incident.pk}",
         case=job.case,
-        summary=f"{job.case.reference}: damage reported on site — {incident.what[:120]}",
+        summary=Sentence(
+            gettext_noop("%(case)s: damage reported on site — %(what)s"),
+            {"case": job.case.reference, "what": incident.what[:120]},
+        ),
         now=now,
     )
 
@@ -116,19 +123,26 @@ def _require_job_access(actor: User, job: Job) -> None:
     """A user of a company the job is assigned or shared to (its technician, when it has
     one, or an administrator of the company), or staff working on the case."""
     if not policies.can_work_on_job(actor, job):
-        raise NotAllowed("You may not report on this job.")
+        raise NotAllowed(_("You may not report on this job."))
     if _assigned_to_a_colleague(actor, job):
         name = job.technician.get_full_name() or job.technician.get_username()
         raise NotAllowed(
-            f"Job {job.reference} is assigned to {name}: only they or your company's administrator can report on it."
+            _("Job %(reference)s is assigned to %(name)s: only they or your company's administrator can report on it.")
+            % {"reference": job.reference, "name": name}
         )
 
 
 def _require_move(job: Job, new_status: str) -> None:
     if new_status not in TRANSITIONS[job.status]:
-        allowed = ", ".join(sorted(Status(s).label.lower() for s in TRANSITIONS[job.status])) or "nothing"
+        current = job.get_status_display().lower()
+        allowed = ", ".join(sorted(str(Status(s).label).lower() for s in TRANSITIONS[job.status]))
+        if not allowed:
+            raise RuleViolation(
+                _("A job that is %(status)s can only become: nothing.") % {"status": current}, field="status"
+            )
         raise RuleViolation(
-            f"A job that is {job.get_status_display().lower()} can only become: {allowed}.", field="status"
+            _("A job that is %(status)s can only become: %(allowed)s.") % {"status": current, "allowed": allowed},
+            field="status",
         )
 
 
@@ -141,9 +155,9 @@ def _touch(case: Case) -> None:
 
 @transaction.atomic
 def company_create(*, name: str, phone: str = "", email: str = "") -> ContractorCompany:
-    name = require_text(name, field="name", what="the company's name", max_length=200)
+    name = require_text(name, field="name", what=_("the company's name"), max_length=200)
     if ContractorCompany.objects.filter(name__iexact=name).exists():
-        raise RuleViolation(f"A company called {name} already exists.", field="name")
+        raise RuleViolation(_("A company called %(name)s already exists.") % {"name": name}, field="name")
     group = Group.objects.create(name=f"Contractor: {name}"[:150])
     return ContractorCompany.objects.create(name=name, phone=phone.strip(), email=email.strip(), group=group)
 
@@ -156,11 +170,11 @@ def contractor_user_add(
     if actor is not None and not actor.is_superuser:
         profile = getattr(actor, "contractor_profile", None)
         if profile is None or profile.company_id != company.pk or not profile.is_company_admin:
-            raise NotAllowed("Only an administrator of the company can add its users.")
+            raise NotAllowed(_("Only an administrator of the company can add its users."))
     if ContractorUser.objects.filter(user=user).exists():
-        raise RuleViolation("This user already belongs to a contractor company.", field="user")
+        raise RuleViolation(_("This user already belongs to a contractor company."), field="user")
     if StaffProfile.objects.filter(user=user).exists() or Customer.objects.filter(user=user).exists():
-        raise RuleViolation("Staff and customer accounts cannot be contractor users.", field="user")
+        raise RuleViolation(_("Staff and customer accounts cannot be contractor users."), field="user")
     member = ContractorUser.objects.create(user=user, company=company, is_company_admin=is_company_admin)
     if company.group_id:
         user.groups.add(company.group)
@@ -184,7 +198,7 @@ def _send_invitation(member_id: int) -> None:
         "username": user.get_username(),
     }
     send_mail(
-        subject=f"{member.company.name} invites you to Steward",
+        subject=_("%(company)s invites you to Steward") % {"company": member.company.name},
         message=render_to_string("contractor/email/invitation.txt", context),
         from_email=None,
         recipient_list=[user.email],
@@ -206,19 +220,22 @@ def technician_invite(
     profile = getattr(actor, "contractor_profile", None)
     company = policies.contractor_company_of(actor)
     if company is None or profile is None or not profile.is_company_admin:
-        raise NotAllowed("Only an administrator of your company can invite technicians.")
-    first_name = require_text(first_name, field="first_name", what="the technician's first name", max_length=150)
-    last_name = require_text(last_name, field="last_name", what="the technician's last name", max_length=150)
-    email = require_text(email, field="email", what="the technician's e-mail address", max_length=150).lower()
+        raise NotAllowed(_("Only an administrator of your company can invite technicians."))
+    first_name = require_text(first_name, field="first_name", what=_("the technician's first name"), max_length=150)
+    last_name = require_text(last_name, field="last_name", what=_("the technician's last name"), max_length=150)
+    email = require_text(email, field="email", what=_("the technician's e-mail address"), max_length=150).lower()
     try:
         validate_email(email)
     except ValidationError as invalid:
-        raise RuleViolation(f"“{email}” is not an e-mail address.", field="email") from invalid
+        raise RuleViolation(_("“%(email)s” is not an e-mail address.") % {"email": email}, field="email") from invalid
     # One person, one account, one company: an address already in use is never taken over.
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise RuleViolation(
-            f"{email} already has a Steward account. A person belongs to one company only: "
-            "ask Steward's administrator if they are moving to yours.",
+            _(
+                "%(email)s already has a Steward account. A person belongs to one company only: "
+                "ask Steward's administrator if they are moving to yours."
+            )
+            % {"email": email},
             field="email",
         )
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
@@ -237,16 +254,19 @@ def job_share(*, actor: User, job: Job, company: ContractorCompany) -> Job:
     """Let a second company work on the job (a per-object grant, not structural)."""
     require_can_work(actor, job.case)
     if company.pk == job.company_id:
-        raise RuleViolation("The job is already assigned to this company.", field="company")
+        raise RuleViolation(_("The job is already assigned to this company."), field="company")
     if company.group is None:
-        raise RuleViolation("This company has no user group to share with.", field="company")
+        raise RuleViolation(_("This company has no user group to share with."), field="company")
     assign_perm(f"contractors.{policies.SHARED_JOB_PERM}", company.group, job)
     record_event(
         case=job.case,
         kind=Kind.JOB_STATUS,
         department=FIELD,
         actor=actor,
-        summary=f"Job {job.reference} shared with {company.name}.",
+        summary=Sentence(
+            gettext_noop("Job %(reference)s shared with %(company)s."),
+            {"reference": job.reference, "company": company.name},
+        ),
         subject_key=f"job:{job.pk}",
     )
     return job
@@ -259,7 +279,9 @@ def _contact_window(text: str) -> str:
     text = (text or "").strip()
     if len(text) > 200:
         raise RuleViolation(
-            f"Keep the contact window under 200 characters (it has {len(text)}).", field="contact_window"
+            _("Keep the contact window under %(max)s characters (it has %(count)s).")
+            % {"max": 200, "count": len(text)},
+            field="contact_window",
         )
     return text
 
@@ -277,13 +299,13 @@ def job_request(
 ) -> Job:
     """Ask a company for a job on the case, with the prerequisites (description, party) it needs
     and when the customer can be reached."""
-    title = require_text(title, field="title", what="what the job is", max_length=200)
+    title = require_text(title, field="title", what=_("what the job is"), max_length=200)
     contact_window = _contact_window(contact_window)
     if not company.is_active:
-        raise RuleViolation(f"{company.name} is not an active contractor.", field="company")
+        raise RuleViolation(_("%(company)s is not an active contractor.") % {"company": company.name}, field="company")
     for description_, party in prerequisites:
-        require_text(description_, field="prerequisites", what="each prerequisite", max_length=200)
-        require_choice(party, Prerequisite.Party.values, field="prerequisites", what="responsible party")
+        require_text(description_, field="prerequisites", what=_("each prerequisite"), max_length=200)
+        require_choice(party, Prerequisite.Party.values, field="prerequisites", what=_("responsible party"))
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
@@ -302,12 +324,28 @@ def job_request(
         kind=Kind.JOB_REQUESTED,
         department=FIELD,
         actor=actor,
-        summary=f"Job {job.reference} requested from {company.name}: {title}",
+        summary=Sentence(
+            gettext_noop("Job %(reference)s requested from %(company)s: %(title)s"),
+            {"reference": job.reference, "company": company.name, "title": title},
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
     _touch(case)
     return job
+
+
+def _tell_visit(job: Job, actor: User, event: str, reason: str = "") -> None:
+    """The customer hears of a visit booked, moved or cancelled in the way they prefer."""
+    from correspondence.services.tell import customer_tell
+
+    customer_tell(
+        case=job.case,
+        topic="visit",
+        context={"job": job, "visit_event": event, "reason": reason},
+        subject_key=f"job:{job.pk}",
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -322,11 +360,11 @@ def job_schedule(
 ) -> Job:
     """Set the visit window; `contact_window` (when given) replaces when the customer can be reached."""
     if window_start is None or window_end is None:
-        raise RuleViolation("Give the start and end of the visit window.", field="window_start")
+        raise RuleViolation(_("Give the start and end of the visit window."), field="window_start")
     if window_end <= window_start:
-        raise RuleViolation("The window must end after it starts.", field="window_end")
+        raise RuleViolation(_("The window must end after it starts."), field="window_end")
     if window_start < timezone.now() - timezone.timedelta(hours=1):
-        raise RuleViolation("The visit window is in the past.", field="window_start")
+        raise RuleViolation(_("The visit window is in the past."), field="window_start")
     job = _lock_job(job)
     _require_job_access(actor, job)
     require_open(job.case)
@@ -334,23 +372,32 @@ def job_schedule(
     if technician is not None:
         tech_profile = getattr(technician, "contractor_profile", None)
         if tech_profile is None or tech_profile.company_id != job.company_id:
-            raise RuleViolation("The technician must work for the job's company.", field="technician")
+            raise RuleViolation(_("The technician must work for the job's company."), field="technician")
         job.technician = technician
     if contact_window is not None:
         job.contact_window = _contact_window(contact_window)
     rescheduled = job.window_start is not None
     job.window_start, job.window_end, job.status = window_start, window_end, Status.SCHEDULED
     job.save(update_fields=["window_start", "window_end", "status", "technician", "contact_window", "updated_at"])
-    verb = "rescheduled" if rescheduled else "scheduled"
     record_event(
         case=job.case,
         kind=Kind.JOB_SCHEDULED,
         department=FIELD,
         actor=actor,
-        summary=f"Visit {verb} ({job.company.name}): {_when(window_start)} – {timezone.localtime(window_end):%H:%M}",
+        summary=Sentence(
+            gettext_noop("Visit rescheduled (%(company)s): %(start)s – %(end)s")
+            if rescheduled
+            else gettext_noop("Visit scheduled (%(company)s): %(start)s – %(end)s"),
+            {
+                "company": job.company.name,
+                "start": moment(window_start, VISIT_FORMAT),
+                "end": moment(window_end, TIME_FORMAT),
+            },
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
+    _tell_visit(job, actor, "moved" if rescheduled else "scheduled")
     _touch(job.case)
     return job
 
@@ -359,10 +406,10 @@ def job_schedule(
 def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
     """Cancel a visit with a reason from the fixed list; the second cancellation, or one for a
     missing prerequisite, flags the owner."""
-    require_choice(reason, Job.CancellationReason.values, field="reason", what="cancellation reason")
+    require_choice(reason, Job.CancellationReason.values, field="reason", what=_("cancellation reason"))
     note = note.strip()
     if reason == Job.CancellationReason.OTHER and not note:
-        raise RuleViolation("Explain the reason for cancelling.", field="note")
+        raise RuleViolation(_("Explain the reason for cancelling."), field="note")
     job = _lock_job(job)
     _require_job_access(actor, job)
     _require_move(job, Status.CANCELLED)
@@ -371,13 +418,21 @@ def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
     job.cancellation_count += 1
     job.last_cancellation_reason = reason
     job.save(update_fields=["status", "cancellation_count", "last_cancellation_reason", "updated_at"])
-    label = Job.CancellationReason(reason).label
     record_event(
         case=job.case,
         kind=Kind.JOB_CANCELLED,
         department=FIELD,
         actor=actor,
-        summary=f"Visit cancelled ({job.company.name}): {label}" + (f" — {note}" if note else ""),
+        summary=Sentence(
+            gettext_noop("Visit cancelled (%(company)s): %(reason)s — %(note)s")
+            if note
+            else gettext_noop("Visit cancelled (%(company)s): %(reason)s"),
+            {
+                "company": job.company.name,
+                "reason": choice("contractors.JobCancellation.reason", reason),
+                "note": note,
+            },
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
         data={"reason": reason, "count": job.cancellation_count},
@@ -386,6 +441,7 @@ def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
         flag_repeated_cancellation(job)
     if reason == Job.CancellationReason.PREREQUISITE_MISSING:
         flag_missing_prerequisite(job)
+    _tell_visit(job, actor, "cancelled", reason=Job.CancellationReason(reason).label)
     _touch(job.case)
     return job
 
@@ -394,7 +450,7 @@ def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
 def job_update_status(*, actor: User, job: Job, status: str, override_reason: str = "") -> Job:
     """On the way / on site. Starting a visit with a prerequisite open needs a stated reason,
     and flags the owner."""
-    require_choice(status, [Status.ON_THE_WAY, Status.ON_SITE], field="status", what="visit status")
+    require_choice(status, [Status.ON_THE_WAY, Status.ON_SITE], field="status", what=_("visit status"))
     job = _lock_job(job)
     _require_job_access(actor, job)
     _require_move(job, status)
@@ -404,25 +460,34 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
         if not override_reason:
             names = "; ".join(p.description for p in open_prereqs)
             raise RuleViolation(
-                f"Prerequisites still open: {names}. Give a reason to start anyway.", field="override_reason"
+                _("Prerequisites still open: %(names)s. Give a reason to start anyway.") % {"names": names},
+                field="override_reason",
             )
         flag_raise(
             kind=Flag.Kind.PREREQUISITE_OVERRIDE,
             subject_key=f"job:{job.pk}",
             case=job.case,
-            summary=f"{job.case.reference}: visit started with a prerequisite open — {override_reason[:120]}",
+            summary=Sentence(
+                gettext_noop("%(case)s: visit started with a prerequisite open — %(reason)s"),
+                {"case": job.case.reference, "reason": override_reason[:120]},
+            ),
         )
     job.status = status
     job.save(update_fields=["status", "updated_at"])
-    summary = f"Technician {Status(status).label.lower()} ({job.company.name})"
-    if status == Status.ON_SITE and open_prereqs:
-        summary += f"; started with prerequisites open: {override_reason}"
+    params = {"company": job.company.name}
+    if status == Status.ON_THE_WAY:
+        said = gettext_noop("Technician on the way (%(company)s)")
+    elif open_prereqs:
+        said = gettext_noop("Technician on site (%(company)s); started with prerequisites open: %(reason)s")
+        params["reason"] = override_reason
+    else:
+        said = gettext_noop("Technician on site (%(company)s)")
     record_event(
         case=job.case,
         kind=Kind.JOB_STATUS,
         department=FIELD,
         actor=actor,
-        summary=summary,
+        summary=Sentence(said, params),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
@@ -446,7 +511,7 @@ def _store_photos(job: Job, photos: Sequence[tuple[UploadedFile, str]], actor: U
 
 @transaction.atomic
 def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence[UploadedFile] = ()) -> Job:
-    report = require_text(outcome_report, field="outcome_report", what="what was done on the visit")
+    report = require_text(outcome_report, field="outcome_report", what=_("what was done on the visit"))
     checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
     _require_job_access(actor, job)
@@ -460,19 +525,24 @@ def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence
         kind=Kind.JOB_COMPLETED,
         department=FIELD,
         actor=actor,
-        summary=f"Job {job.reference} completed ({job.company.name}): {report[:200]}",
+        summary=Sentence(
+            gettext_noop("Job %(reference)s completed (%(company)s): %(report)s"),
+            {"reference": job.reference, "company": job.company.name, "report": report[:200]},
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
+    # Translators: why a flag was cleared, shown as "Flag cleared (job completed): <the flag>".
+    completed = Sentence(gettext_noop("job completed"))
     for kind in (Flag.Kind.REPEATED_CANCELLATION, Flag.Kind.MISSING_PREREQUISITE, Flag.Kind.PREREQUISITE_OVERRIDE):
-        flags_clear(kind=kind, subject_key=f"job:{job.pk}", note="job completed", actor=actor)
+        flags_clear(kind=kind, subject_key=f"job:{job.pk}", note=completed, actor=actor)
     _touch(job.case)
     return job
 
 
 @transaction.atomic
 def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[UploadedFile] = ()) -> Job:
-    report = require_text(outcome_report, field="outcome_report", what="why the visit failed")
+    report = require_text(outcome_report, field="outcome_report", what=_("why the visit failed"))
     checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
     _require_job_access(actor, job)
@@ -485,7 +555,10 @@ def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[Upl
         kind=Kind.JOB_STATUS,
         department=FIELD,
         actor=actor,
-        summary=f"Visit failed ({job.company.name}): {report[:200]}",
+        summary=Sentence(
+            gettext_noop("Visit failed (%(company)s): %(report)s"),
+            {"company": job.company.name, "report": report[:200]},
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
@@ -506,11 +579,11 @@ def prerequisite_complete(*, actor: User, prerequisite: Prerequisite) -> Prerequ
         and prerequisite.responsible_party != Prerequisite.Party.CONTRACTOR
     ):
         raise NotAllowed(
-            f"Only {prerequisite.get_responsible_party_display().lower()} can say this is done; "
-            "tell the case owner if it has been."
+            _("Only %(party)s can say this is done; tell the case owner if it has been.")
+            % {"party": prerequisite.get_responsible_party_display().lower()}
         )
     if prerequisite.state == Prerequisite.State.DONE:
-        raise RuleViolation("This prerequisite is already done.", field="state")
+        raise RuleViolation(_("This prerequisite is already done."), field="state")
     prerequisite.state, prerequisite.done_at, prerequisite.done_by = Prerequisite.State.DONE, timezone.now(), actor
     prerequisite.save(update_fields=["state", "done_at", "done_by"])
     job = prerequisite.job
@@ -519,13 +592,20 @@ def prerequisite_complete(*, actor: User, prerequisite: Prerequisite) -> Prerequ
         kind=Kind.PREREQUISITE,
         department=FIELD,
         actor=actor,
-        summary=f"Prerequisite done for job {job.reference}: {prerequisite.description}",
+        summary=Sentence(
+            gettext_noop("Prerequisite done for job %(reference)s: %(description)s"),
+            {"reference": job.reference, "description": prerequisite.description},
+        ),
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
     if not job.prerequisites.filter(state=Prerequisite.State.OPEN).exists():
         flags_clear(
-            kind=Flag.Kind.MISSING_PREREQUISITE, subject_key=f"job:{job.pk}", note="prerequisites done", actor=actor
+            kind=Flag.Kind.MISSING_PREREQUISITE,
+            subject_key=f"job:{job.pk}",
+            # Translators: why a flag was cleared, shown as "Flag cleared (prerequisites done): <the flag>".
+            note=Sentence(gettext_noop("prerequisites done")),
+            actor=actor,
         )
     _touch(job.case)
     return prerequisite
@@ -545,8 +625,8 @@ def incident_report(
     photos: Sequence[UploadedFile] = (),
 ) -> IncidentReport:
     """Damage caused on site: on the case timeline at once, and a flag for the owner."""
-    what = require_text(what, field="what", what="what was damaged")
-    location = require_text(location, field="location", what="where it happened", max_length=200)
+    what = require_text(what, field="what", what=_("what was damaged"))
+    location = require_text(location, field="location", what=_("where it happened"), max_length=200)
     checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
     _require_job_access(actor, job)
@@ -564,13 +644,22 @@ def incident_report(
     affected = [
         name for name, on in (("water", affects_water), ("power", affects_power), ("heating", affects_heating)) if on
     ]
-    impact = f" Affects {', '.join(affected)}." if affected else ""
+    # Translators: what damage on site affects, shown as "Affects water, heating."
+    names = {"water": gettext_noop("water"), "power": gettext_noop("power"), "heating": gettext_noop("heating")}
+    where = {"company": job.company.name, "location": location, "what": what[:200]}
+    if affected:
+        said = Sentence(
+            gettext_noop("Damage reported by %(company)s (%(location)s): %(what)s. Affects %(affected)s."),
+            {**where, "affected": listing([Sentence(names[name]) for name in affected])},
+        )
+    else:
+        said = Sentence(gettext_noop("Damage reported by %(company)s (%(location)s): %(what)s."), where)
     record_event(
         case=job.case,
         kind=Kind.INCIDENT,
         department=FIELD,
         actor=actor,
-        summary=f"Damage reported by {job.company.name} ({location}): {what[:200]}.{impact}",
+        summary=said,
         customer_visible=True,
         subject_key=f"incident:{incident.pk}",
         data={"affects": affected},
@@ -583,7 +672,7 @@ def incident_report(
 @transaction.atomic
 def incident_correct(*, actor: User, incident: IncidentReport, text: str) -> IncidentCorrection:
     """Reports are never edited away: a correction is appended and shown with the original."""
-    text = require_text(text, field="text", what="the correction")
+    text = require_text(text, field="text", what=_("the correction"))
     _require_job_access(actor, incident.job)
     correction = IncidentCorrection.objects.create(incident=incident, text=text, written_by=actor)
     record_event(
@@ -591,7 +680,7 @@ def incident_correct(*, actor: User, incident: IncidentReport, text: str) -> Inc
         kind=Kind.INCIDENT,
         department=FIELD,
         actor=actor,
-        summary=f"Correction to the damage report: {text[:200]}",
+        summary=Sentence(gettext_noop("Correction to the damage report: %(text)s"), {"text": text[:200]}),
         customer_visible=True,
         subject_key=f"incident:{incident.pk}",
     )
@@ -601,16 +690,18 @@ def incident_correct(*, actor: User, incident: IncidentReport, text: str) -> Inc
 @transaction.atomic
 def incident_plan_repair(*, actor: User, incident: IncidentReport, plan: str) -> IncidentReport:
     """The owner acknowledges the damage and says how it will be repaired: clears the flag."""
-    plan = require_text(plan, field="plan", what="how the damage will be repaired")
+    plan = require_text(plan, field="plan", what=_("how the damage will be repaired"))
     require_can_work(actor, incident.job.case)
     record_event(
         case=incident.job.case,
         kind=Kind.INCIDENT,
         department=FIELD,
         actor=actor,
-        summary=f"Repair planned for the damage: {plan[:300]}",
+        summary=Sentence(gettext_noop("Repair planned for the damage: %(plan)s"), {"plan": plan[:300]}),
         customer_visible=True,
         subject_key=f"incident:{incident.pk}",
     )
-    flags_clear(kind=Flag.Kind.INCIDENT, subject_key=f"incident:{incident.pk}", note="repair planned", actor=actor)
+    # Translators: why a flag was cleared, shown as "Flag cleared (repair planned): <the flag>".
+    planned = Sentence(gettext_noop("repair planned"))
+    flags_clear(kind=Flag.Kind.INCIDENT, subject_key=f"incident:{incident.pk}", note=planned, actor=actor)
     return incident

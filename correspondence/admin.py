@@ -32,4 +32,3 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_select_related = ("case",)
     search_fields = ("key", "from_address", "subject", "case__reference")
     date_hierarchy = "received_at"
-

@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.admin import (
     GrantsAdminMixin,
@@ -34,6 +36,7 @@ from people.models import (
     CustomerUserObjectPermission,
     Delegate,
     Department,
+    Preference,
     Service,
     StaffProfile,
 )
@@ -64,11 +67,11 @@ class StewardUserAdmin(ServiceFormAdminMixin, UserAdmin):
     list_select_related = ("staff_profile__department",)
     actions = ("deactivate_staff",)
 
-    @admin.display(description="name", ordering="last_name")
+    @admin.display(description=gettext_lazy("name"), ordering="last_name")
     def full_name(self, user: User) -> str:
         return user.get_full_name()
 
-    @admin.display(description="department", ordering="staff_profile__department__name")
+    @admin.display(description=gettext_lazy("department"), ordering="staff_profile__department__name")
     def department(self, user: User) -> str:
         profile = getattr(user, "staff_profile", None)
         return str(profile.department) if profile is not None else ""
@@ -79,14 +82,14 @@ class StewardUserAdmin(ServiceFormAdminMixin, UserAdmin):
             staff_deactivate(actor=request.user, user=obj)
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Deactivate selected staff accounts", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate selected staff accounts"), permissions=["change"])
     def deactivate_staff(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         apply_to_each(
             self,
             request,
             queryset,
             lambda user: staff_deactivate(actor=request.user, user=user),
-            done="Deactivated",
+            done=_("Deactivated: %(rows)s."),
         )
 
 
@@ -98,7 +101,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email", "job_title")
     autocomplete_fields = ("user", "manager")
 
-    @admin.display(description="name", ordering="user__last_name")
+    @admin.display(description=gettext_lazy("name"), ordering="user__last_name")
     def name(self, profile: StaffProfile) -> str:
         return person_label(profile.user)
 
@@ -146,20 +149,25 @@ class CustomerAdmin(LinkedRecordsAdminMixin, GrantsAdminMixin, admin.ModelAdmin)
     inlines = (DelegateInline,)
     fieldsets = (
         (None, {"fields": ("full_name", "email", "phone", "preferred_channel", "user")}),
-        ("Where", {"fields": ("address", "postcode", "service_area", "access_notes")}),
-        ("Care", {"fields": ("vulnerability_notes",)}),
-        ("Services held", {"fields": ("services",)}),
+        # Translators: title of the group of a customer's address fields in the admin.
+        (gettext_lazy("Where"), {"fields": ("address", "postcode", "service_area", "access_notes")}),
+        # Translators: title of the group of a customer's vulnerability notes in the admin.
+        (gettext_lazy("Care"), {"fields": ("vulnerability_notes",)}),
+        (gettext_lazy("Services held"), {"fields": ("services",)}),
     )
 
-    @admin.display(description="vulnerable", boolean=True)
+    @admin.display(description=gettext_lazy("vulnerable"), boolean=True)
     def vulnerable(self, customer: Customer) -> bool:
         return customer.is_vulnerable
 
 
 class DelegateGrantForm(forms.ModelForm):
     cases = forms.CharField(
+        label=gettext_lazy("Cases"),
         required=False,
-        help_text="Only these cases: their references separated by commas. Leave blank for every case of the customer.",
+        help_text=gettext_lazy(
+            "Only these cases: their references separated by commas. Leave blank for every case of the customer."
+        ),
     )
 
     class Meta:
@@ -173,7 +181,9 @@ class DelegateGrantForm(forms.ModelForm):
         found = list(Case.objects.filter(reference__in=references))
         unknown = sorted(set(references) - {case.reference for case in found})
         if unknown:
-            raise forms.ValidationError(f"No case with the reference {', '.join(unknown)}.")
+            raise forms.ValidationError(
+                _("No case with the reference %(references)s.") % {"references": ", ".join(unknown)}
+            )
         return found
 
 
@@ -222,18 +232,18 @@ class DelegateAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("people.change_delegate")
 
-    @admin.action(description="Revoke selected delegations", permissions=["revoke"])
+    @admin.action(description=gettext_lazy("Revoke selected delegations"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Delegate]) -> None:
         delegations = list(queryset.select_related("user", "customer"))
         revoked = [str(d) for d in delegations if d.revoked_at is not None]
         if revoked:
-            self.message_user(request, f"Already revoked: {'; '.join(revoked)}.", messages.INFO)
+            self.message_user(request, _("Already revoked: %(rows)s.") % {"rows": "; ".join(revoked)}, messages.INFO)
         apply_to_each(
             self,
             request,
             [d for d in delegations if d.revoked_at is None],
             lambda delegation: delegate_revoke(actor=request.user, delegate=delegation),
-            done="Revoked",
+            done=_("Revoked: %(rows)s."),
         )
 
 
@@ -248,3 +258,14 @@ class CustomerUserGrantAdmin(UserGrantAdmin):
 @admin.register(CustomerGroupObjectPermission)
 class CustomerGroupGrantAdmin(GroupGrantAdmin):
     search_fields = (*GroupGrantAdmin.search_fields, "content_object__full_name")
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    """Each person's language and time zone; they change their own on the preferences page."""
+
+    list_display = ("user", "language", "time_zone")
+    list_filter = ("language",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
+    raw_id_fields = ("user",)

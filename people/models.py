@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -13,9 +15,15 @@ def _language_choices() -> list[tuple[str, str]]:
 class Preference(models.Model):
     """How one signed-in person reads Steward: their language and time zone (every role has one)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
-    language = models.CharField(max_length=10, choices=_language_choices, default=settings.LANGUAGE_CODE)
-    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=_language_choices, default=settings.LANGUAGE_CODE)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language}, {self.time_zone}"
@@ -24,19 +32,22 @@ class Preference(models.Model):
 class Department(models.Model):
     """A department of the company; its head is the third step of every escalation ladder."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     head = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="departments_headed",
-        help_text="Receives flags at escalation level 3.",
+        help_text=_("Receives flags at escalation level 3."),
+        verbose_name=_("head"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
         return self.name
@@ -46,25 +57,34 @@ class StaffProfile(models.Model):
     """Makes a user a member of staff: only staff may own cases."""
 
     class Role(models.TextChoices):
-        AGENT = "agent", "Agent"
-        MANAGER = "manager", "Team manager"
+        AGENT = "agent", pgettext_lazy("staff role", "Agent")
+        MANAGER = "manager", _("Team manager")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="staff")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="staff", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="team_members",
-        help_text="Receives this person's flags at escalation level 2.",
+        help_text=_("Receives this person's flags at escalation level 2."),
+        verbose_name=_("manager"),
     )
-    job_title = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=40, blank=True, help_text="Direct line customers may call.")
-    working_hours = models.CharField(max_length=100, blank=True, help_text='For example "Mon–Fri 9:00–17:00".')
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, help_text=_("Direct line customers may call."))
+    working_hours = models.CharField(
+        _("working hours"), max_length=100, blank=True, help_text=_('For example "Mon–Fri 9:00–17:00".')
+    )
 
     class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
         constraints = [
             models.CheckConstraint(condition=Q(role__in=["agent", "manager"]), name="staffprofile_role_valid"),
             models.CheckConstraint(condition=~Q(manager=models.F("user")), name="staffprofile_not_own_manager"),
@@ -77,11 +97,13 @@ class StaffProfile(models.Model):
 class Service(models.Model):
     """Something a customer holds: fibre broadband, e-mail, a heating contract…"""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
 
     def __str__(self) -> str:
         return self.name
@@ -91,10 +113,10 @@ class Customer(models.Model):
     """A person or household, with how they like to be reached and what makes them vulnerable."""
 
     class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "E-mail"
-        POST = "post", "Post"
-        PORTAL = "portal", "Self-service portal"
+        PHONE = "phone", pgettext_lazy("channel", "Phone")
+        EMAIL = "email", _("E-mail")
+        POST = "post", pgettext_lazy("channel", "Post")
+        PORTAL = "portal", _("Self-service portal")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -102,36 +124,53 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="customer_profile",
-        help_text="The customer's own sign-in, if they use the self-service pages.",
+        help_text=_("The customer's own sign-in, if they use the self-service pages."),
+        verbose_name=_("user"),
     )
-    full_name = models.CharField(max_length=200, db_index=True)
-    email = models.EmailField(blank=True, db_index=True)
-    phone = models.CharField(max_length=40, blank=True, db_index=True)
-    address = models.TextField(blank=True)
-    postcode = models.CharField(max_length=20, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, db_index=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    address = models.TextField(_("address"), blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     service_area = models.CharField(
-        max_length=60, blank=True, db_index=True, help_text="Region or area code used by service alerts."
+        _("service area"),
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text=_("Region or area code used by service alerts."),
     )
-    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
     vulnerability_notes = models.TextField(
-        blank=True, help_text="Age, health, not at ease with digital channels… Shown prominently to staff."
+        _("vulnerability notes"),
+        blank=True,
+        help_text=_("Age, health, not at ease with digital channels… Shown prominently to staff."),
     )
-    access_notes = models.TextField(blank=True, help_text="How to get in: shown to contractors on their jobs.")
+    access_notes = models.TextField(
+        _("access notes"), blank=True, help_text=_("How to get in: shown to contractors on their jobs.")
+    )
     language = models.CharField(
+        _("language"),
         max_length=10,
         choices=_language_choices,
         default=settings.LANGUAGE_CODE,
-        help_text="The language of their e-mails, letters and call scripts.",
+        help_text=_("The language of their e-mails, letters and call scripts."),
     )
     time_zone = models.CharField(
-        max_length=64, default=settings.TIME_ZONE, help_text="Dates and times in their e-mails and letters use it."
+        _("time zone"),
+        max_length=64,
+        default=settings.TIME_ZONE,
+        help_text=_("Dates and times in their e-mails and letters use it."),
     )
-    services = models.ManyToManyField(Service, blank=True, related_name="customers")
-    created_at = models.DateTimeField(auto_now_add=True)
+    services = models.ManyToManyField(Service, blank=True, related_name="customers", verbose_name=_("services"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["full_name"]
-        permissions = [("act_for_customer", "Act for the customer on all their cases")]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("act_for_customer", _("Act for the customer on all their cases"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(preferred_channel__in=["phone", "email", "post", "portal"]),
@@ -155,20 +194,35 @@ class Delegate(models.Model):
     on the customer (all cases) or on single cases, written together by the service.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="delegates")
-    relationship = models.CharField(max_length=100, help_text='For example "son", "carer", "social worker".')
-    all_cases = models.BooleanField(default=True, help_text="Granted on every case of the customer.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("user")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="delegates", verbose_name=_("customer")
+    )
+    relationship = models.CharField(
+        _("relationship"), max_length=100, help_text=_('For example "son", "carer", "social worker".')
+    )
+    all_cases = models.BooleanField(_("all cases"), default=True, help_text=_("Granted on every case of the customer."))
     wants_copies = models.BooleanField(
-        default=False, help_text="Sends them a copy of what Steward tells the customer, by e-mail."
+        _("wants copies"),
+        default=False,
+        help_text=_("Sends them a copy of what Steward tells the customer, by e-mail."),
     )
     authorised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("authorised by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "customer"], condition=Q(revoked_at__isnull=True), name="delegate_one_active_grant"
@@ -177,12 +231,24 @@ class Delegate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} for {self.customer} ({self.relationship})"
+        return gettext("%(user)s for %(customer)s (%(relationship)s)") % {
+            "user": self.user,
+            "customer": self.customer,
+            "relationship": self.relationship,
+        }
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE, verbose_name=_("content object"))
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("customer user object permission")
+        verbose_name_plural = _("customer user object permissions")
 
 
 class CustomerGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE, verbose_name=_("content object"))
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("customer group object permission")
+        verbose_name_plural = _("customer group object permissions")

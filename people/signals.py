@@ -4,6 +4,7 @@
 from django.contrib.auth.models import User
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from portal.errors import RuleViolation
 
@@ -16,7 +17,8 @@ def refuse_deactivating_an_owner(sender: type[User], instance: User, **kwargs: o
 
     if Case.objects.filter(owner_id=instance.pk).exclude(status=Case.Status.CLOSED).exists():
         raise RuleViolation(
-            f"{instance.get_full_name() or instance.get_username()} still owns open cases. Hand them off first.",
+            _("%(name)s still owns open cases. Hand them off first.")
+            % {"name": instance.get_full_name() or instance.get_username()},
             field="is_active",
             code="owns_open_cases",
         )

@@ -4,6 +4,8 @@ Views turn it into a form error, the API into HTTP 400 (409 for a Conflict, 404 
 NotFound) with the field named when there is one.
 """
 
+from django.utils.translation import gettext as _
+
 
 class RuleViolation(Exception):
     """Bad input or a broken business rule; nothing was written."""
@@ -25,8 +27,9 @@ class NotAllowed(RuleViolation):
 
     status_code = 403
 
-    def __init__(self, message: str = "You are not allowed to do this.", **kwargs) -> None:
-        super().__init__(message, code="not_allowed", **kwargs)
+    def __init__(self, message: str | None = None, **kwargs) -> None:
+        # Translated when raised, in the language of the person it is shown to.
+        super().__init__(message or _("You are not allowed to do this."), code="not_allowed", **kwargs)
 
 
 class Conflict(RuleViolation):

@@ -48,15 +48,20 @@ INSTALLED_APPS = [
     "api",
     "selfservice",
     "correspondence",
+    # The project's own template filters (steward_time) and management commands (compile_catalogues).
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the cookie or Accept-Language; PreferenceMiddleware overrides it for a signed-in person.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -143,18 +148,40 @@ STORAGES = {
     },
 }
 
-# E-mail: printed to the console in development, SMTP when EMAIL_HOST is set.
+# E-mail: SMTP when EMAIL_HOST is set; otherwise each e-mail is written as a file under var/mail/
+# where a person can open it (the embedded default needs no mail server).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Steward <steward@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who the letters and e-mails come from.
+COMPANY_NAME = env_str("COMPANY_NAME", "Steward customer relations")
+COMPANY_POSTAL_ADDRESS = env_str("COMPANY_POSTAL_ADDRESS", "12 rue de la République\n69002 Lyon")
+# Where customers' answers go: every e-mail about a case has Reply-To support+<reference>.<signature>@domain,
+# so the mailbox behind this address must accept plus-addresses (most do).
+MAIL_REPLY_ADDRESS = env_str("MAIL_REPLY_ADDRESS", "support@steward.localhost")
+# Outbox: how often a failing e-mail is retried, and when a claim by a killed worker is taken back.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RECLAIM_MINUTES = env_int("OUTBOX_RECLAIM_MINUTES", 15)
+# Inbound mail: the biggest raw message kept whole, and the mailbox the poller reads (IMAP).
+INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+IMAP_HOST = env_str("IMAP_HOST", "")
+IMAP_PORT = env_int("IMAP_PORT", 993)
+IMAP_USER = env_str("IMAP_USER", "")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD", "")
+IMAP_USE_SSL = env_bool("IMAP_USE_SSL", True)
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_DONE_FOLDER = env_str("IMAP_DONE_FOLDER", "")
 
 # Security: strict whenever DEBUG is off; each switch can be relaxed by its variable
 # (for example behind a TLS-terminating proxy that already redirects).
@@ -189,7 +216,8 @@ REST_FRAMEWORK = {
     # Session first: a request with neither gets 403, as the pages' role matrix expects.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, which also follows the token user's language and time zone.
+        "api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserThrottle"],

@@ -4,6 +4,8 @@ import codecs
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from portal.errors import RuleViolation
 
@@ -32,13 +34,20 @@ def sniff_content_type(head: bytes) -> str | None:
 
 def validate_upload(upload: UploadedFile, *, field: str = "attachments", images_only: bool = False) -> str:
     """Return the file's real content type, or raise RuleViolation saying what to do."""
-    name = upload.name or "file"
+    # Translators: stands for a file's name when it has none, as in “file” is empty.
+    name = upload.name or _("file")
     if not upload.size:
-        raise RuleViolation(f"“{name}” is empty. Choose the file again.", field=field)
+        raise RuleViolation(_("“%(name)s” is empty. Choose the file again.") % {"name": name}, field=field)
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
+        # Rounded before number_format, which cuts extra decimals instead of rounding them.
         raise RuleViolation(
-            f"“{name}” is {upload.size / 1048576:.1f} MB; files may be at most {limit / 1048576:.0f} MB.",
+            _("“%(name)s” is %(size)s MB; files may be at most %(limit)s MB.")
+            % {
+                "name": name,
+                "size": number_format(round(upload.size / 1048576, 1), 1),
+                "limit": number_format(round(limit / 1048576)),
+            },
             field=field,
         )
     upload.seek(0)
@@ -47,6 +56,11 @@ def validate_upload(upload: UploadedFile, *, field: str = "attachments", images_
     content_type = sniff_content_type(head)
     allowed = [t for t in settings.ATTACHMENT_ALLOWED_TYPES if not images_only or t.startswith("image/")]
     if content_type not in allowed:
-        kinds = "photos (JPEG, PNG, GIF or WebP)" if images_only else "photos (JPEG, PNG, GIF, WebP), PDF or text"
-        raise RuleViolation(f"“{name}” is not a file type we accept. Please send {kinds}.", field=field)
+        if images_only:
+            message = _("“%(name)s” is not a file type we accept. Please send photos (JPEG, PNG, GIF or WebP).")
+        else:
+            message = _(
+                "“%(name)s” is not a file type we accept. Please send photos (JPEG, PNG, GIF, WebP), PDF or text."
+            )
+        raise RuleViolation(message % {"name": name}, field=field)
     return content_type

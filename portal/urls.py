@@ -1,18 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from portal import views
+from portal import preferences_views, views
 
-admin.site.site_header = "Steward administration"
+admin.site.site_header = _("Steward administration")
 admin.site.site_title = "Steward"
-admin.site.index_title = "Records, users and permissions"
+admin.site.index_title = _("Records, users and permissions")
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", preferences_views.language_switch, name="language_switch"),
+    path("preferences/", preferences_views.preferences, name="preferences"),
     path(
         "no-access/",
         TemplateView.as_view(template_name="registration/no_surface.html"),

@@ -6,21 +6,22 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
 from portal.landing import landing_url_for
 
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
-        label="E-mail address or username",
+        label=_("E-mail address or username"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That e-mail address or username and password do not match. Check them and try again.",
-        "no_surface": "This account has no pages in Steward. Ask the person who gave you access.",
+        "invalid_login": _("That e-mail address or username and password do not match. Check them and try again."),
+        "no_surface": _("This account has no pages in Steward. Ask the person who gave you access."),
     }
 
     def confirm_login_allowed(self, user: User) -> None:

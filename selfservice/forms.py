@@ -16,7 +16,10 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from people.models import Customer, Service
@@ -27,16 +30,16 @@ MAX_FILES = 5
 CALLBACK_DAYS = 10  # working days offered for a call back
 # (start hour, end hour, words) of the call-back windows.
 CALLBACK_SLOTS: dict[str, tuple[int, int, str]] = {
-    "morning": (9, 12, "In the morning, 9:00 to 12:00"),
-    "midday": (12, 14, "Around midday, 12:00 to 14:00"),
-    "afternoon": (14, 17, "In the afternoon, 14:00 to 17:00"),
+    "morning": (9, 12, _("In the morning, 9:00 to 12:00")),
+    "midday": (12, 14, _("Around midday, 12:00 to 14:00")),
+    "afternoon": (14, 17, _("In the afternoon, 14:00 to 17:00")),
 }
 SCORES = [
-    ("5", "5 – Very good"),
-    ("4", "4 – Good"),
-    ("3", "3 – All right"),
-    ("2", "2 – Poor"),
-    ("1", "1 – Very poor"),
+    ("5", _("5 – Very good")),
+    ("4", _("4 – Good")),
+    ("3", _("3 – All right")),
+    ("2", _("2 – Poor")),
+    ("1", _("1 – Very poor")),
 ]
 
 
@@ -57,15 +60,19 @@ def add_violation(form: CustomerForm, violation: RuleViolation) -> None:
     form.add_error(field if field in form.fields else None, violation.message)
 
 
-def _text(label: str, *, missing: str = "", rows: int = 5, help_text: str = "", **attrs: Any) -> forms.CharField:
+def _text(
+    label: str, *, missing: str | None = None, rows: int = 5, help_text: str = "", **attrs: Any
+) -> forms.CharField:
     """A text box; `missing` is what to do when it is required and left empty."""
+    # `missing` is a lazy translation: compared with None, not tested for truth, so that
+    # defining the form at import time does not translate it in whatever language is active.
     return forms.CharField(
         label=label,
-        required=bool(missing),
+        required=missing is not None,
         help_text=help_text,
         strip=False,  # the service trims, and says so when nothing is left
         widget=forms.Textarea(attrs={"rows": rows, **attrs}),
-        error_messages={"required": missing},
+        error_messages={} if missing is None else {"required": missing},
     )
 
 
@@ -87,20 +94,34 @@ class FilesField(forms.FileField):
         files = data if isinstance(data, list | tuple) else [data]
         files = [super(FilesField, self).clean(item, initial) for item in files if item]
         if len(files) > MAX_FILES:
-            raise forms.ValidationError(f"Send at most {MAX_FILES} files at a time.")
+            raise forms.ValidationError(
+                ngettext("Send at most %(count)d file at a time.", "Send at most %(count)d files at a time.", MAX_FILES)
+                % {"count": MAX_FILES}
+            )
         for upload in files:
             try:
                 validate_upload(upload)
             except RuleViolation as refused:
-                raise forms.ValidationError(f"{refused.message} Your text is kept: choose the files again.") from None
+                raise forms.ValidationError(
+                    # Translators: %(problem)s is the sentence saying what is wrong with one file.
+                    gettext("%(problem)s Your text is kept: choose the files again.") % {"problem": refused.message}
+                ) from None
         return files
 
 
+def _files_help() -> str:
+    return ngettext(
+        "Up to %(count)d file: photos (JPEG, PNG, GIF, WebP), PDF or text, at most %(megabytes)d MB each.",
+        "Up to %(count)d files: photos (JPEG, PNG, GIF, WebP), PDF or text, at most %(megabytes)d MB each.",
+        MAX_FILES,
+    ) % {"count": MAX_FILES, "megabytes": settings.ATTACHMENT_MAX_BYTES // 1048576}
+
+
 def files_field() -> FilesField:
-    megabytes = settings.ATTACHMENT_MAX_BYTES // 1048576
     return FilesField(
-        label="Photos or documents (optional)",
-        help_text=f"Up to {MAX_FILES} files: photos (JPEG, PNG, GIF, WebP), PDF or text, at most {megabytes} MB each.",
+        label=_("Photos or documents (optional)"),
+        # Lazy: the field is built at import time, the hint is read in the visitor's language.
+        help_text=lazy(_files_help, str)(),
     )
 
 
@@ -111,10 +132,10 @@ class WriteForm(CustomerForm):
     violation_fields = {"body": "body"}
 
     body = _text(
-        "Your message",
-        missing="Write your message.",
+        _("Your message"),
+        missing=_("Write your message."),
         rows=7,
-        help_text="Write as you would in a letter. We answer on this page.",
+        help_text=_("Write as you would in a letter. We answer on this page."),
     )
     attachments = files_field()
 
@@ -122,25 +143,25 @@ class WriteForm(CustomerForm):
 class CallbackForm(CustomerForm):
     violation_fields = {"starts_at": "day", "ends_at": "day"}
 
-    day = forms.ChoiceField(label="Which day?", error_messages={"required": "Choose a day."})
+    day = forms.ChoiceField(label=_("Which day?"), error_messages={"required": _("Choose a day.")})
     slot = forms.ChoiceField(
-        label="At what time?",
+        label=_("At what time?"),
         choices=[(key, words) for key, (_start, _end, words) in CALLBACK_SLOTS.items()],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a time of day.", "invalid_choice": "Choose one of the times shown."},
+        error_messages={"required": _("Choose a time of day."), "invalid_choice": _("Choose one of the times shown.")},
     )
     phone = forms.CharField(
-        label="Phone number to call",
+        label=_("Phone number to call"),
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        error_messages={"required": "Write the phone number we should call, for example 04 78 25 14 07."},
+        error_messages={"required": _("Write the phone number we should call, for example 04 78 25 14 07.")},
     )
-    note = _text("What would you like to talk about? (optional)", rows=3, maxlength=300)
+    note = _text(_("What would you like to talk about? (optional)"), rows=3, maxlength=300)
 
     def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [("", "Choose a day"), *day_choices(now or timezone.now())]
-        self.fields["day"].error_messages["invalid_choice"] = "Choose one of the days in the list."
+        self.fields["day"].choices = [("", gettext("Choose a day")), *day_choices(now or timezone.now())]
+        self.fields["day"].error_messages["invalid_choice"] = gettext("Choose one of the days in the list.")
 
     def window(self) -> tuple[datetime, datetime]:
         day = date.fromisoformat(self.cleaned_data["day"])
@@ -159,8 +180,15 @@ def day_choices(now: datetime) -> list[tuple[str, str]]:
     day = today
     while len(choices) < CALLBACK_DAYS:
         if day.weekday() < 5:
-            named = {today: " (today)", today + timedelta(days=1): " (tomorrow)"}.get(day, "")
-            choices.append((day.isoformat(), f"{day:%A} {day.day} {day:%B}{named}"))
+            # Django's date format, unlike strftime, names the day and month in the active language.
+            words = dateformat.format(day, "l j F")
+            if day == today:
+                # Translators: %(day)s is a day such as "Monday 3 March".
+                words = gettext("%(day)s (today)") % {"day": words}
+            elif day == today + timedelta(days=1):
+                # Translators: %(day)s is a day such as "Monday 3 March".
+                words = gettext("%(day)s (tomorrow)") % {"day": words}
+            choices.append((day.isoformat(), words))
         day += timedelta(days=1)
     return choices
 
@@ -172,24 +200,24 @@ class NotFixedForm(CustomerForm):
     violation_fields = {"reason": "reason"}
 
     reason = _text(
-        "What is still wrong?",
-        missing="Tell us what is still wrong, so we know what to look at.",
+        _("What is still wrong?"),
+        missing=_("Tell us what is still wrong, so we know what to look at."),
         rows=4,
-        help_text="Tell us what you see now. Your case goes back to the person who looks after it.",
+        help_text=_("Tell us what you see now. Your case goes back to the person who looks after it."),
     )
 
 
 class RatingForm(CustomerForm):
     score = forms.TypedChoiceField(
-        label="Your mark",
+        label=_("Your mark"),
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a mark from 1 to 5.", "invalid_choice": "Choose a mark from 1 to 5."},
+        error_messages={"required": _("Choose a mark from 1 to 5."), "invalid_choice": _("Choose a mark from 1 to 5.")},
     )
-    comment = _text("Anything you would like to tell us? (optional)", rows=3)
+    comment = _text(_("Anything you would like to tell us? (optional)"), rows=3)
     wants_contact = forms.BooleanField(
-        label="I'd like to talk to someone about my services or contract",
+        label=_("I'd like to talk to someone about my services or contract"),
         required=False,
     )
 
@@ -202,19 +230,21 @@ class RatingForm(CustomerForm):
 
 
 class NewRequestForm(CustomerForm):
-    customer = forms.TypedChoiceField(label="Who is it for?", coerce=int, empty_value=None)
-    service = forms.TypedChoiceField(label="Which service is it about?", coerce=int, required=False, empty_value=None)
+    customer = forms.TypedChoiceField(label=_("Who is it for?"), coerce=int, empty_value=None)
+    service = forms.TypedChoiceField(
+        label=_("Which service is it about?"), coerce=int, required=False, empty_value=None
+    )
     subject = forms.CharField(
-        label="In a few words, what is it about?",
+        label=_("In a few words, what is it about?"),
         max_length=200,
-        help_text="For example: “My TV has no picture” or “I am moving house”.",
-        error_messages={"required": "Write in a few words what your request is about."},
+        help_text=_("For example: “My TV has no picture” or “I am moving house”."),
+        error_messages={"required": _("Write in a few words what your request is about.")},
     )
     details = _text(
-        "Tell us more",
-        missing="Tell us more about your request.",
+        _("Tell us more"),
+        missing=_("Tell us more about your request."),
         rows=7,
-        help_text="What happened, and what you would like us to do.",
+        help_text=_("What happened, and what you would like us to do."),
     )
     attachments = files_field()
 
@@ -222,16 +252,16 @@ class NewRequestForm(CustomerForm):
         super().__init__(*args, **kwargs)
         self.customers = {c.pk: c for c in customers}
         self.fields["customer"].choices = [(c.pk, c.full_name) for c in customers]
-        self.fields["customer"].error_messages["invalid_choice"] = "Choose one of the people in the list."
+        self.fields["customer"].error_messages["invalid_choice"] = gettext("Choose one of the people in the list.")
         if len(customers) == 1:
             self.fields["customer"].widget = forms.HiddenInput()
             self.fields["customer"].initial = customers[0].pk
         services = {s.pk: s for c in customers for s in c.services.all()}
         self.services = services
-        self.fields["service"].choices = [("", "Something else, or I am not sure")] + [
+        self.fields["service"].choices = [("", gettext("Something else, or I am not sure"))] + [
             (s.pk, s.name) for s in sorted(services.values(), key=lambda s: s.name)
         ]
-        self.fields["service"].error_messages["invalid_choice"] = "Choose one of the services in the list."
+        self.fields["service"].error_messages["invalid_choice"] = gettext("Choose one of the services in the list.")
 
     def chosen_customer(self) -> Customer:
         return self.customers[self.cleaned_data["customer"]]
@@ -248,38 +278,38 @@ class HelperInviteForm(CustomerForm):
     violation_fields = {"user": "email"}
 
     full_name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=150,
-        help_text="For example: Paul Martin.",
+        help_text=_("For example: Paul Martin."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        error_messages={"required": "Write your helper's name."},
+        error_messages={"required": _("Write your helper's name.")},
     )
     email = forms.CharField(
-        label="Their e-mail address",
+        label=_("Their e-mail address"),
         max_length=254,
-        help_text="We send them an e-mail to choose a password.",
+        help_text=_("We send them an e-mail to choose a password."),
         widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": "Write their e-mail address, for example paul.martin@example.org."},
+        error_messages={"required": _("Write their e-mail address, for example paul.martin@example.org.")},
     )
     relationship = forms.CharField(
-        label="Who are they to you?",
+        label=_("Who are they to you?"),
         max_length=100,
-        help_text="For example: son, daughter, carer, social worker.",
-        error_messages={"required": "Write who they are to you, for example “son” or “carer”."},
+        help_text=_("For example: son, daughter, carer, social worker."),
+        error_messages={"required": _("Write who they are to you, for example “son” or “carer”.")},
     )
     scope = forms.ChoiceField(
-        label="What may they see?",
-        choices=[("all", "All my cases, also future ones"), ("some", "Only the cases I tick below")],
+        label=_("What may they see?"),
+        choices=[("all", _("All my cases, also future ones")), ("some", _("Only the cases I tick below"))],
         initial="all",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what they may see."},
+        error_messages={"required": _("Choose what they may see.")},
     )
     cases = forms.TypedMultipleChoiceField(
-        label="Cases they may see",
+        label=_("Cases they may see"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose among your cases shown here."},
+        error_messages={"invalid_choice": _("Choose among your cases shown here.")},
     )
 
     def __init__(self, *args: Any, cases: list[Case], **kwargs: Any) -> None:
@@ -290,7 +320,7 @@ class HelperInviteForm(CustomerForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("scope") == "some" and not data.get("cases"):
-            self.add_error("cases", "Tick at least one case, or choose “All my cases”.")
+            self.add_error("cases", gettext("Tick at least one case, or choose “All my cases”."))
         return data
 
     def chosen_cases(self) -> list[Case] | None:
@@ -309,13 +339,13 @@ RESET_MAILS_PER_HOUR = 3
 
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
-        label="Your e-mail address",
+        label=_("Your e-mail address"),
         max_length=254,
-        help_text="The address you sign in with. We send you a link to choose a new password.",
+        help_text=_("The address you sign in with. We send you a link to choose a new password."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
-            "required": "Write the e-mail address you sign in with.",
-            "invalid": "That is not a complete e-mail address. Check it, for example jeanne.martin@example.org.",
+            "required": _("Write the e-mail address you sign in with."),
+            "invalid": _("That is not a complete e-mail address. Check it, for example jeanne.martin@example.org."),
         },
     )
 
@@ -335,10 +365,10 @@ class ChoosePasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Choose a password"
-        self.fields["new_password1"].help_text = (
+        self.fields["new_password1"].label = gettext("Choose a password")
+        self.fields["new_password1"].help_text = gettext(
             "At least 8 characters; not only digits, and not too close to your name or e-mail address. "
             "A short sentence you will remember works well."
         )
-        self.fields["new_password2"].label = "Type the same password again"
-        self.fields["new_password2"].help_text = "So we know it was typed as you meant it."
+        self.fields["new_password2"].label = gettext("Type the same password again")
+        self.fields["new_password2"].help_text = gettext("So we know it was typed as you meant it.")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("new/", requests.new_request, name="new_request"),
     path("helpers/", helpers.helpers, name="helpers"),
     path("helpers/<int:pk>/remove/", helpers.helper_remove, name="helper_remove"),
+    path("helping/<int:customer_id>/copies/", helpers.copies, name="copies"),
     path(case, pages.case_detail, name="case"),
     path(case + "claims/<int:pk>/", pages.claim_detail, name="claim"),
     path(case + "files/<int:pk>/", pages.attachment_download, name="attachment"),

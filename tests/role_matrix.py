@@ -398,6 +398,21 @@ PORTAL_ROWS: list[Row] = [
     Row("login", named("login"), get=SIGNED_IN_GO_HOME, post=SIGNED_IN_GO_HOME, payload=_wrong_password),
     Row("logout", named("logout"), get=every(NOT_ALLOWED), post=every(REDIRECT("login"))),
     Row("no_surface", named("no_surface"), get=every(OK)),
+    # Anyone may switch the language (a cookie for visitors, the preference for a signed-in person).
+    Row(
+        "language_switch",
+        named("language_switch"),
+        get=every(NOT_ALLOWED),
+        post=every(ACCEPTED),
+        payload=lambda world, user: {"language": "en"},
+    ),
+    Row(
+        "preferences",
+        named("preferences"),
+        get=every(OK, anonymous=LOGIN),
+        post=every(ACCEPTED, anonymous=LOGIN),
+        payload=lambda world, user: {"language": "en", "time_zone": "Europe/Paris"},
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from cases.demo.clock import clock_at
 from contractors.models import ContractorCompany
 from contractors.services import company_create, contractor_user_add
 from people.models import Customer, Department, Service, StaffProfile
+from people.preferences import preference_set
 
 # Printed at the end of every run; these accounts exist only in demo databases.
 DEMO_PASSWORD = "steward-demo"  # noqa: S105 — the documented demo password, refused outside DEBUG by the command
@@ -159,6 +160,20 @@ COMPANIES = [
 ADMIN_USERNAME = "admin"
 DELEGATE_USERNAME = "paul"
 
+# The demo happens in Lyon: staff, customers and Paul read Steward in French, except one member of staff and
+# one customer, so the demo shows both languages. The administrator and the contractor users get theirs from
+# their browser at their first sign-in, as any new account does.
+ENGLISH_SPEAKERS = {"sophie", "omar"}
+DEMO_TIME_ZONE = "Europe/Paris"
+
+
+def _language_of(key: str) -> str:
+    return "en" if key in ENGLISH_SPEAKERS else "fr"
+
+
+def _set_preference(user: User, key: str) -> None:
+    preference_set(user=user, language=_language_of(key), time_zone=DEMO_TIME_ZONE)
+
 
 @dataclass
 class Cast:
@@ -196,6 +211,7 @@ def _build_staff(cast: Cast, password_hash: str, joined: datetime) -> None:
     }
     for username, first, last, code, role, manager, title in STAFF:
         user = _user(username, first, last, password_hash, joined)
+        _set_preference(user, username)
         StaffProfile.objects.create(
             user=user,
             department=departments[code],
@@ -236,7 +252,11 @@ def _build_customers(cast: Cast, password_hash: str, joined: datetime) -> None:
             preferred_channel=channel,
             vulnerability_notes=notes,
             access_notes="Ground floor; ring twice, Mrs Martin is slow to reach the door." if key == "jeanne" else "",
+            language=_language_of(key),
+            time_zone=DEMO_TIME_ZONE,
         )
+        if user is not None:
+            _set_preference(user, key)
         customer.services.set([cast.services[code] for code in services])
         cast.customers[key] = customer
 
@@ -266,6 +286,7 @@ def build_cast(*, since: datetime) -> Cast:
         _build_customers(cast, password_hash, since)
         _build_contractors(cast, password_hash, joined)
         cast.delegate = _user(DELEGATE_USERNAME, "Paul", "Martin", password_hash, since)
+        _set_preference(cast.delegate, DELEGATE_USERNAME)
         cast.administrator = _user(
             ADMIN_USERNAME, "Ada", "Admin", password_hash, joined, is_staff=True, is_superuser=True
         )

@@ -5,21 +5,23 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Flag, ServiceAlert, TimelineDepartment, TimelineEvent
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_text
-from cases.services.timeline import record_event
+from cases.services.timeline import Sentence, record_event
 from people.models import Service
 from portal.errors import NotAllowed, RuleViolation
 
 
 def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is None:
-        raise RuleViolation("Say when it starts.", field="starts_at")
+        raise RuleViolation(_("Say when it starts."), field="starts_at")
     if ends_at is not None and ends_at <= starts_at:
-        raise RuleViolation("The end must come after the start.", field="ends_at")
+        raise RuleViolation(_("The end must come after the start."), field="ends_at")
 
 
 @transaction.atomic
@@ -35,11 +37,11 @@ def alert_post(
     description: str = "",
 ) -> ServiceAlert:
     if not policies.can_manage_alerts(actor):
-        raise NotAllowed("Only staff can post service alerts.")
-    title = require_text(title, field="title", what="a title", max_length=200)
-    require_choice(kind, ServiceAlert.Kind.values, field="kind", what="kind of alert")
+        raise NotAllowed(_("Only staff can post service alerts."))
+    title = require_text(title, field="title", what=_("a title"), max_length=200)
+    require_choice(kind, ServiceAlert.Kind.values, field="kind", what=_("kind of alert"))
     _check_window(starts_at, ends_at)
-    return ServiceAlert.objects.create(
+    alert = ServiceAlert.objects.create(
         service=service,
         kind=kind,
         title=title,
@@ -49,21 +51,41 @@ def alert_post(
         area=area.strip(),
         posted_by=actor,
     )
+    _tell_affected_customers(alert, actor)
+    return alert
+
+
+def _tell_affected_customers(alert: ServiceAlert, actor: User) -> None:
+    """Customers of the service in the area, with a case open, hear of it in the way they prefer
+    (once each, on their latest open case), so nobody spends an hour on their own equipment."""
+    from correspondence.services.tell import customer_tell
+
+    holders = Case.objects.filter(customer__services=alert.service).exclude(status=Case.Status.CLOSED)
+    if alert.area:
+        holders = holders.filter(customer__service_area__iexact=alert.area)
+    told: set[int] = set()
+    for case in holders.select_related("customer", "owner__staff_profile__department").order_by(
+        "customer_id", "-last_activity_at", "-pk"
+    ):
+        if case.customer_id in told:
+            continue
+        told.add(case.customer_id)
+        customer_tell(case=case, topic="alert", context={"alert": alert}, subject_key=f"alert:{alert.pk}", actor=actor)
 
 
 @transaction.atomic
 def alert_update(*, actor: User, alert: ServiceAlert, **changes: object) -> ServiceAlert:
     if not policies.can_manage_alerts(actor):
-        raise NotAllowed("Only staff can change service alerts.")
+        raise NotAllowed(_("Only staff can change service alerts."))
     allowed = {"title", "description", "kind", "starts_at", "ends_at", "area", "service"}
     unknown = set(changes) - allowed
     if unknown:
-        raise RuleViolation(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise RuleViolation(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     alert = ServiceAlert.objects.select_for_update().get(pk=alert.pk)
     for field, value in changes.items():
         setattr(alert, field, value.strip() if isinstance(value, str) else value)
-    require_text(alert.title, field="title", what="a title", max_length=200)
-    require_choice(alert.kind, ServiceAlert.Kind.values, field="kind", what="kind of alert")
+    require_text(alert.title, field="title", what=_("a title"), max_length=200)
+    require_choice(alert.kind, ServiceAlert.Kind.values, field="kind", what=_("kind of alert"))
     _check_window(alert.starts_at, alert.ends_at)
     alert.save()
     return alert
@@ -72,7 +94,7 @@ def alert_update(*, actor: User, alert: ServiceAlert, **changes: object) -> Serv
 def alert_end(*, actor: User, alert: ServiceAlert, ended_at: datetime | None = None) -> ServiceAlert:
     ended_at = ended_at or timezone.now()
     if ended_at <= alert.starts_at:
-        raise RuleViolation("An alert cannot end before it started.", field="ends_at")
+        raise RuleViolation(_("An alert cannot end before it started."), field="ends_at")
     return alert_update(actor=actor, alert=alert, ends_at=ended_at)
 
 
@@ -82,14 +104,14 @@ def case_link_alert(*, actor: User, case: Case, alert: ServiceAlert) -> Case:
     case = lock_case(case)
     require_can_work(actor, case)
     if case.linked_alerts.filter(pk=alert.pk).exists():
-        raise RuleViolation("The case is already linked to this alert.", field="alert")
+        raise RuleViolation(_("The case is already linked to this alert."), field="alert")
     case.linked_alerts.add(alert)
     record_event(
         case=case,
         kind=TimelineEvent.Kind.ALERT_LINKED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Linked to the service alert “{alert.title}”.",
+        summary=Sentence(gettext_noop("Linked to the service alert “%(title)s”."), {"title": alert.title}),
         customer_visible=True,
         subject_key=f"alert:{alert.pk}",
     )
@@ -97,7 +119,8 @@ def case_link_alert(*, actor: User, case: Case, alert: ServiceAlert) -> Case:
         flags_clear(
             kind=Flag.Kind.EMERGING_INCIDENT,
             subject_key=f"area:{case.service_id}:{case.customer.service_area}",
-            note="linked to a service alert",
+            # Translators: why a flag was cleared, shown as "Flag cleared (linked to a service alert): <the flag>".
+            note=Sentence(gettext_noop("linked to a service alert")),
             actor=actor,
         )
     return case

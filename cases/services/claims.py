@@ -6,11 +6,13 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Flag, InsuranceClaim, TimelineDepartment, TimelineEvent
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_open, require_text
-from cases.services.timeline import record_event
+from cases.services.timeline import Sentence, choice, listing, record_event
 from portal.errors import RuleViolation
 
 Kind = TimelineEvent.Kind
@@ -26,17 +28,41 @@ _EDITABLE = {
     "adjuster_name",
     "adjuster_contact",
 }
+# How the timeline names a changed field.
+_FIELD_NAMES = {
+    # Translators: a claim detail, shown as "updated claim number, amount paid".
+    "policy_number": gettext_noop("policy number"),
+    # Translators: a claim detail, shown as "updated claim number, amount paid".
+    "claim_number": gettext_noop("claim number"),
+    # Translators: a claim detail, shown as "updated claim number, amount paid".
+    "amount_claimed": gettext_noop("amount claimed"),
+    # Translators: a claim detail, shown as "updated claim number, amount paid".
+    "amount_paid": gettext_noop("amount paid"),
+    # Translators: a claim detail, shown as "updated claim number, amount paid".
+    "next_action": gettext_noop("next action"),
+    # Translators: a claim detail (the date of the next action), shown as "updated next action due".
+    "next_action_due": gettext_noop("next action due"),
+    # Translators: a claim detail (the insurer's adjuster), shown as "updated adjuster name".
+    "adjuster_name": gettext_noop("adjuster name"),
+    # Translators: a claim detail (how to reach the insurer's adjuster), shown as "updated adjuster contact".
+    "adjuster_contact": gettext_noop("adjuster contact"),
+}
 
 
 def _check_amount(value: Decimal | None, field: str) -> None:
     if value is not None and value < 0:
-        raise RuleViolation("Amounts cannot be negative.", field=field)
+        raise RuleViolation(_("Amounts cannot be negative."), field=field)
 
 
-def _describe(claim: InsuranceClaim) -> str:
-    holder = claim.get_policy_holder_display().lower()
-    number = f" no. {claim.claim_number}" if claim.claim_number else ""
-    return f"{claim.insurer}{number} ({holder})"
+def _describe(claim: InsuranceClaim) -> Sentence:
+    holder = choice("cases.InsuranceClaim.policy_holder", claim.policy_holder, lower=True)
+    if claim.claim_number:
+        return Sentence(
+            # Translators: an insurance claim, e.g. "Axa no. 12345 (the customer's own policy)".
+            gettext_noop("%(insurer)s no. %(number)s (%(holder)s)"),
+            {"insurer": claim.insurer, "number": claim.claim_number, "holder": holder},
+        )
+    return Sentence(gettext_noop("%(insurer)s (%(holder)s)"), {"insurer": claim.insurer, "holder": holder})
 
 
 @transaction.atomic
@@ -56,11 +82,11 @@ def claim_file(
     draft: bool = False,
 ) -> InsuranceClaim:
     """Open a claim on a case: filed at once, or kept as a draft to complete."""
-    insurer = require_text(insurer, field="insurer", what="the insurer's name", max_length=200)
-    require_choice(policy_holder, InsuranceClaim.PolicyHolder.values, field="policy_holder", what="policy holder")
+    insurer = require_text(insurer, field="insurer", what=_("the insurer's name"), max_length=200)
+    require_choice(policy_holder, InsuranceClaim.PolicyHolder.values, field="policy_holder", what=_("policy holder"))
     _check_amount(amount_claimed, "amount_claimed")
     if next_action_due is not None and not next_action.strip():
-        raise RuleViolation("Say what the next action is.", field="next_action")
+        raise RuleViolation(_("Say what the next action is."), field="next_action")
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
@@ -88,7 +114,10 @@ def claim_file(
         kind=Kind.CLAIM_FILED,
         department=TimelineDepartment.INSURANCE,
         actor=actor,
-        summary=("Claim drafted: " if draft else "Claim filed: ") + _describe(claim),
+        summary=Sentence(
+            gettext_noop("Claim drafted: %(claim)s") if draft else gettext_noop("Claim filed: %(claim)s"),
+            {"claim": _describe(claim)},
+        ),
         customer_visible=not draft,
         subject_key=f"claim:{claim.pk}",
     )
@@ -102,25 +131,38 @@ def claim_update(
     """Move the claim to a new state and/or change its details; any update clears a stalled-claim flag."""
     unknown = set(changes) - _EDITABLE
     if unknown:
-        raise RuleViolation(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise RuleViolation(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     for field in ("amount_claimed", "amount_paid"):
         _check_amount(changes.get(field), field)  # type: ignore[arg-type]
     claim = InsuranceClaim.objects.select_for_update(of=("self",)).select_related("case").get(pk=claim.pk)
     require_can_work(actor, claim.case)
     if claim.status == Status.CLOSED:
-        raise RuleViolation("This claim is closed.", field="status")
+        raise RuleViolation(_("This claim is closed."), field="status")
     now = timezone.now()
-    words: list[str] = []
+    words: list[Sentence | str] = []
     if status is not None and status != claim.status:
-        require_choice(status, Status.values, field="status", what="claim status")
+        require_choice(status, Status.values, field="status", what=_("claim status"))
         if status not in InsuranceClaim.TRANSITIONS[claim.status]:
             allowed = ", ".join(Status(s).label.lower() for s in sorted(InsuranceClaim.TRANSITIONS[claim.status]))
             raise RuleViolation(
-                f"A claim that is {claim.get_status_display().lower()} can only become: {allowed}.", field="status"
+                _("A claim that is %(status)s can only become: %(allowed)s.")
+                % {"status": claim.get_status_display().lower(), "allowed": allowed},
+                field="status",
             )
         if status == Status.PAID and (changes.get("amount_paid", claim.amount_paid) is None):
-            raise RuleViolation("Enter the amount paid.", field="amount_paid")
-        words.append(f"{claim.get_status_display()} → {Status(status).label}")
+            raise RuleViolation(_("Enter the amount paid."), field="amount_paid")
+        words.append(
+            Sentence(
+                # Translators: a claim's change of status, e.g. "Filed → Being assessed".
+                gettext_noop("%(old)s → %(new)s"),
+                {
+                    "old": choice("cases.InsuranceClaim.status", claim.status),
+                    "new": choice("cases.InsuranceClaim.status", status),
+                },
+            )
+        )
         claim.status = status
         if status == Status.FILED and claim.filed_at is None:
             claim.filed_at = now
@@ -128,13 +170,15 @@ def claim_update(
     for field in changed:
         setattr(claim, field, changes[field])
     if claim.next_action_due is not None and not claim.next_action.strip():
-        raise RuleViolation("Say what the next action is.", field="next_action")
+        raise RuleViolation(_("Say what the next action is."), field="next_action")
     if not words and not changed and not note.strip():
-        raise RuleViolation("Nothing changed: change a field or write a note.")
+        raise RuleViolation(_("Nothing changed: change a field or write a note."))
     claim.last_update_at = now
     claim.save()
     if changed:
-        words.append("updated " + ", ".join(f.replace("_", " ") for f in changed))
+        fields = listing([Sentence(_FIELD_NAMES[f]) for f in changed])
+        # Translators: the claim details changed, e.g. "updated claim number, amount paid".
+        words.append(Sentence(gettext_noop("updated %(fields)s"), {"fields": fields}))
     if note.strip():
         words.append(note.strip())
     Case.objects.filter(pk=claim.case_id).update(last_activity_at=now)
@@ -143,10 +187,16 @@ def claim_update(
         kind=Kind.CLAIM_UPDATED,
         department=TimelineDepartment.INSURANCE,
         actor=actor,
-        summary=f"Claim {_describe(claim)}: " + "; ".join(words),
+        summary=Sentence(
+            # Translators: %(changes)s lists what changed, separated by semicolons.
+            gettext_noop("Claim %(claim)s: %(changes)s"),
+            {"claim": _describe(claim), "changes": listing(words, "; ")},
+        ),
         customer_visible=claim.status != Status.DRAFT,
         subject_key=f"claim:{claim.pk}",
         data={"status": claim.status},
     )
-    flags_clear(kind=Flag.Kind.STALLED_CLAIM, subject_key=f"claim:{claim.pk}", note="claim updated", actor=actor)
+    # Translators: why a flag was cleared, shown as "Flag cleared (claim updated): <the flag>".
+    updated = Sentence(gettext_noop("claim updated"))
+    flags_clear(kind=Flag.Kind.STALLED_CLAIM, subject_key=f"claim:{claim.pk}", note=updated, actor=actor)
     return claim

@@ -10,11 +10,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
 from cases.notifications import notification_queue
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import Sentence, flag_said, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 
 Kind = TimelineEvent.Kind
@@ -43,18 +45,23 @@ def flag_raise(
     *,
     kind: str,
     subject_key: str,
-    summary: str,
+    summary: str | Sentence,
     case: Case | None,
     now: datetime | None = None,
     assignee: User | None = None,
 ) -> Flag | None:
     """Raise a flag unless one of this kind is already open on this subject.
 
-    Returns the new flag, or None when one was already open.
+    Returns the new flag, or None when one was already open. A Sentence summary is kept in
+    `data["sentence"]` and read in each reader's language; `summary` gets its English.
     """
     now = now or timezone.now()
     if kind not in Flag.Kind.values:
-        raise RuleViolation(f"Unknown flag kind “{kind}”.", field="kind")
+        raise RuleViolation(_("Unknown flag kind “%(kind)s”.") % {"kind": kind}, field="kind")
+    data = {}
+    if isinstance(summary, Sentence):
+        data["sentence"] = summary.as_data()
+        summary = summary.english()
     if Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).exists():
         return None
     try:
@@ -63,6 +70,7 @@ def flag_raise(
                 kind=kind,
                 subject_key=subject_key,
                 summary=summary[:300],
+                data=data,
                 case=case,
                 level=1,
                 assignee=assignee or person_at_level(case, 1),
@@ -75,7 +83,7 @@ def flag_raise(
                     kind=Kind.FLAG_RAISED,
                     department=TimelineDepartment.SYSTEM,
                     actor=None,
-                    summary=f"Flag raised: {summary}",
+                    summary=Sentence(gettext_noop("Flag raised: %(flag)s"), {"flag": data.get("sentence") or summary}),
                     subject_key=f"flag:{flag.pk}",
                     data={"flag_kind": kind, "level": 1},
                 )
@@ -105,13 +113,22 @@ def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
             return False
         flag.refresh_from_db()
         if flag.case is not None:
-            who = person_name(target) if target else "nobody (no manager on record)"
+            if target is not None:
+                said = Sentence(
+                    gettext_noop("Flag escalated to level %(level)s (%(name)s): %(flag)s"),
+                    {"level": new_level, "name": person_name(target), "flag": flag_said(flag)},
+                )
+            else:
+                said = Sentence(
+                    gettext_noop("Flag escalated to level %(level)s (nobody (no manager on record)): %(flag)s"),
+                    {"level": new_level, "flag": flag_said(flag)},
+                )
             record_event(
                 case=flag.case,
                 kind=Kind.FLAG_ESCALATED,
                 department=TimelineDepartment.SYSTEM,
                 actor=None,
-                summary=f"Flag escalated to level {new_level} ({who}): {flag.summary}",
+                summary=said,
                 subject_key=f"flag:{flag.pk}",
                 data={"flag_kind": flag.kind, "level": new_level},
             )
@@ -122,9 +139,11 @@ def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
 def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) -> Flag:
     now = now or timezone.now()
     if flag.case is not None and not policies.can_work_on_case(actor, flag.case) and flag.assignee_id != actor.pk:
-        raise NotAllowed("Only the person the flag is with, or someone who may work on the case, can acknowledge it.")
+        raise NotAllowed(
+            _("Only the person the flag is with, or someone who may work on the case, can acknowledge it.")
+        )
     if flag.cleared_at is not None:
-        raise RuleViolation("This flag has already been cleared.")
+        raise RuleViolation(_("This flag has already been cleared."))
     if flag.acknowledged_at is not None:
         return flag
     with transaction.atomic():
@@ -136,7 +155,7 @@ def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) ->
                 kind=Kind.FLAG_ACKNOWLEDGED,
                 department=TimelineDepartment.SYSTEM,
                 actor=actor,
-                summary=f"Flag acknowledged: {flag.summary}",
+                summary=Sentence(gettext_noop("Flag acknowledged: %(flag)s"), {"flag": flag_said(flag)}),
                 subject_key=f"flag:{flag.pk}",
             )
     return flag
@@ -151,28 +170,39 @@ def flag_dismiss(*, flag: Flag, actor: User, note: str) -> Flag:
     """Close an emerging-incident flag that turned out to be a coincidence, saying why."""
     note = (note or "").strip()
     if not note:
-        raise RuleViolation("Say why nothing more is needed.", field="note")
+        raise RuleViolation(_("Say why nothing more is needed."), field="note")
     if flag.kind not in DISMISSIBLE_KINDS:
-        raise RuleViolation("This flag clears itself when its cause is fixed; it cannot be dismissed.", field="flag")
+        raise RuleViolation(_("This flag clears itself when its cause is fixed; it cannot be dismissed."), field="flag")
     if not (
         flag.assignee_id == actor.pk
         or policies.is_manager(actor)
         or (flag.case is not None and policies.can_work_on_case(actor, flag.case))
     ):
-        raise NotAllowed("Only the person the flag is with, a manager, or someone working on the case can dismiss it.")
+        raise NotAllowed(
+            _("Only the person the flag is with, a manager, or someone working on the case can dismiss it.")
+        )
     if flag.cleared_at is not None:
-        raise RuleViolation("This flag has already been cleared.")
-    flags_clear(kind=flag.kind, subject_key=flag.subject_key, note=f"dismissed: {note}", actor=actor)
+        raise RuleViolation(_("This flag has already been cleared."))
+    # Translators: why a flag was cleared, shown as "Flag cleared (dismissed: …): <the flag>".
+    dismissed = Sentence(gettext_noop("dismissed: %(note)s"), {"note": note})
+    flags_clear(kind=flag.kind, subject_key=flag.subject_key, note=dismissed, actor=actor)
     flag.refresh_from_db()
     return flag
 
 
-def flags_clear(*, kind: str, subject_key: str, note: str, actor: User | None = None) -> int:
-    """Clear the open flag of this kind on this subject, because its cause was fixed."""
+def flags_clear(*, kind: str, subject_key: str, note: str | Sentence, actor: User | None = None) -> int:
+    """Clear the open flag of this kind on this subject, because its cause was fixed.
+
+    `note` says why, as a short Sentence ("reply sent") so the timeline reads in each reader's
+    language; `clear_note` keeps its English.
+    """
     now = timezone.now()
+    english = note.english() if isinstance(note, Sentence) else note
     cleared = 0
     for flag in Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).select_related("case"):
-        if not Flag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(cleared_at=now, clear_note=note[:300]):
+        if not Flag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(
+            cleared_at=now, clear_note=english[:300]
+        ):
             continue
         cleared += 1
         if flag.case is not None:
@@ -181,7 +211,9 @@ def flags_clear(*, kind: str, subject_key: str, note: str, actor: User | None = 
                 kind=Kind.FLAG_CLEARED,
                 department=TimelineDepartment.SYSTEM,
                 actor=actor,
-                summary=f"Flag cleared ({note}): {flag.summary}",
+                summary=Sentence(
+                    gettext_noop("Flag cleared (%(note)s): %(flag)s"), {"note": note, "flag": flag_said(flag)}
+                ),
                 subject_key=f"flag:{flag.pk}",
             )
     return cleared

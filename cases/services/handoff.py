@@ -3,12 +3,14 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
 from cases.services.flags import person_at_level
 from cases.services.guards import lock_active_staff, lock_case, require_open, require_text
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import Sentence, person_name, record_event
 from portal.errors import Conflict, NotAllowed, RuleViolation
 
 Kind = TimelineEvent.Kind
@@ -29,21 +31,22 @@ def case_handoff(
     `expected_owner` is the owner the actor saw on screen: if the case changed hands since,
     the handoff is refused with a Conflict rather than silently overriding someone else's.
     """
-    reason = require_text(reason, field="reason", what="why you are handing the case off", max_length=200)
-    summary = require_text(summary, field="summary", what="a summary the next owner will read first")
+    reason = require_text(reason, field="reason", what=_("why you are handing the case off"), max_length=200)
+    summary = require_text(summary, field="summary", what=_("a summary the next owner will read first"))
     case = lock_case(case)
     # Locked after the case, the order every path that gives a case an owner follows.
     to_user = lock_active_staff(to_user, field="to_user")
     if expected_owner is not None and case.owner_id != expected_owner.pk:
         raise Conflict(
-            f"Case {case.reference} was just handed to {person_name(case.owner)}; reload it before handing it off.",
+            _("Case %(reference)s was just handed to %(name)s; reload it before handing it off.")
+            % {"reference": case.reference, "name": person_name(case.owner)},
             field="to_user",
         )
     if not policies.can_handoff(actor, case):
-        raise NotAllowed("Only the owner, their manager or the head of their department can hand this case off.")
+        raise NotAllowed(_("Only the owner, their manager or the head of their department can hand this case off."))
     require_open(case)
     if to_user.pk == case.owner_id:
-        raise RuleViolation(f"{person_name(to_user)} already owns this case.", field="to_user")
+        raise RuleViolation(_("%(name)s already owns this case.") % {"name": person_name(to_user)}, field="to_user")
     previous = case.owner
     handoff = Handoff.objects.create(
         case=case, from_user=previous, to_user=to_user, reason=reason, summary=summary, created_by=actor
@@ -60,7 +63,10 @@ def case_handoff(
         kind=Kind.HANDOFF,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Handed off from {person_name(previous)} to {person_name(to_user)} ({department}): {reason}",
+        summary=Sentence(
+            gettext_noop("Handed off from %(from)s to %(to)s (%(department)s): %(reason)s"),
+            {"from": person_name(previous), "to": person_name(to_user), "department": department, "reason": reason},
+        ),
         subject_key=f"handoff:{handoff.pk}",
         data={"from_user_id": previous.pk, "to_user_id": to_user.pk},
     )
@@ -69,11 +75,33 @@ def case_handoff(
         kind=Kind.HANDOFF,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"{person_name(to_user)} ({department}) now looks after your case.",
+        summary=Sentence(
+            gettext_noop("%(name)s (%(department)s) now looks after your case."),
+            {"name": person_name(to_user), "department": department},
+        ),
         customer_visible=True,
         subject_key=f"handoff:{handoff.pk}",
     )
+    _tell_new_owner(case, handoff, actor)
     return handoff
+
+
+def _tell_new_owner(case: Case, handoff: Handoff, actor: User) -> None:
+    """The customer is told the new owner's name, in the way they prefer (invariant 2's promise)."""
+    from correspondence.services.tell import customer_tell
+
+    profile = handoff.to_user.staff_profile
+    customer_tell(
+        case=case,
+        topic="new_owner",
+        context={
+            "owner_name": person_name(handoff.to_user),
+            "owner_department": profile.department.name,
+            "owner_phone": profile.phone,
+        },
+        subject_key=f"handoff:{handoff.pk}",
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -82,11 +110,11 @@ def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
     # Re-read under a lock: the caller's copy may predate a later handoff or a concurrent acknowledgement.
     handoff = Handoff.objects.select_for_update(of=("self",)).select_related("case").get(pk=handoff.pk)
     if handoff.to_user_id != actor.pk:
-        raise NotAllowed("Only the person who received the case can acknowledge the handoff.")
+        raise NotAllowed(_("Only the person who received the case can acknowledge the handoff."))
     if handoff.acknowledged_at is not None:
         return handoff
     if handoff.case.owner_id != actor.pk:
-        raise Conflict("The case has been handed on again since; this handoff no longer needs acknowledging.")
+        raise Conflict(_("The case has been handed on again since; this handoff no longer needs acknowledging."))
     Handoff.objects.filter(pk=handoff.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
     handoff.refresh_from_db()
     record_event(
@@ -94,7 +122,9 @@ def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
         kind=Kind.HANDOFF_ACKNOWLEDGED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"{person_name(actor)} read the handoff summary and took the case.",
+        summary=Sentence(
+            gettext_noop("%(name)s read the handoff summary and took the case."), {"name": person_name(actor)}
+        ),
         subject_key=f"handoff:{handoff.pk}",
     )
     return handoff

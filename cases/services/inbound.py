@@ -1,6 +1,10 @@
 """Messages from other channels (a mail gateway, a phone system): filed on the right case, once.
 
 Where a delivered message goes, first match wins:
+0. for an e-mail, the case its own headers say it answers (In-Reply-To/References naming one
+   of our e-mails, the case's thread or an earlier e-mail; a signed reply address), when the
+   sender is that case's customer or one of their active delegates; a message claiming a case
+   its sender may not write into goes to a triage case with a note, never to that case;
 1. the case whose reference (CS-2026-000123) it quotes in its subject or body, when the
    sender is that case's customer or one of their delegates;
 2. the sender's open case with the latest activity, the sender found by a known e-mail
@@ -29,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import InboundDelivery
 from cases import policies
@@ -36,6 +41,7 @@ from cases.models import Case, Message
 from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import owner_for_new_case
+from cases.services.timeline import LONG_DATE_FORMAT, local_text
 from people.models import Customer
 from portal.errors import Conflict, NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -68,7 +74,7 @@ class InboundFiling:
 
 
 @dataclass(frozen=True)
-class _Sender:
+class Sender:
     name: str
     email: str
     phone: str
@@ -80,7 +86,7 @@ class _Sender:
 
     @property
     def shown_as(self) -> str:
-        return self.name or self.email or self.phone or "Unknown sender"
+        return self.name or self.email or self.phone or _("Unknown sender")
 
 
 def inbound_receive(
@@ -98,22 +104,24 @@ def inbound_receive(
     """File one delivered message on the right case (see the module's docstring); a retry of the
     same `external_id` on the same channel returns the first filing."""
     if not delivered_by.is_active or not delivered_by.has_perm(INBOUND_PERMISSION):
-        raise NotAllowed("Only an integration account allowed to deliver inbound messages can do this.")
+        raise NotAllowed(_("Only an integration account allowed to deliver inbound messages can do this."))
     if channel not in INBOUND_CHANNELS:
-        raise RuleViolation(f"“{channel}” is not a channel gateways deliver on.", field="channel")
+        raise RuleViolation(
+            _("“%(channel)s” is not a channel gateways deliver on.") % {"channel": channel}, field="channel"
+        )
     external_id = (external_id or "").strip()
     if not external_id:
         raise RuleViolation(
-            "Give the gateway's own id for this message, so a retry is filed once.", field="external_id"
+            _("Give the gateway's own id for this message, so a retry is filed once."), field="external_id"
         )
     key = f"{channel}:{external_id}"
     if len(key) > InboundDelivery._meta.get_field("key").max_length:
-        raise RuleViolation("The message id is too long (at most 190 characters).", field="external_id")
-    sender = _Sender(name=sender_name.strip()[:200], email=sender_email.strip()[:254], phone=sender_phone.strip()[:40])
+        raise RuleViolation(_("The message id is too long (at most 190 characters)."), field="external_id")
+    sender = Sender(name=sender_name.strip()[:200], email=sender_email.strip()[:254], phone=sender_phone.strip()[:40])
     digest = _digest(channel, sender, subject, body, attachments)
     try:
         with transaction.atomic():
-            return _file(
+            return file_delivery(
                 delivered_by=delivered_by,
                 channel=channel,
                 key=key,
@@ -135,7 +143,7 @@ def _delivered(key: str) -> InboundDelivery | None:
     return InboundDelivery.objects.select_related("message__case").filter(key=key).first()
 
 
-def _digest(channel: str, sender: _Sender, subject: str, body: str, attachments: Sequence[UploadedFile]) -> str:
+def _digest(channel: str, sender: Sender, subject: str, body: str, attachments: Sequence[UploadedFile]) -> str:
     parts = [channel, sender.email.lower(), sender.phone, subject.strip(), body.strip()]
     parts += sorted(f"{upload.name}:{upload.size}" for upload in attachments)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
@@ -144,28 +152,35 @@ def _digest(channel: str, sender: _Sender, subject: str, body: str, attachments:
 def _replay(existing: InboundDelivery, digest: str) -> InboundFiling:
     if existing.payload_digest != digest:
         raise Conflict(
-            f"This message id was already used for a different message (filed on {existing.message.case.reference}).",
+            _("This message id was already used for a different message (filed on %(reference)s).")
+            % {"reference": existing.message.case.reference},
             field="external_id",
         )
     return InboundFiling(delivery=existing, duplicate=True)
 
 
-def _file(
+def file_delivery(
     *,
-    delivered_by: User,
+    delivered_by: User | None,
     channel: str,
     key: str,
     digest: str,
-    sender: _Sender,
+    sender: Sender,
     subject: str,
     body: str,
     attachments: Sequence[UploadedFile],
+    threaded: Sequence[str] = (),
 ) -> InboundFiling:
+    """File one delivery, inside the caller's transaction: the one way in for the API's gateways
+    (`delivered_by` their account) and Steward's own mail doors (`delivered_by` None).
+
+    `threaded` are the case references an e-mail's own headers say it answers, most direct first;
+    they come before any reference the text quotes (see the module's docstring)."""
     existing = _delivered(key)
     if existing is not None:
         return _replay(existing, digest)
     text, kept = _keepable(subject, body, attachments)
-    case, route, label = _route(channel=channel, sender=sender, subject=subject, text=text)
+    case, route, label = _route(channel=channel, sender=sender, subject=subject, text=text, threaded=threaded)
     message = message_receive(
         case=case,
         body=text,
@@ -206,31 +221,79 @@ def _keepable(subject: str, body: str, attachments: Sequence[UploadedFile]) -> t
         else:
             kept.append(upload)
     if not text and not kept and not refused:
-        raise RuleViolation("The message has no text, no subject and no attachment.", field="body")
+        raise RuleViolation(_("The message has no text, no subject and no attachment."), field="body")
     if not text:
-        text = "(No text: see the attachments.)" if kept else "(No text.)"
+        text = _("(No text: see the attachments.)") if kept else _("(No text.)")
     if len(text) > MAX_BODY - NOTE_ROOM:
         full = text.encode("utf-8", "replace")
         text = text[: MAX_BODY - NOTE_ROOM].rstrip()
         if len(full) <= settings.ATTACHMENT_MAX_BYTES:
             kept.append(SimpleUploadedFile(FULL_TEXT_NAME, full, content_type="text/plain"))
-            text += f"\n\n[The message was longer; its full text is attached as {FULL_TEXT_NAME}.]"
+            text += "\n\n" + _("[The message was longer; its full text is attached as %(name)s.]") % {
+                "name": FULL_TEXT_NAME
+            }
         else:
-            text += "\n\n[The message was longer than we can store; ask the customer for the rest.]"
+            text += "\n\n" + _("[The message was longer than we can store; ask the customer for the rest.]")
     for reason in refused:
-        text += f"\n\n[An attachment was not kept: {reason}]"
+        text += "\n\n" + _("[An attachment was not kept: %(reason)s]") % {"reason": reason}
     return text, kept
 
 
 # --- where it goes ------------------------------------------------------------------------
 
 
-def _route(*, channel: str, sender: _Sender, subject: str, text: str) -> tuple[Case, str, str]:
+def _route(
+    *, channel: str, sender: Sender, subject: str, text: str, threaded: Sequence[str] = ()
+) -> tuple[Case, str, str]:
     """The case to file on, how it was found, and how the sender is shown on the message."""
+    found = existing_case(sender=sender, subject=subject, text=text, threaded=threaded)
+    if found is not None:
+        return found
+    customers = list(_customers_known_by(sender))
+    accounts = list(_customer_side_accounts(sender))
+    title = subject or _first_line(text)
+    if threaded:
+        # A forged In-Reply-To, or someone the customer forwarded our e-mail to: never the claimed
+        # case, nor another case of the sender's that they did not write about.
+        note = _(
+            "This message claims to answer case %(reference)s (by its e-mail headers), but the sender is "
+            "neither that case's customer nor one of their delegates: check who they are before answering."
+        ) % {"reference": threaded[0]}
+        customer = customers[0] if customers else None
+        case = triage_case(channel=channel, sender=sender, subject=title, note=note, customer=customer)
+        return case, Route.TRIAGE, _label(case, customers, accounts, sender)
+
+    quoted = _quoted_references(f"{subject}\n{text}")
+    note = (
+        _("Quotes %(references)s, whose customer did not send it.") % {"references": ", ".join(quoted)}
+        if quoted
+        else ""
+    )
+    customer = customers[0] if customers else _delegated_customer(_cases_reachable(customers, accounts))
+    if customer is not None:
+        case = _open_for(customer, channel=channel, subject=title, note=note)
+        return case, Route.NEW_CASE, _label(case, customers, accounts, sender)
+    case = triage_case(channel=channel, sender=sender, subject=title, note=note)
+    return case, Route.TRIAGE, ""
+
+
+def existing_case(
+    *, sender: Sender, subject: str, text: str, threaded: Sequence[str] = ()
+) -> tuple[Case, str, str] | None:
+    """The case the message belongs on among those that exist (steps 0 to 2 of the module's
+    docstring), how it was found and how the sender is shown; None when a new case is needed,
+    or when `threaded` names only cases the sender may not write into."""
     customers = list(_customers_known_by(sender))
     accounts = list(_customer_side_accounts(sender))
     reachable = _cases_reachable(customers, accounts)
 
+    if threaded:
+        claimed = {case.reference: case for case in reachable.filter(reference__in=threaded).select_related("customer")}
+        for reference in threaded:
+            if reference in claimed:
+                case = claimed[reference]
+                return case, Route.REFERENCE, _label(case, customers, accounts, sender)
+        return None
     quoted = _quoted_references(f"{subject}\n{text}")
     if quoted:
         case = reachable.filter(reference__in=quoted).select_related("customer").order_by("-last_activity_at").first()
@@ -244,25 +307,25 @@ def _route(*, channel: str, sender: _Sender, subject: str, text: str) -> tuple[C
     )
     if case is not None:
         return case, Route.SENDER, _label(case, customers, accounts, sender)
-
-    note = f"Quotes {', '.join(quoted)}, whose customer did not send it." if quoted else ""
-    customer = customers[0] if customers else _delegated_customer(reachable)
-    if customer is not None:
-        case = _open_for(customer, channel=channel, subject=subject or _first_line(text), note=note)
-        return case, Route.NEW_CASE, _label(case, customers, accounts, sender)
-    customer = Customer.objects.create(
-        full_name=sender.shown_as[:200],
-        email=sender.email if "@" in sender.email else "",
-        phone=sender.phone,
-        preferred_channel=_preferred_channel(channel),
-    )
-    subject = f"Triage: {subject or _first_line(text)}"
-    note = "Unknown sender: check who they are before answering. " + note
-    case = _open_for(customer, channel=channel, subject=subject, note=note)
-    return case, Route.TRIAGE, ""
+    return None
 
 
-def _customers_known_by(sender: _Sender) -> QuerySet[Customer]:
+def triage_case(*, channel: str, sender: Sender, subject: str, note: str, customer: Customer | None = None) -> Case:
+    """A case for staff to sort out a message no case of its own can take yet (an unknown sender, a
+    claim on someone else's case, an e-mail Steward could not read), owned as routing decides.
+    Without `customer`, a customer record is made from what the message says of its sender."""
+    if customer is None:
+        customer = Customer.objects.create(
+            full_name=sender.shown_as[:200],
+            email=sender.email if "@" in sender.email else "",
+            phone=sender.phone,
+            preferred_channel=_preferred_channel(channel),
+        )
+        note = _("Unknown sender: check who they are before answering.") + " " + note
+    return _open_for(customer, channel=channel, subject=_("Triage: %(subject)s") % {"subject": subject}, note=note)
+
+
+def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
     """Customers with the sender's e-mail address or phone number, most recently active first."""
     match = Q()
     if "@" in sender.email:
@@ -286,7 +349,7 @@ def _digits_only(field: str) -> Replace:
     return expression
 
 
-def _customer_side_accounts(sender: _Sender) -> QuerySet[User]:
+def _customer_side_accounts(sender: Sender) -> QuerySet[User]:
     """Active accounts with the sender's address that act on the customer's side (the
     customer's own sign-in or a delegate's); staff and contractor accounts route nothing."""
     if "@" not in sender.email:
@@ -316,7 +379,7 @@ def _quoted_references(text: str) -> list[str]:
     return list(dict.fromkeys(reference.upper() for reference in found))
 
 
-def _label(case: Case, customers: list[Customer], accounts: list[User], sender: _Sender) -> str:
+def _label(case: Case, customers: list[Customer], accounts: list[User], sender: Sender) -> str:
     """Blank for the customer themself (the message shows their name); "Paul Martin, on
     behalf of Jeanne Martin" for a delegate."""
     if any(customer.pk == case.customer_id for customer in customers):
@@ -326,18 +389,22 @@ def _label(case: Case, customers: list[Customer], accounts: list[User], sender: 
             return ""
         if policies.is_customer_side(account, case):
             name = account.get_full_name() or sender.shown_as
-            return f"{name}, on behalf of {case.customer.full_name}"
+            return _("%(name)s, on behalf of %(customer)s") % {"name": name, "customer": case.customer.full_name}
     return sender.shown_as
 
 
 def _open_for(customer: Customer, *, channel: str, subject: str, note: str) -> Case:
-    medium = Channel(channel).label.lower()
+    medium = str(Channel(channel).label).lower()
+    opened = _("Opened from a message received by %(medium)s on %(date)s.") % {
+        "medium": medium,
+        "date": local_text(timezone.now(), LONG_DATE_FORMAT),
+    }
     return case_open(
         actor=None,
         customer=customer,
-        subject=(subject or f"Message by {medium}")[:200],
+        subject=(subject or _("Message by %(medium)s") % {"medium": medium})[:200],
         owner=owner_for_new_case(customer),
-        description=f"Opened from a message received by {medium} on {timezone.localdate():%d %B %Y}. {note}".strip(),
+        description=f"{opened} {note}".strip(),
     )
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import deadlines, policies
 from cases.models import Case, Flag, ReferenceCounter, TimelineDepartment, TimelineEvent
@@ -18,7 +20,16 @@ from cases.services.guards import (
     require_open,
     require_text,
 )
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import (
+    LONG_DATE_FORMAT,
+    LONG_MOMENT_FORMAT,
+    Sentence,
+    choice,
+    local_text,
+    moment,
+    person_name,
+    record_event,
+)
 from people.models import Customer, Service
 from portal.errors import NotAllowed, RuleViolation
 
@@ -57,14 +68,14 @@ def case_open(
     department: str = TimelineDepartment.SUPPORT,
 ) -> Case:
     """Open a case with an owner from the first minute (invariant 1)."""
-    subject = require_text(subject, field="subject", what="a subject", max_length=200)
-    require_choice(priority, Case.Priority.values, field="priority", what="priority")
-    require_choice(department, TimelineDepartment.values, field="department", what="department")
+    subject = require_text(subject, field="subject", what=_("a subject"), max_length=200)
+    require_choice(priority, Case.Priority.values, field="priority", what=_("priority"))
+    require_choice(department, TimelineDepartment.values, field="department", what=_("department"))
     owner = lock_active_staff(owner)
     if actor is not None and not (
         policies.is_staff_member(actor) or actor.is_superuser or policies.is_customer_side_of(actor, customer)
     ):
-        raise NotAllowed("You may not open a case for this customer.")
+        raise NotAllowed(_("You may not open a case for this customer."))
     now = timezone.now()
     case = Case.objects.create(
         reference=next_reference(now.year),
@@ -83,7 +94,10 @@ def case_open(
         kind=Kind.CASE_OPENED,
         department=department,
         actor=actor,
-        summary=f"Case opened: {subject}. Owner: {person_name(owner)}.",
+        summary=Sentence(
+            gettext_noop("Case opened: %(subject)s. Owner: %(owner)s."),
+            {"subject": subject, "owner": person_name(owner)},
+        ),
         customer_visible=True,
         data={"owner_id": owner.pk},
     )
@@ -93,15 +107,15 @@ def case_open(
 @transaction.atomic
 def case_set_status(*, actor: User, case: Case, status: str) -> Case:
     """Move a working case between its working states (new, in progress, waiting on someone)."""
-    require_choice(status, Case.WORKING_STATUSES, field="status", what="working status")
+    require_choice(status, Case.WORKING_STATUSES, field="status", what=_("working status"))
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
     if case.status == Status.RESOLVED:
-        raise RuleViolation("The case is resolved and awaits the customer: reopen it first.", field="status")
+        raise RuleViolation(_("The case is resolved and awaits the customer: reopen it first."), field="status")
     if case.status == status:
         return case
-    old = case.get_status_display()
+    old = case.status
     case.status = status
     case.last_activity_at = timezone.now()
     case.save(update_fields=["status", "last_activity_at", "updated_at"])
@@ -110,7 +124,10 @@ def case_set_status(*, actor: User, case: Case, status: str) -> Case:
         kind=Kind.STATUS_CHANGED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Status: {old} → {case.get_status_display()}",
+        summary=Sentence(
+            gettext_noop("Status: %(old)s → %(new)s"),
+            {"old": choice("cases.Case.status", old), "new": choice("cases.Case.status", status)},
+        ),
         customer_visible=True,
         data={"status": status},
     )
@@ -120,12 +137,12 @@ def case_set_status(*, actor: User, case: Case, status: str) -> Case:
 @transaction.atomic
 def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
     """Mark resolved and ask the customer to confirm; closing waits for their answer."""
-    summary = require_text(summary, field="summary", what="what was done to resolve the case")
+    summary = require_text(summary, field="summary", what=_("what was done to resolve the case"))
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
     if case.status == Status.RESOLVED:
-        raise RuleViolation("The case is already resolved and waiting for the customer's answer.", field="status")
+        raise RuleViolation(_("The case is already resolved and waiting for the customer's answer."), field="status")
     now = timezone.now()
     case.status = Status.RESOLVED
     case.resolved_at = now
@@ -149,9 +166,13 @@ def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
         kind=Kind.RESOLVED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Resolved: {summary} We have asked the customer to confirm it is fixed.",
+        summary=Sentence(
+            gettext_noop("Resolved: %(summary)s We have asked the customer to confirm it is fixed."),
+            {"summary": summary},
+        ),
         customer_visible=True,
     )
+    _tell(case, "confirmation", actor=actor, now=now, reminder=False)
     return case
 
 
@@ -160,9 +181,11 @@ def case_confirm(*, actor: User, case: Case) -> Case:
     """The customer (or their delegate) confirms it is fixed: the case closes."""
     case = lock_case(case)
     if not (policies.is_customer_side(actor, case) or policies.can_work_on_case(actor, case)):
-        raise NotAllowed("Only the customer, their delegate, or staff working on the case may record the confirmation.")
+        raise NotAllowed(
+            _("Only the customer, their delegate, or staff working on the case may record the confirmation.")
+        )
     if case.status != Status.RESOLVED:
-        raise RuleViolation("Only a resolved case can be confirmed.", field="status")
+        raise RuleViolation(_("Only a resolved case can be confirmed."), field="status")
     now = timezone.now()
     case.status = Status.CLOSED
     case.closed_at = now
@@ -174,21 +197,33 @@ def case_confirm(*, actor: User, case: Case) -> Case:
         kind=Kind.CONFIRMED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary="The customer confirmed it is fixed. Case closed.",
+        summary=Sentence(gettext_noop("The customer confirmed it is fixed. Case closed.")),
         customer_visible=True,
     )
-    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="confirmed", actor=actor)
+    # Translators: why a flag was cleared, shown as "Flag cleared (confirmed): <the flag>".
+    confirmed = Sentence(gettext_noop("confirmed"))
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note=confirmed, actor=actor)
     _clear_conversation_flags(case, actor)
+    _tell(case, "survey", actor=actor, now=now)
     return case
+
+
+def _tell(case: Case, topic: str, *, actor: User | None, now: datetime, **context: object) -> None:
+    """Ask the customer "is it fixed?" or for their opinion, in the way they prefer."""
+    from correspondence.services.tell import customer_tell
+
+    customer_tell(case=case, topic=topic, context=context, subject_key=f"case:{case.pk}", actor=actor, now=now)
 
 
 def _clear_conversation_flags(case: Case, actor: User | None) -> None:
     """A closed case needs no reply or contact any more: nothing about it stays open."""
+    # Translators: why a flag was cleared, shown as "Flag cleared (case closed): <the flag>".
+    closed = Sentence(gettext_noop("case closed"))
     for kind in (Flag.Kind.UNANSWERED_MESSAGE, Flag.Kind.SILENT_CASE):
-        flags_clear(kind=kind, subject_key=f"case:{case.pk}", note="case closed", actor=actor)
+        flags_clear(kind=kind, subject_key=f"case:{case.pk}", note=closed, actor=actor)
 
 
-def _reopen(case: Case, *, actor: User | None, reason: str, now: datetime) -> None:
+def _reopen(case: Case, *, actor: User | None, reason: str | Sentence, now: datetime) -> None:
     case.status = Status.IN_PROGRESS
     case.resolved_at = None
     case.confirmation_due_at = None
@@ -211,27 +246,34 @@ def _reopen(case: Case, *, actor: User | None, reason: str, now: datetime) -> No
         kind=Kind.REOPENED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Reopened: {reason}",
+        summary=Sentence(gettext_noop("Reopened: %(reason)s"), {"reason": reason}),
         customer_visible=True,
     )
-    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="reopened", actor=actor)
+    # Translators: why a flag was cleared, shown as "Flag cleared (reopened): <the flag>".
+    reopened = Sentence(gettext_noop("reopened"))
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note=reopened, actor=actor)
 
 
 @transaction.atomic
 def case_reject_resolution(*, actor: User, case: Case, reason: str) -> Case:
     """The customer says it is not fixed: reopen and flag the owner."""
-    reason = require_text(reason, field="reason", what="what is still wrong")
+    reason = require_text(reason, field="reason", what=_("what is still wrong"))
     case = lock_case(case)
     if not policies.is_customer_side(actor, case):
-        raise NotAllowed("Only the customer or their delegate can say the resolution did not work.")
+        raise NotAllowed(_("Only the customer or their delegate can say the resolution did not work."))
     if case.status != Status.RESOLVED:
-        raise RuleViolation("This case is not waiting for your confirmation.", field="status")
+        raise RuleViolation(_("This case is not waiting for your confirmation."), field="status")
     now = timezone.now()
-    _reopen(case, actor=actor, reason=f"the customer says it is not fixed: {reason}", now=now)
+    # Translators: why a case was reopened, shown as "Reopened: the customer says it is not fixed: …".
+    not_fixed = Sentence(gettext_noop("the customer says it is not fixed: %(reason)s"), {"reason": reason})
+    _reopen(case, actor=actor, reason=not_fixed, now=now)
     flag_raise(
         kind=Flag.Kind.REJECTED_RESOLUTION,
         subject_key=f"case:{case.pk}:reopen:{case.reopen_count}",
-        summary=f"{case.reference}: the customer says it is not fixed — {reason[:150]}",
+        summary=Sentence(
+            gettext_noop("%(reference)s: the customer says it is not fixed — %(reason)s"),
+            {"reference": case.reference, "reason": reason[:150]},
+        ),
         case=case,
         now=now,
     )
@@ -241,12 +283,12 @@ def case_reject_resolution(*, actor: User, case: Case, reason: str) -> Case:
 @transaction.atomic
 def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
     """Staff reopen a resolved case (for example after a phone call)."""
-    reason = require_text(reason, field="reason", what="why the case is reopened")
+    reason = require_text(reason, field="reason", what=_("why the case is reopened"))
     case = lock_case(case)
     require_can_work(actor, case)
     if case.status != Status.RESOLVED:
         raise RuleViolation(
-            "Only a resolved case can be reopened; a closed case gets a follow-up case.", field="status"
+            _("Only a resolved case can be reopened; a closed case gets a follow-up case."), field="status"
         )
     _reopen(case, actor=actor, reason=reason, now=timezone.now())
     return case
@@ -255,7 +297,9 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
 def reopen_on_customer_reply(case: Case, *, actor: User | None, now: datetime) -> None:
     """Invariant 3: a customer reply on a resolved case reopens it (called under the case lock)."""
     if case.status == Status.RESOLVED:
-        _reopen(case, actor=actor, reason="the customer wrote again after the resolution", now=now)
+        # Translators: why a case was reopened, shown as "Reopened: the customer wrote again after the resolution".
+        wrote_again = Sentence(gettext_noop("the customer wrote again after the resolution"))
+        _reopen(case, actor=actor, reason=wrote_again, now=now)
 
 
 @transaction.atomic
@@ -273,10 +317,13 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
         kind=Kind.REMINDER,
         department=TimelineDepartment.SUPPORT,
         actor=None,
-        summary="Reminder sent: is it fixed? The case closes if we hear nothing by "
-        f"{timezone.localtime(case.confirmation_due_at):%d %B %Y}.",
+        summary=Sentence(
+            gettext_noop("Reminder sent: is it fixed? The case closes if we hear nothing by %(date)s."),
+            {"date": moment(case.confirmation_due_at, LONG_DATE_FORMAT)},
+        ),
         customer_visible=True,
     )
+    _tell(case, "confirmation", actor=None, now=now, reminder=True)
     return True
 
 
@@ -288,17 +335,18 @@ def case_close(*, actor: User | None, case: Case, now: datetime | None = None) -
     if actor is not None:
         require_can_work(actor, case)
     if case.status == Status.CLOSED:
-        raise RuleViolation(f"Case {case.reference} is already closed.", field="status")
+        raise RuleViolation(_("Case %(reference)s is already closed.") % {"reference": case.reference}, field="status")
     if case.status != Status.RESOLVED:
         raise RuleViolation(
-            "Resolve the case first; it closes when the customer confirms, or after the confirmation window.",
+            _("Resolve the case first; it closes when the customer confirms, or after the confirmation window."),
             field="status",
         )
     if case.confirmation_reminder_sent_at is None:
-        raise RuleViolation("The customer has not been reminded to confirm yet.", field="status")
+        raise RuleViolation(_("The customer has not been reminded to confirm yet."), field="status")
     if case.confirmation_due_at is None or case.confirmation_due_at > now:
         raise RuleViolation(
-            f"The customer has until {timezone.localtime(case.confirmation_due_at):%d %B %Y %H:%M} to answer.",
+            _("The customer has until %(date)s to answer.")
+            % {"date": local_text(case.confirmation_due_at, LONG_MOMENT_FORMAT)},
             field="status",
         )
     case.status = Status.CLOSED
@@ -311,9 +359,12 @@ def case_close(*, actor: User | None, case: Case, now: datetime | None = None) -
         kind=Kind.CLOSED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary="Closed: no answer came within the confirmation window after a reminder.",
+        summary=Sentence(gettext_noop("Closed: no answer came within the confirmation window after a reminder.")),
         customer_visible=True,
     )
-    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note="closed", actor=actor)
+    # Translators: why a flag was cleared, shown as "Flag cleared (closed): <the flag>" (the case was closed).
+    closed = Sentence(gettext_noop("closed"))
+    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note=closed, actor=actor)
     _clear_conversation_flags(case, actor)
+    _tell(case, "survey", actor=actor, now=now)
     return case

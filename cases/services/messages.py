@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import linebreaks, urlize
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm
 
 from cases import deadlines, policies
@@ -20,7 +22,7 @@ from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_choice, require_open, require_text
 from cases.services.lifecycle import case_open, reopen_on_customer_reply
 from cases.services.routing import owner_for_new_case
-from cases.services.timeline import actor_label, record_event
+from cases.services.timeline import Sentence, actor_label, choice, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 from portal.uploads import validate_upload
 
@@ -47,9 +49,10 @@ def _store_attachments(message: Message, checked: list[tuple[UploadedFile, str]]
         attachment.save()
 
 
-def _summary(prefix: str, body: str) -> str:
+def _snippet(body: str) -> str:
+    """The start of a text for the timeline, on one line."""
     first = " ".join(body.split())
-    return f"{prefix}: {first[:200]}{'…' if len(first) > 200 else ''}"
+    return f"{first[:200]}{'…' if len(first) > 200 else ''}"
 
 
 def _answer_waiting_messages(case: Case, now: datetime) -> None:
@@ -58,8 +61,12 @@ def _answer_waiting_messages(case: Case, now: datetime) -> None:
     case.awaiting_reply_since = None
     case.reply_due_at = None
     case.last_outbound_at = now
-    flags_clear(kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", note="reply sent")
-    flags_clear(kind=Flag.Kind.SILENT_CASE, subject_key=f"case:{case.pk}", note="customer contacted")
+    # Translators: why a flag was cleared, shown as "Flag cleared (reply sent): <the flag>".
+    replied = Sentence(gettext_noop("reply sent"))
+    flags_clear(kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", note=replied)
+    # Translators: why a flag was cleared, shown as "Flag cleared (customer contacted): <the flag>".
+    contacted = Sentence(gettext_noop("customer contacted"))
+    flags_clear(kind=Flag.Kind.SILENT_CASE, subject_key=f"case:{case.pk}", note=contacted)
 
 
 def _follow_up_case(closed: Case, actor: User | None) -> Case:
@@ -67,7 +74,9 @@ def _follow_up_case(closed: Case, actor: User | None) -> Case:
     follow_up = case_open(
         actor=None,
         customer=closed.customer,
-        subject=f"Follow-up to {closed.reference}: {closed.subject}"[:200],
+        subject=(
+            _("Follow-up to %(reference)s: %(subject)s") % {"reference": closed.reference, "subject": closed.subject}
+        )[:200],
         owner=owner_for_new_case(closed.customer),
         priority=closed.priority,
         service=closed.service,
@@ -77,7 +86,10 @@ def _follow_up_case(closed: Case, actor: User | None) -> Case:
         kind=Kind.STATUS_CHANGED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"The customer wrote after closure; their message is on the follow-up case {follow_up.reference}.",
+        summary=Sentence(
+            gettext_noop("The customer wrote after closure; their message is on the follow-up case %(reference)s."),
+            {"reference": follow_up.reference},
+        ),
         customer_visible=True,
     )
     # A delegate granted only the closed case must still see what they wrote.
@@ -96,19 +108,23 @@ def message_receive(
     sender_label: str = "",
     external_id: str | None = None,
     attachments: Sequence[UploadedFile] = (),
+    automatic: bool = False,
 ) -> Message:
-    """File a message from the customer (or a delegate, or a mail/phone gateway with no actor)."""
-    body = require_text(body, field="body", what="your message", max_length=MAX_BODY)
-    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what="channel")
+    """File a message from the customer (or a delegate, or a mail/phone gateway with no actor).
+
+    `automatic` is a machine's answer (an out-of-office reply): kept on the case, but it starts no
+    reply clock, answers nothing, reopens nothing and opens no follow-up case."""
+    body = require_text(body, field="body", what=_("your message"), max_length=MAX_BODY)
+    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what=_("channel"))
     if actor is not None and not policies.is_customer_side(actor, case):
-        raise NotAllowed("Only the customer or their delegate can write as the customer.")
+        raise NotAllowed(_("Only the customer or their delegate can write as the customer."))
     if external_id:
         existing = Message.objects.filter(external_id=external_id).first()
         if existing is not None:
             return existing  # a retried delivery: filed once
     checked = _validated(attachments)
     case = lock_case(case)
-    if case.status == Case.Status.CLOSED:
+    if case.status == Case.Status.CLOSED and not automatic:
         case = _follow_up_case(case, actor)
     now = timezone.now()
     label = actor_label(actor, case=case) if actor is not None else (sender_label.strip() or case.customer.full_name)
@@ -121,8 +137,24 @@ def message_receive(
         body=body,
         body_html=render_body(body),
         external_id=external_id or None,
+        is_automatic=automatic,
+        answered_at=now if automatic else None,
     )
     _store_attachments(message, checked)
+    if automatic:
+        record_event(
+            case=case,
+            kind=Kind.AUTOMATIC_REPLY,
+            department=TimelineDepartment.SUPPORT,
+            actor=actor,
+            label=label,
+            summary=Sentence(
+                gettext_noop("Automatic reply (%(channel)s): %(text)s"),
+                {"channel": choice("cases.Message.channel", message.channel), "text": _snippet(body)},
+            ),
+            subject_key=f"message:{message.pk}",
+        )
+        return message
     reopen_on_customer_reply(case, actor=actor, now=now)
     if case.awaiting_reply_since is None:
         case.awaiting_reply_since = now
@@ -135,7 +167,10 @@ def message_receive(
         department=TimelineDepartment.SUPPORT,
         actor=actor,
         label=label,
-        summary=_summary(f"Message ({message.get_channel_display()})", body),
+        summary=Sentence(
+            gettext_noop("Message (%(channel)s): %(text)s"),
+            {"channel": choice("cases.Message.channel", message.channel), "text": _snippet(body)},
+        ),
         customer_visible=True,
         subject_key=f"message:{message.pk}",
     )
@@ -152,10 +187,10 @@ def message_reply(
     attachments: Sequence[UploadedFile] = (),
 ) -> Message:
     """A member of staff writes to the customer: it answers every waiting message."""
-    body = require_text(body, field="body", what="your reply", max_length=MAX_BODY)
-    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what="channel")
+    body = require_text(body, field="body", what=_("your reply"), max_length=MAX_BODY)
+    require_choice(channel, [c for c in Channel.values if c != Channel.NOTE], field="channel", what=_("channel"))
     if not policies.can_work_on_case(actor, case):
-        raise NotAllowed("Only staff working on the case can reply to the customer; add a note or ask the owner.")
+        raise NotAllowed(_("Only staff working on the case can reply to the customer; add a note or ask the owner."))
     checked = _validated(attachments)
     case = lock_case(case)
     require_open(case)
@@ -189,19 +224,40 @@ def message_reply(
         kind=Kind.MESSAGE_OUT,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=_summary("Reply", body),
+        summary=Sentence(gettext_noop("Reply: %(text)s"), {"text": _snippet(body)}),
         customer_visible=True,
         subject_key=f"message:{message.pk}",
     )
+    _deliver_reply(case=case, message=message, actor=actor, now=now)
     return message
+
+
+def _deliver_reply(*, case: Case, message: Message, actor: User, now: datetime) -> None:
+    """The reply leaves Steward: by e-mail or letter when that is how it was sent, else in the way the
+    customer prefers to hear of it (phone, chat and social are channels staff use themselves)."""
+    from correspondence.services.tell import customer_tell, reply_channel
+
+    forced = reply_channel(message.channel)
+    if forced is False:
+        return
+    customer_tell(
+        case=case,
+        topic="reply",
+        context={"message": message, "author_name": person_name(actor)},
+        subject_key=f"message:{message.pk}",
+        message=message,
+        channel=forced,
+        actor=actor,
+        now=now,
+    )
 
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False) -> Message:
     """An internal note: staff only, never shown to the customer."""
-    body = require_text(body, field="body", what="the note", max_length=MAX_BODY)
+    body = require_text(body, field="body", what=_("the note"), max_length=MAX_BODY)
     if not policies.can_note_on_case(actor, case):
-        raise NotAllowed("Only staff can add internal notes.")
+        raise NotAllowed(_("Only staff can add internal notes."))
     case = lock_case(case)
     message = Message.objects.create(
         case=case,
@@ -221,7 +277,12 @@ def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False
         kind=Kind.NOTE,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=_summary("Internal note" + (" (shared with the contractor)" if for_contractor else ""), body),
+        summary=Sentence(
+            gettext_noop("Internal note (shared with the contractor): %(text)s")
+            if for_contractor
+            else gettext_noop("Internal note: %(text)s"),
+            {"text": _snippet(body)},
+        ),
         subject_key=f"message:{message.pk}",
     )
     return message
@@ -231,12 +292,12 @@ def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False
 def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_customer: bool = True) -> Message:
     """Record a phone call. A conversation with the customer answers their waiting messages;
     a call that did not reach them ("no answer") is recorded but answers nothing."""
-    summary = require_text(summary, field="summary", what="what was said on the call", max_length=MAX_BODY)
+    summary = require_text(summary, field="summary", what=_("what was said on the call"), max_length=MAX_BODY)
     if not policies.can_note_on_case(actor, case):
-        raise NotAllowed("Only staff can log calls.")
+        raise NotAllowed(_("Only staff can log calls."))
     if inbound and not reached_customer:
         raise RuleViolation(
-            "A call from the customer reached us; untick “did not reach the customer”.", field="reached_customer"
+            _("A call from the customer reached us; untick “did not reach the customer”."), field="reached_customer"
         )
     case = lock_case(case)
     now = timezone.now()
@@ -258,14 +319,24 @@ def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_cu
     case.save(
         update_fields=["awaiting_reply_since", "reply_due_at", "last_outbound_at", "last_activity_at", "updated_at"]
     )
-    direction = "from" if inbound else "to"
-    outcome = "" if reached_customer else " (no answer)"
+    if inbound:
+        said = (
+            gettext_noop("Phone call from the customer: %(text)s")
+            if reached_customer
+            else gettext_noop("Phone call from the customer (no answer): %(text)s")
+        )
+    else:
+        said = (
+            gettext_noop("Phone call to the customer: %(text)s")
+            if reached_customer
+            else gettext_noop("Phone call to the customer (no answer): %(text)s")
+        )
     record_event(
         case=case,
         kind=Kind.CALL,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=_summary(f"Phone call {direction} the customer{outcome}", summary),
+        summary=Sentence(said, {"text": _snippet(summary)}),
         customer_visible=True,
         subject_key=f"message:{message.pk}",
     )

@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from cases import policies
 from cases.models import Case, Flag, Message, Promise, TimelineDepartment, TimelineEvent
@@ -31,7 +33,7 @@ from cases.services.guards import lock_case, require_open, require_text
 from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import owner_for_new_case
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import CLOCK_FORMAT, DAY_FORMAT, Sentence, moment, person_name, record_event
 from people.models import Customer, Delegate, Service
 from portal.errors import NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -50,24 +52,14 @@ MAX_NOTE = 300
 MAX_HELPERS = 10
 
 
-def _when(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%A} {local.day} {local:%B}"
-
-
-def _clock(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.hour}:{local:%M}"
-
-
 def _require_phone(phone: str) -> str:
     phone = " ".join((phone or "").split())
     digits = re.sub(r"\D", "", phone)
     if not phone:
-        raise RuleViolation("Write the phone number we should call, for example 04 78 25 14 07.", field="phone")
+        raise RuleViolation(_("Write the phone number we should call, for example 04 78 25 14 07."), field="phone")
     if not _PHONE.match(phone) or not 6 <= len(digits) <= 15:
         raise RuleViolation(
-            "That does not look like a phone number. Write only digits, spaces and “+”, for example 04 78 25 14 07.",
+            _("That does not look like a phone number. Write only digits, spaces and “+”, for example 04 78 25 14 07."),
             field="phone",
         )
     return phone
@@ -90,22 +82,34 @@ def callback_request(
     phone = _require_phone(phone)
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise RuleViolation(f"Keep your note under {MAX_NOTE} characters (it has {len(note)}).", field="note")
+        raise RuleViolation(
+            _("Keep your note under %(max)s characters (it has %(count)s).") % {"max": MAX_NOTE, "count": len(note)},
+            field="note",
+        )
     if not policies.is_customer_side(actor, case):
-        raise NotAllowed("Only the customer or their delegate can ask for a call back.")
+        raise NotAllowed(_("Only the customer or their delegate can ask for a call back."))
     if ends_at <= starts_at:
-        raise RuleViolation("Choose a time when we may call you.", field="starts_at")
+        raise RuleViolation(_("Choose a time when we may call you."), field="starts_at")
     if ends_at < now + CALLBACK_NOTICE:
-        raise RuleViolation("That time has already passed. Choose a later time or another day.", field="starts_at")
+        raise RuleViolation(_("That time has already passed. Choose a later time or another day."), field="starts_at")
     if starts_at > now + CALLBACK_HORIZON:
-        raise RuleViolation("Choose a day within the next 30 days.", field="starts_at")
+        raise RuleViolation(_("Choose a day within the next 30 days."), field="starts_at")
     case = lock_case(case)
     require_open(case)
     owner = case.owner
-    text = (
-        f"{person_name(owner)} will call you back on {_when(starts_at)} between {_clock(starts_at)} "
-        f"and {_clock(ends_at)}, on {phone}"
-    )[:300]
+    window = {
+        "day": moment(starts_at, DAY_FORMAT),
+        "start": moment(starts_at, CLOCK_FORMAT),
+        "end": moment(ends_at, CLOCK_FORMAT),
+        "phone": phone,
+    }
+    call_back = Sentence(
+        gettext_noop("%(name)s will call you back on %(day)s between %(start)s and %(end)s, on %(phone)s"),
+        {"name": person_name(owner), **window},
+    )
+    # The promise is shown as written, so it is written in the language of the customer asking.
+    text = call_back.rendered()[:300]
+    english = call_back.english()
     promise = Promise.objects.create(
         case=case,
         kind=Promise.Kind.CALLBACK,
@@ -121,7 +125,12 @@ def callback_request(
         kind=Kind.PROMISE_MADE,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Call back requested: {text}." + (f" About: {note}" if note else ""),
+        summary=Sentence(
+            gettext_noop("Call back requested: %(promise)s. About: %(note)s")
+            if note
+            else gettext_noop("Call back requested: %(promise)s."),
+            {"promise": call_back if len(english) <= 300 else english[:300], "note": note},
+        ),
         customer_visible=True,
         subject_key=f"promise:{promise.pk}",
         data={"due_at": ends_at.isoformat(), "phone": phone, "note": note},
@@ -130,8 +139,13 @@ def callback_request(
     flag_raise(
         kind=Flag.Kind.CONTACT_REQUEST,
         subject_key=f"callback:{promise.pk}",
-        summary=f"{case.reference}: {case.customer.full_name} asks to be called back on {_when(starts_at)} "
-        f"between {_clock(starts_at)} and {_clock(ends_at)} on {phone}",
+        summary=Sentence(
+            gettext_noop(
+                "%(reference)s: %(customer)s asks to be called back on %(day)s "
+                "between %(start)s and %(end)s on %(phone)s"
+            ),
+            {"reference": case.reference, "customer": case.customer.full_name, **window},
+        ),
         case=case,
         now=now,
         assignee=owner,
@@ -151,12 +165,12 @@ def case_open_from_portal(
 ) -> Case:
     """A new request for something else: a case with an owner from the first minute, whose
     first message is what the customer wrote (so the reply clock starts at once)."""
-    subject = require_text(subject, field="subject", what="what your request is about", max_length=200)
-    details = require_text(details, field="details", what="your request", max_length=MAX_BODY)
+    subject = require_text(subject, field="subject", what=_("what your request is about"), max_length=200)
+    details = require_text(details, field="details", what=_("your request"), max_length=MAX_BODY)
     if not policies.is_customer_side_of(actor, customer):
-        raise NotAllowed("Only the customer or a delegate for all their cases can open a new request.")
+        raise NotAllowed(_("Only the customer or a delegate for all their cases can open a new request."))
     if service is not None and not customer.services.filter(pk=service.pk).exists():
-        raise RuleViolation("Choose one of your services, or “Something else”.", field="service")
+        raise RuleViolation(_("Choose one of your services, or “Something else”."), field="service")
     for upload in attachments:
         validate_upload(upload)  # before anything is written: a refused file stores nothing
     case = case_open(
@@ -171,7 +185,9 @@ def case_open_from_portal(
 
 def _cannot_add() -> RuleViolation:
     # One answer for every account we will not grant, so the form reveals nothing about it.
-    return RuleViolation("We cannot add this person online. Please call us and we will do it with you.", field="email")
+    return RuleViolation(
+        _("We cannot add this person online. Please call us and we will do it with you."), field="email"
+    )
 
 
 def _username_for(email: str) -> str:
@@ -198,7 +214,7 @@ def _helper_account(email: str, full_name: str) -> User:
         ):
             raise _cannot_add()
         return user
-    full_name = require_text(full_name, field="full_name", what="their name", max_length=150)
+    full_name = require_text(full_name, field="full_name", what=_("their name"), max_length=150)
     first, _sep, last = full_name.partition(" ")
     user = User(username=_username_for(email), email=email, first_name=first[:150], last_name=last[:150])
     user.set_unusable_password()
@@ -223,18 +239,18 @@ def delegate_invite(
     """
     email = (email or "").strip().lower()
     if not email:
-        raise RuleViolation("Write their e-mail address, for example paul.martin@example.org.", field="email")
+        raise RuleViolation(_("Write their e-mail address, for example paul.martin@example.org."), field="email")
     try:
         validate_email(email)
     except ValidationError:
         raise RuleViolation(
-            "That is not a complete e-mail address. Check it, for example paul.martin@example.org.", field="email"
+            _("That is not a complete e-mail address. Check it, for example paul.martin@example.org."), field="email"
         ) from None
-    relationship = require_text(relationship, field="relationship", what="who they are to you", max_length=100)
+    relationship = require_text(relationship, field="relationship", what=_("who they are to you"), max_length=100)
     if not policies.can_grant_delegate(actor, customer):
-        raise NotAllowed("Only the customer can invite a helper.")
+        raise NotAllowed(_("Only the customer can invite a helper."))
     if customer.user_id is not None and customer.user.email.lower() == email:
-        raise RuleViolation("That is your own e-mail address: write your helper's.", field="email")
+        raise RuleViolation(_("That is your own e-mail address: write your helper's."), field="email")
     user = _helper_account(email, full_name)
     active = Delegate.objects.filter(customer=customer, revoked_at__isnull=True)
     existing = active.filter(user=user).first()
@@ -242,7 +258,15 @@ def delegate_invite(
         transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
         return existing
     if existing is None and active.count() >= MAX_HELPERS:
-        raise RuleViolation(f"You already have {MAX_HELPERS} helpers. Remove one first, or call us.", field="email")
+        raise RuleViolation(
+            ngettext(
+                "You already have %(count)d helper. Remove them first, or call us.",
+                "You already have %(count)d helpers. Remove one first, or call us.",
+                MAX_HELPERS,
+            )
+            % {"count": MAX_HELPERS},
+            field="email",
+        )
     delegate = delegate_grant(actor=actor, customer=customer, user=user, relationship=relationship, cases=cases)
     transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
     return delegate

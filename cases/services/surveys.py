@@ -5,13 +5,15 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Flag, Promise, Survey, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise
 from cases.services.guards import lock_case
 from cases.services.routing import owner_for_new_case
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import WEEKDAY_FORMAT, Sentence, moment, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 
 CONTACT_WITHIN = timedelta(days=2)
@@ -24,13 +26,13 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
     # submissions at once must meet the "already answered" message, not the unique index.
     case = lock_case(case)
     if not policies.is_customer_side(actor, case):
-        raise NotAllowed("Only the customer or their delegate can answer the survey.")
+        raise NotAllowed(_("Only the customer or their delegate can answer the survey."))
     if case.status != Case.Status.CLOSED:
-        raise RuleViolation("The survey opens once the case is closed.", field="case")
+        raise RuleViolation(_("The survey opens once the case is closed."), field="case")
     if type(score) is not int or not 1 <= score <= 5:
-        raise RuleViolation("Choose a score from 1 to 5.", field="score")
+        raise RuleViolation(_("Choose a score from 1 to 5."), field="score")
     if Survey.objects.filter(case=case).exists():
-        raise RuleViolation("You have already answered the survey for this case, thank you.", field="case")
+        raise RuleViolation(_("You have already answered the survey for this case, thank you."), field="case")
     survey = Survey.objects.create(
         case=case, score=score, comment=comment.strip(), wants_contact=wants_contact, submitted_by=actor
     )
@@ -39,7 +41,12 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
         kind=TimelineEvent.Kind.SURVEY,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=f"Survey: {score}/5" + (f" — {comment.strip()[:200]}" if comment.strip() else ""),
+        summary=Sentence(
+            gettext_noop("Survey: %(score)s/5 — %(comment)s")
+            if comment.strip()
+            else gettext_noop("Survey: %(score)s/5"),
+            {"score": score, "comment": comment.strip()[:200]},
+        ),
         customer_visible=True,
     )
     if wants_contact:
@@ -49,7 +56,8 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
         promise = Promise.objects.create(
             case=case,
             kind=Promise.Kind.CALLBACK,
-            text=f"{person_name(contact)} will contact you about your services or contract",
+            # Written in the customer's language: the promise text is shown as it was written.
+            text=_("%(name)s will contact you about your services or contract") % {"name": person_name(contact)},
             made_by=contact,
             made_by_label=person_name(contact),
             due_at=due,
@@ -59,15 +67,20 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
             kind=TimelineEvent.Kind.PROMISE_MADE,
             department=TimelineDepartment.SALES,
             actor=None,
-            summary=f"{person_name(contact)} will contact you about your services or contract by "
-            f"{timezone.localtime(due):%a %d %b %Y}.",
+            summary=Sentence(
+                gettext_noop("%(name)s will contact you about your services or contract by %(date)s."),
+                {"name": person_name(contact), "date": moment(due, WEEKDAY_FORMAT)},
+            ),
             customer_visible=True,
             subject_key=f"promise:{promise.pk}",
         )
         flag_raise(
             kind=Flag.Kind.CONTACT_REQUEST,
             subject_key=f"survey:{survey.pk}",
-            summary=f"{case.customer.full_name} would like to talk about their services or contract",
+            summary=Sentence(
+                gettext_noop("%(customer)s would like to talk about their services or contract"),
+                {"customer": case.customer.full_name},
+            ),
             case=case,
             assignee=contact,
         )

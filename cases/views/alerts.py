@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors, services
@@ -36,7 +37,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda **values: services.alert_post(actor=request.user, **values),
-            "Alert posted. Staff see it on every affected customer's case.",
+            _("Alert posted. Staff see it on every affected customer's case."),
         )
         if done is not None:
             return done
@@ -56,7 +57,7 @@ def alert_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda **values: services.alert_update(actor=request.user, alert=alert, **values),
-            "Alert updated.",
+            _("Alert updated."),
         )
         if done is not None:
             return done
@@ -75,5 +76,5 @@ def alert_end(request: HttpRequest, pk: int) -> HttpResponse:
     except RuleViolation as violation:
         messages.error(request, violation.message)
     else:
-        messages.success(request, f"“{alert.title}” has ended.")
+        messages.success(request, _("“%(title)s” has ended.") % {"title": alert.title})
     return redirect("staff:alerts")

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors, services
@@ -29,6 +31,7 @@ from cases.forms import (
 from cases.models import Case, ServiceAlert
 from cases.views.access import staff_page
 from cases.views.case_page import case_url, render_case_page
+from correspondence.selectors import reply_outcome
 from portal.errors import NotAllowed, RuleViolation
 
 Permission = Callable[[Any, Case], bool]
@@ -40,21 +43,21 @@ def act(
     form: forms.Form,
     perform: Callable[[dict[str, Any]], object],
     *,
-    done: str,
+    done: str | Callable[[Any], str],
     anchor: str,
 ) -> HttpResponse:
     """Run one service with the form's values; nothing is written unless it succeeds."""
     status = 400
     if form.is_valid():
         try:
-            perform(form.cleaned_data)
+            result = perform(form.cleaned_data)
         except NotAllowed as refused:
             raise PermissionDenied(refused.message) from refused
         except RuleViolation as violation:
             add_violation(form, violation)
             status = violation.status_code
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect(case_url(case, anchor))
     return render_case_page(request, case, bound={form.prefix: form}, status=status)
 
@@ -79,7 +82,8 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
             actor=request.user, case=case, body=data["body"], channel=data["channel"], attachments=attachments
         )
 
-    return act(request, case, form, perform, done="Your reply was sent to the customer.", anchor="timeline")
+    # Says how the reply left: by e-mail, as a call task, a letter, or a notice that it is waiting.
+    return act(request, case, form, perform, done=reply_outcome, anchor="timeline")
 
 
 @staff_page
@@ -94,7 +98,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
         lambda data: services.note_add(
             actor=request.user, case=case, body=data["body"], for_contractor=data["for_contractor"]
         ),
-        done="Internal note added.",
+        done=_("Internal note added."),
         anchor="timeline",
     )
 
@@ -115,7 +119,7 @@ def call(request: HttpRequest, reference: str) -> HttpResponse:
             inbound=data["inbound"],
             reached_customer=not data["no_answer"],
         ),
-        done="Phone call logged.",
+        done=_("Phone call logged."),
         anchor="timeline",
     )
 
@@ -141,15 +145,15 @@ def promise_make(request: HttpRequest, reference: str) -> HttpResponse:
             owed_to_customer=data["owed_to_customer"],
             owed_to_name=data["owed_to_name"],
         ),
-        done="Promise recorded. Steward will watch it until it is kept.",
+        done=_("Promise recorded. Steward will watch it until it is kept."),
         anchor="promises",
     )
 
 
 _SETTLE = {
-    "kept": (services.promise_keep, "Promise marked as kept."),
-    "broken": (services.promise_break, "Promise marked as not kept."),
-    "withdrawn": (services.promise_withdraw, "Promise withdrawn."),
+    "kept": (services.promise_keep, gettext_lazy("Promise marked as kept.")),
+    "broken": (services.promise_break, gettext_lazy("Promise marked as not kept.")),
+    "withdrawn": (services.promise_withdraw, gettext_lazy("Promise withdrawn.")),
 }
 
 
@@ -165,7 +169,7 @@ def promise_settle(request: HttpRequest, reference: str, pk: int) -> HttpRespons
         return service(actor=request.user, promise=promise, note=data["note"])
 
     outcome = request.POST.get(f"settle-{promise.pk}-outcome", "")
-    done = _SETTLE.get(outcome, (None, "Promise updated."))[1]
+    done = str(_SETTLE.get(outcome, (None, _("Promise updated.")))[1])
     return act(request, case, form, perform, done=done, anchor="promises")
 
 
@@ -182,7 +186,7 @@ def resolve(request: HttpRequest, reference: str) -> HttpResponse:
         case,
         form,
         lambda data: services.case_resolve(actor=request.user, case=case, summary=data["summary"]),
-        done="Case resolved. The customer has been asked to confirm it is fixed.",
+        done=_("Case resolved. The customer has been asked to confirm it is fixed."),
         anchor="top",
     )
 
@@ -197,7 +201,7 @@ def set_status(request: HttpRequest, reference: str) -> HttpResponse:
         case,
         form,
         lambda data: services.case_set_status(actor=request.user, case=case, status=data["status"]),
-        done="Status changed.",
+        done=_("Status changed."),
         anchor="top",
     )
 
@@ -213,7 +217,7 @@ def link_alert(request: HttpRequest, reference: str) -> HttpResponse:
         alert = ServiceAlert.objects.get(pk=data["alert"])
         return services.case_link_alert(actor=request.user, case=case, alert=alert)
 
-    return act(request, case, form, perform, done="Case linked to the service alert.", anchor="alerts")
+    return act(request, case, form, perform, done=_("Case linked to the service alert."), anchor="alerts")
 
 
 # --- insurance claims -------------------------------------------------------------------
@@ -229,7 +233,7 @@ def claim_file(request: HttpRequest, reference: str) -> HttpResponse:
         case,
         form,
         lambda data: services.claim_file(actor=request.user, case=case, **data),
-        done="Claim recorded.",
+        done=_("Claim recorded."),
         anchor="claims",
     )
 
@@ -246,4 +250,4 @@ def claim_update(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             actor=request.user, claim=claim, status=data["status"] or None, note=data["note"], **form.changes()
         )
 
-    return act(request, case, form, perform, done="Claim updated.", anchor=f"claim-{claim.pk}")
+    return act(request, case, form, perform, done=_("Claim updated."), anchor=f"claim-{claim.pk}")

@@ -20,3 +20,19 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@require_safe
+@staff_page
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF letter a customer who prefers the post is owed, for the owner to print and post."""
+    found = selectors.letter_for_staff(request.user, pk)
+    response = FileResponse(
+        found.letter.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{found.case.reference}-letter-{found.pk}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
@@ -41,7 +42,7 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"Flag acknowledged: {flag.summary}")
+        messages.success(request, _("Flag acknowledged: %(summary)s") % {"summary": flag.summary})
     return redirect(safe_next(request, reverse("staff:flags")))
 
 
@@ -57,5 +58,5 @@ def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     except RuleViolation as violation:
         messages.error(request, violation.message)
     else:
-        messages.success(request, f"Flag dismissed: {flag.summary}")
+        messages.success(request, _("Flag dismissed: %(summary)s") % {"summary": flag.summary})
     return redirect(safe_next(request, reverse("staff:flags")))

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import policies, selectors, services
@@ -49,8 +50,8 @@ def handoff(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{case.reference} is now with {person_name(made.to_user)}. "
-                    "They will read your summary before anything else.",
+                    _("%(reference)s is now with %(name)s. They will read your summary before anything else.")
+                    % {"reference": case.reference, "name": person_name(made.to_user)},
                 )
                 return redirect(case_url(case))
     return render(request, "staff/handoff.html", {"case": case, "form": form}, status=status)
@@ -68,5 +69,7 @@ def handoff_acknowledge(request: HttpRequest, reference: str, pk: int) -> HttpRe
     except NotAllowed as refused:
         raise PermissionDenied(refused.message) from refused
     else:
-        messages.success(request, f"You have taken {case.reference}. The handoff is on the timeline.")
+        messages.success(
+            request, _("You have taken %(reference)s. The handoff is on the timeline.") % {"reference": case.reference}
+        )
     return redirect(case_url(case))

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors
@@ -34,7 +35,7 @@ def job_schedule(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         lambda data: contractor_services.job_schedule(
             actor=request.user, job=job, window_start=data["window_start"], window_end=data["window_end"]
         ),
-        done=f"Visit for job {job.reference} scheduled.",
+        done=_("Visit for job %(reference)s scheduled.") % {"reference": job.reference},
         anchor=f"job-{job.pk}",
     )
 
@@ -51,7 +52,7 @@ def job_cancel(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         lambda data: contractor_services.job_cancel(
             actor=request.user, job=job, reason=data["reason"], note=data["note"]
         ),
-        done=f"Visit for job {job.reference} cancelled.",
+        done=_("Visit for job %(reference)s cancelled.") % {"reference": job.reference},
         anchor=f"job-{job.pk}",
     )
 
@@ -68,7 +69,14 @@ def job_complete(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             actor=request.user, job=job, outcome_report=data["outcome_report"], photos=photos
         )
 
-    return act(request, case, form, perform, done=f"Job {job.reference} completed.", anchor=f"job-{job.pk}")
+    return act(
+        request,
+        case,
+        form,
+        perform,
+        done=_("Job %(reference)s completed.") % {"reference": job.reference},
+        anchor=f"job-{job.pk}",
+    )
 
 
 @staff_page
@@ -86,6 +94,6 @@ def incident_plan_repair(request: HttpRequest, reference: str, pk: int) -> HttpR
         case,
         form,
         lambda data: contractor_services.incident_plan_repair(actor=request.user, incident=incident, plan=data["plan"]),
-        done="Repair plan recorded; the customer can see it.",
+        done=_("Repair plan recorded; the customer can see it."),
         anchor=f"job-{incident.job_id}",
     )

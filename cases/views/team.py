@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import policies, selectors
@@ -13,7 +14,7 @@ from cases.views.access import staff_page
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
     if not policies.is_manager(request.user):
-        raise PermissionDenied("The team view is for team managers and heads of department.")
+        raise PermissionDenied(_("The team view is for team managers and heads of department."))
     members = selectors.team_load_for(request.user)
     totals = {
         key: sum(getattr(m, key) for m in members)

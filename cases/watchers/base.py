@@ -154,7 +154,3 @@ def sweep_new_rows(
 def start_of_day(day: object) -> datetime:
     """Midnight at the start of a calendar date, in the portal's time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
-
-
-def local(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%a %d %b %H:%M}"

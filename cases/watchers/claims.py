@@ -5,9 +5,11 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import CLAIM_STALL_UNCHECKED, Flag, InsuranceClaim
 from cases.services.flags import flag_raise
+from cases.services.timeline import SHORT_DATE_FORMAT, Sentence, day
 from cases.watchers.base import ScanResult, scan_due, start_of_day
 
 _LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
@@ -36,8 +38,15 @@ def _check_claim(claim: InsuranceClaim, now: datetime, result: ScanResult) -> bo
         kind=Flag.Kind.STALLED_CLAIM,
         subject_key=f"claim:{claim.pk}",
         case=claim.case,
-        summary=f"{claim.case.reference}: claim with {claim.insurer} stalled — “{claim.next_action}” "
-        f"was due {due:%d %b %Y}",
+        summary=Sentence(
+            gettext_noop("%(case)s: claim with %(insurer)s stalled — “%(action)s” was due %(due)s"),
+            {
+                "case": claim.case.reference,
+                "insurer": claim.insurer,
+                "action": claim.next_action,
+                "due": day(due, SHORT_DATE_FORMAT),
+            },
+        ),
         now=now,
     )
     result.raised += flag is not None

@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import REPLY_UNFLAGGED, SILENT_NEVER_CONTACTED, SILENT_SINCE_CONTACT, Case, Flag
 from cases.services.flags import flag_raise
-from cases.watchers.base import ScanResult, local, scan_due
+from cases.services.timeline import RECENT_FORMAT, Sentence, moment
+from cases.watchers.base import ScanResult, scan_due
 
 _LADDER = ("owner__staff_profile__manager", "owner__staff_profile__department__head")
 
@@ -40,8 +42,14 @@ def _flag_unanswered(case: Case, now: datetime, result: ScanResult) -> bool:
         kind=Flag.Kind.UNANSWERED_MESSAGE,
         subject_key=f"case:{case.pk}",
         case=case,
-        summary=f"{case.reference}: the customer has waited since {local(case.awaiting_reply_since or due)} "
-        f"for a reply (due {local(due)})",
+        summary=Sentence(
+            gettext_noop("%(case)s: the customer has waited since %(since)s for a reply (due %(due)s)"),
+            {
+                "case": case.reference,
+                "since": moment(case.awaiting_reply_since or due, RECENT_FORMAT),
+                "due": moment(due, RECENT_FORMAT),
+            },
+        ),
         now=now,
     )
     result.raised += flag is not None
@@ -90,12 +98,16 @@ def _flag_silent(case: Case, now: datetime, result: ScanResult) -> bool:
     if not claimed:
         return False
     since = case.last_outbound_at or case.created_at
-    what = "since the last contact" if case.last_outbound_at else "since the case was opened"
+    said = (
+        gettext_noop("%(case)s: nobody has contacted the customer since the last contact (%(since)s)")
+        if case.last_outbound_at
+        else gettext_noop("%(case)s: nobody has contacted the customer since the case was opened (%(since)s)")
+    )
     flag = flag_raise(
         kind=Flag.Kind.SILENT_CASE,
         subject_key=f"case:{case.pk}",
         case=case,
-        summary=f"{case.reference}: nobody has contacted the customer {what} ({local(since)})",
+        summary=Sentence(said, {"case": case.reference, "since": moment(since, RECENT_FORMAT)}),
         now=now,
     )
     result.raised += flag is not None

@@ -13,9 +13,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Flag, ServiceAlert
 from cases.services.flags import flag_raise
+from cases.services.timeline import Sentence
 from cases.watchers.base import ScanResult, lock_cursor, resolve_batch_size
 
 CURSOR = "emerging_incidents"
@@ -70,8 +72,19 @@ def _check_area(service_id: int, area: str, since: datetime, now: datetime, resu
         kind=Flag.Kind.EMERGING_INCIDENT,
         subject_key=subject,
         case=latest,
-        summary=f"{len(burst)} new cases about {latest.service.name} in area {area} within {minutes} minutes "
-        f"(latest {latest.reference}): an outage? Link them to a service alert or dismiss.",
+        summary=Sentence(
+            gettext_noop(
+                "%(count)s new cases about %(service)s in area %(area)s within %(minutes)s minutes "
+                "(latest %(case)s): an outage? Link them to a service alert or dismiss."
+            ),
+            {
+                "count": len(burst),
+                "service": latest.service.name,
+                "area": area,
+                "minutes": minutes,
+                "case": latest.reference,
+            },
+        ),
         now=now,
     )
     result.raised += flag is not None

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import PROMISE_OVERDUE_UNFLAGGED, Flag, Promise
 from cases.services.flags import flag_raise
-from cases.watchers.base import ScanResult, local, scan_due
+from cases.services.timeline import RECENT_FORMAT, Sentence, moment
+from cases.watchers.base import ScanResult, scan_due
 
 # What flag_raise needs to find the person at level 1, read with the batch.
 _LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
@@ -28,12 +30,19 @@ def _flag_overdue(promise: Promise, now: datetime, result: ScanResult) -> bool:
     claimed = Promise.objects.filter(PROMISE_OVERDUE_UNFLAGGED, pk=promise.pk).update(overdue_flagged_at=now)
     if not claimed:
         return False
-    who = promise.made_by_label
     flag = flag_raise(
         kind=Flag.Kind.STALE_PROMISE,
         subject_key=f"promise:{promise.pk}",
         case=promise.case,
-        summary=f"{promise.case.reference}: promise by {who} was due {local(promise.due_at)} — “{promise.text}”",
+        summary=Sentence(
+            gettext_noop("%(case)s: promise by %(who)s was due %(due)s — “%(text)s”"),
+            {
+                "case": promise.case.reference,
+                "who": promise.made_by_label,
+                "due": moment(promise.due_at, RECENT_FORMAT),
+                "text": promise.text,
+            },
+        ),
         now=now,
     )
     result.raised += flag is not None

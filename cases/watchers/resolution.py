@@ -7,14 +7,14 @@ the case closes (case_close), which clears the flag. Confirming or reopening cle
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Flag
-from cases.notifications import send_confirmation_reminder_email
 from cases.services.flags import flag_raise
 from cases.services.lifecycle import case_close, case_send_confirmation_reminder
+from cases.services.timeline import SHORT_DATE_FORMAT, Sentence, moment
 from cases.watchers.base import ScanResult, scan_due
 
 _LADDER = ("customer", "owner__staff_profile__manager", "owner__staff_profile__department__head")
@@ -37,13 +37,17 @@ def _follow_up(case: Case, now: datetime, result: ScanResult) -> bool:
     if not case_send_confirmation_reminder(case=case, now=now):
         return False  # reminded by another worker a moment ago
     result.acted += 1
-    transaction.on_commit(lambda: send_confirmation_reminder_email(case), robust=True)
     flag = flag_raise(
         kind=Flag.Kind.UNCONFIRMED_RESOLUTION,
         subject_key=f"case:{case.pk}",
         case=case,
-        summary=f"{case.reference}: the customer has not confirmed the resolution; reminder sent, "
-        f"the case closes on {timezone.localtime(case.confirmation_due_at):%d %b %Y} without an answer",
+        summary=Sentence(
+            gettext_noop(
+                "%(case)s: the customer has not confirmed the resolution; reminder sent, "
+                "the case closes on %(date)s without an answer"
+            ),
+            {"case": case.reference, "date": moment(case.confirmation_due_at, SHORT_DATE_FORMAT)},
+        ),
         now=now,
     )
     result.raised += flag is not None

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from contractors import selectors, services
 from contractors.forms import CorrectionForm, IncidentForm, add_violation
@@ -47,7 +48,9 @@ def incident_new(request: HttpRequest, pk: int) -> HttpResponse:
                 add_violation(form, violation)
                 status = violation.status_code
             else:
-                messages.success(request, "Damage report filed. It is on the case now, and the case owner is flagged.")
+                messages.success(
+                    request, _("Damage report filed. It is on the case now, and the case owner is flagged.")
+                )
                 return redirect(incident_url(incident))
     else:
         form = IncidentForm(prefix="incident")
@@ -97,6 +100,6 @@ def incident_correct(request: HttpRequest, pk: int) -> HttpResponse:
             add_violation(form, violation)
             status = violation.status_code
         else:
-            messages.success(request, "Correction added under the report; the case owner can see it.")
+            messages.success(request, _("Correction added under the report; the case owner can see it."))
             return redirect(incident_url(found) + "#corrections")
     return _render_incident(request, found, form, status)

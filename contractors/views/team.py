@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases import policies
@@ -30,7 +31,7 @@ def team(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not _is_company_admin(request):
-            raise PermissionDenied("Only an administrator of your company can invite technicians.")
+            raise PermissionDenied(_("Only an administrator of your company can invite technicians."))
         form = InviteForm(request.POST, prefix="invite")
         status = 400
         if form.is_valid():
@@ -42,7 +43,7 @@ def team(request: HttpRequest) -> HttpResponse:
                 add_violation(form, violation)
                 status = violation.status_code
             else:
-                messages.success(request, f"Invitation sent to {member.user.email}.")
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": member.user.email})
                 return redirect("contractor:team")
     context = {
         "company": company,
@@ -66,5 +67,5 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         return user if user is not None and hasattr(user, "contractor_profile") else None
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
-        messages.success(self.request, "Your password is set. Sign in with your e-mail address and it.")
+        messages.success(self.request, _("Your password is set. Sign in with your e-mail address and it."))
         return super().form_valid(form)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 
 from cases.models import Promise
 from cases.services import promise_make
@@ -54,7 +55,7 @@ def on_the_way(request: HttpRequest, job: Job) -> HttpResponse:
         job,
         OnTheWayForm(request.POST, prefix="on_the_way"),
         lambda data: services.job_update_status(actor=request.user, job=job, status=Job.Status.ON_THE_WAY),
-        done="The customer and the case owner can see you are on your way.",
+        done=_("The customer and the case owner can see you are on your way."),
     )
 
 
@@ -67,7 +68,7 @@ def start(request: HttpRequest, job: Job) -> HttpResponse:
         lambda data: services.job_update_status(
             actor=request.user, job=job, status=Job.Status.ON_SITE, override_reason=data["override_reason"]
         ),
-        done="Visit started: you are on site.",
+        done=_("Visit started: you are on site."),
         anchor="report",
     )
 
@@ -79,7 +80,7 @@ def cancel(request: HttpRequest, job: Job) -> HttpResponse:
         job,
         CancelForm(request.POST, prefix="cancel"),
         lambda data: services.job_cancel(actor=request.user, job=job, reason=data["reason"], note=data["note"]),
-        done="Visit cancelled. The case owner has your reason.",
+        done=_("Visit cancelled. The case owner has your reason."),
     )
 
 
@@ -96,7 +97,7 @@ def outcome(request: HttpRequest, job: Job) -> HttpResponse:
         job,
         OutcomeForm(request.POST, request.FILES, prefix="outcome"),
         perform,
-        done="Outcome recorded on the case.",
+        done=_("Outcome recorded on the case."),
     )
 
 
@@ -107,11 +108,17 @@ def prerequisite_done(request: HttpRequest, job: Job, prerequisite_pk: int) -> H
     prerequisite = get_object_or_404(job.prerequisites, pk=prerequisite_pk)
     if prerequisite.responsible_party != Prerequisite.Party.CONTRACTOR:
         raise PermissionDenied(
-            f"“{prerequisite.description}” is for the {prerequisite.get_responsible_party_display().lower()} "
-            "to do: only the case owner can mark it done. Call them if you know it is done."
+            _(
+                "“%(prerequisite)s” is for the %(party)s to do: only the case owner can mark it done. "
+                "Call them if you know it is done."
+            )
+            % {
+                "prerequisite": prerequisite.description,
+                "party": prerequisite.get_responsible_party_display().lower(),
+            }
         )
     if not services.can_report_on_job(request.user, job):
-        raise PermissionDenied("Only the job's technician or your company's administrator can mark this done.")
+        raise PermissionDenied(_("Only the job's technician or your company's administrator can mark this done."))
     try:
         services.prerequisite_complete(actor=request.user, prerequisite=prerequisite)
     except NotAllowed as refused:
@@ -119,7 +126,7 @@ def prerequisite_done(request: HttpRequest, job: Job, prerequisite_pk: int) -> H
     except RuleViolation as violation:
         messages.error(request, violation.message)
     else:
-        messages.success(request, f"Marked done: {prerequisite.description}.")
+        messages.success(request, _("Marked done: %(prerequisite)s.") % {"prerequisite": prerequisite.description})
     return redirect(job_url(job, "prerequisites"))
 
 
@@ -138,6 +145,6 @@ def promise(request: HttpRequest, job: Job) -> HttpResponse:
             text=data["text"],
             due_at=data["due_at"],
         ),
-        done="Promise recorded on the case. The customer can see it, and the case owner is flagged if it is late.",
+        done=_("Promise recorded on the case. The customer can see it, and the case owner is flagged if it is late."),
         anchor="promises",
     )

@@ -26,10 +26,11 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Flag, Message, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise, flags_clear
-from cases.services.timeline import record_event
+from cases.services.timeline import Sentence, record_event
 from correspondence import addresses
 from correspondence.models import CustomerNotice, InboundEmail, OutboundEmail
 
@@ -225,9 +226,20 @@ def outbox_sweep(*, now: datetime | None = None, batch_size: int | None = None) 
     )
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     if due:
+        # One SMTP session for the whole batch: opening one per e-mail costs more than the e-mail.
         connection = get_connection()
-        for email_id in due:
-            counts[outbox_send(email_id, now=now, connection=connection).outcome] += 1
+        try:
+            connection.open()
+        except Exception:
+            logger.warning("Could not open the mail connection; each e-mail will try on its own.", exc_info=True)
+        try:
+            for email_id in due:
+                counts[outbox_send(email_id, now=now, connection=connection).outcome] += 1
+        finally:
+            try:
+                connection.close()
+            except Exception:
+                logger.debug("Closing the mail connection failed", exc_info=True)
     return SweepResult(reclaimed=reclaimed, sent=counts["sent"], retried=counts["retry"], failed=counts["failed"])
 
 
@@ -252,14 +264,20 @@ def delivery_failed(*, email: OutboundEmail, reason: str, now: datetime | None =
         kind=TimelineEvent.Kind.EMAIL_UNDELIVERED,
         department=TimelineDepartment.SUPPORT,
         actor=None,
-        summary=f"The e-mail “{email.subject}” did not reach {name} <{email.to_address}>: {reason}",
+        summary=Sentence(
+            gettext_noop("The e-mail “%(subject)s” did not reach %(name)s <%(address)s>: %(reason)s"),
+            {"subject": email.subject, "name": name, "address": email.to_address, "reason": reason},
+        ),
         subject_key=f"email:{email.pk}",
         data={"email_id": email.pk},
     )
     flag_raise(
         kind=Flag.Kind.UNDELIVERED_EMAIL,
         subject_key=f"case:{case.pk}",
-        summary=f"{name} did not get your e-mail “{email.subject}”: reach them another way.",
+        summary=Sentence(
+            gettext_noop("%(name)s did not get your e-mail “%(subject)s”: reach them another way."),
+            {"name": name, "subject": email.subject},
+        ),
         case=case,
         now=now,
     )

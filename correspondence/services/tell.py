@@ -28,12 +28,14 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import deadlines
 from cases.models import Case, Message, Promise, TimelineDepartment, TimelineEvent
 from cases.notifications import case_url
-from cases.services.timeline import person_name, record_event
+from cases.services.timeline import Sentence, person_name, record_event
 from correspondence.letters import letter_pdf
 from correspondence.models import CustomerNotice
 from correspondence.services.outbox import email_enqueue
@@ -155,7 +157,12 @@ def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict
         text = render_to_string(f"correspondence/{name}.txt", full).strip() + "\n"
         html = render_to_string(
             "correspondence/email.html",
-            {**full, "subject": subject, "body_html": linebreaks(urlize(text, autoescape=True), autoescape=False)},
+            {
+                **full,
+                "subject": subject,
+                # urlize escapes the text before it links and breaks it: nothing in it is trusted.
+                "body_html": mark_safe(linebreaks(urlize(text, autoescape=True), autoescape=False)),  # noqa: S308
+            },
         )
     return subject, text, html
 
@@ -196,25 +203,29 @@ def _signature(case: Case) -> str:
 
 
 def _record(case: Case, notice: CustomerNotice, actor: User | None) -> None:
-    name = notice.recipient_name
     summaries = {
-        Channel.EMAIL: "E-mail to %(name)s: %(subject)s",
-        Channel.PORTAL_NOTICE: "E-mail to %(name)s saying something is waiting on the portal: %(subject)s",
-        Channel.CALL_TASK: "Call task for %(owner)s: phone %(name)s to tell them “%(subject)s”",
-        Channel.LETTER: "Letter for %(owner)s to post to %(name)s: %(subject)s",
-        Channel.PORTAL_ONLY: "%(name)s will see it on the portal (no e-mail, phone or postal address on record): "
-        "%(subject)s",
+        Channel.EMAIL: gettext_noop("E-mail to %(name)s: %(subject)s"),
+        Channel.PORTAL_NOTICE: gettext_noop(
+            "E-mail to %(name)s saying something is waiting on the portal: %(subject)s"
+        ),
+        Channel.CALL_TASK: gettext_noop("Call task for %(owner)s: phone %(name)s to tell them “%(subject)s”"),
+        Channel.LETTER: gettext_noop("Letter for %(owner)s to post to %(name)s: %(subject)s"),
+        Channel.PORTAL_ONLY: gettext_noop(
+            "%(name)s will see it on the portal (no e-mail, phone or postal address on record): %(subject)s"
+        ),
     }
     if notice.is_copy:
-        summary = "Copy by e-mail to %(name)s (helper of the customer): %(subject)s"
+        text = gettext_noop("Copy by e-mail to %(name)s (helper of the customer): %(subject)s")
     else:
-        summary = summaries[notice.channel]
+        text = summaries[notice.channel]
     record_event(
         case=case,
         kind=TimelineEvent.Kind.CUSTOMER_INFORMED,
         department=TimelineDepartment.SUPPORT,
         actor=actor,
-        summary=summary % {"name": name, "subject": notice.subject, "owner": person_name(case.owner)},
+        summary=Sentence(
+            text, {"name": notice.recipient_name, "subject": notice.subject, "owner": person_name(case.owner)}
+        ),
         subject_key=f"notice:{notice.pk}",
         data={"channel": notice.channel, "topic": notice.topic},
     )

@@ -5,6 +5,9 @@ from datetime import datetime
 from django import template
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, InsuranceClaim, Promise
 from contractors.models import Job, Prerequisite
@@ -12,44 +15,46 @@ from contractors.models import Job, Prerequisite
 register = template.Library()
 
 CASE_STATUS = {
-    Case.Status.NEW: "We have your request and will start on it soon",
-    Case.Status.IN_PROGRESS: "We are working on it",
-    Case.Status.WAITING_CUSTOMER: "Waiting for your answer",
-    Case.Status.WAITING_CONTRACTOR: "We are waiting for the contractor",
-    Case.Status.WAITING_INSURER: "We are waiting for the insurer",
-    Case.Status.RESOLVED: "We think it is fixed: please tell us if it is",
-    Case.Status.CLOSED: "Closed",
+    Case.Status.NEW: _("We have your request and will start on it soon"),
+    Case.Status.IN_PROGRESS: _("We are working on it"),
+    Case.Status.WAITING_CUSTOMER: _("Waiting for your answer"),
+    Case.Status.WAITING_CONTRACTOR: _("We are waiting for the contractor"),
+    Case.Status.WAITING_INSURER: _("We are waiting for the insurer"),
+    Case.Status.RESOLVED: _("We think it is fixed: please tell us if it is"),
+    Case.Status.CLOSED: pgettext_lazy("customer case status", "Closed"),
 }
 
 CLAIM_STATUS = {
-    InsuranceClaim.Status.DRAFT: "We are preparing this claim",
-    InsuranceClaim.Status.FILED: "Sent to the insurer",
-    InsuranceClaim.Status.ACKNOWLEDGED: "The insurer has received it",
-    InsuranceClaim.Status.ASSESSING: "The insurer is assessing it",
-    InsuranceClaim.Status.ACCEPTED: "Accepted by the insurer",
-    InsuranceClaim.Status.REJECTED: "Refused by the insurer",
-    InsuranceClaim.Status.PAID: "Paid",
-    InsuranceClaim.Status.CLOSED: "Closed",
+    InsuranceClaim.Status.DRAFT: _("We are preparing this claim"),
+    InsuranceClaim.Status.FILED: _("Sent to the insurer"),
+    InsuranceClaim.Status.ACKNOWLEDGED: _("The insurer has received it"),
+    InsuranceClaim.Status.ASSESSING: _("The insurer is assessing it"),
+    InsuranceClaim.Status.ACCEPTED: _("Accepted by the insurer"),
+    InsuranceClaim.Status.REJECTED: _("Refused by the insurer"),
+    InsuranceClaim.Status.PAID: pgettext_lazy("customer claim status", "Paid"),
+    InsuranceClaim.Status.CLOSED: pgettext_lazy("customer claim status", "Closed"),
 }
 
+# Shown after "On" ("On your own insurance") and, capitalised, on its own.
 POLICY_HOLDER = {
-    InsuranceClaim.PolicyHolder.CUSTOMER: "your own insurance",
-    InsuranceClaim.PolicyHolder.COMPANY: "our insurance",
-    InsuranceClaim.PolicyHolder.CONTRACTOR: "the contractor's insurance",
+    InsuranceClaim.PolicyHolder.CUSTOMER: _("your own insurance"),
+    InsuranceClaim.PolicyHolder.COMPANY: _("our insurance"),
+    InsuranceClaim.PolicyHolder.CONTRACTOR: _("the contractor's insurance"),
 }
 
 VISIT_STATUS = {
-    Job.Status.REQUESTED: "We are arranging a date",
-    Job.Status.SCHEDULED: "Booked",
-    Job.Status.ON_THE_WAY: "The technician is on the way",
-    Job.Status.ON_SITE: "The technician is with you",
+    Job.Status.REQUESTED: _("We are arranging a date"),
+    Job.Status.SCHEDULED: pgettext_lazy("customer visit status", "Booked"),
+    Job.Status.ON_THE_WAY: _("The technician is on the way"),
+    Job.Status.ON_SITE: _("The technician is with you"),
 }
 
+# Shown after "Who does it:".
 WHO_MUST = {
-    Prerequisite.Party.OPERATOR: "The network operator",
-    Prerequisite.Party.CONTRACTOR: "The contractor",
-    Prerequisite.Party.CUSTOMER: "You",
-    Prerequisite.Party.US: "We",
+    Prerequisite.Party.OPERATOR: _("The network operator"),
+    Prerequisite.Party.CONTRACTOR: pgettext_lazy("who does it", "The contractor"),
+    Prerequisite.Party.CUSTOMER: pgettext_lazy("who does it", "You"),
+    Prerequisite.Party.US: pgettext_lazy("who does it", "We"),
 }
 
 
@@ -76,7 +81,7 @@ def visit_status(job: Job) -> str:
 @register.filter
 def who_must(prerequisite: Prerequisite) -> str:
     named = f" ({prerequisite.responsible_name})" if prerequisite.responsible_name else ""
-    return WHO_MUST.get(prerequisite.responsible_party, prerequisite.get_responsible_party_display()) + named
+    return str(WHO_MUST.get(prerequisite.responsible_party, prerequisite.get_responsible_party_display())) + named
 
 
 @register.filter
@@ -96,20 +101,23 @@ def promise_state(promise: Promise, now: datetime | None = None) -> dict[str, st
     """The badge and sentence of a promise: kept, late, broken, withdrawn, or still due."""
     now = now or timezone.now()
     if promise.status == Promise.Status.KEPT:
-        return {"key": "kept", "label": "Kept", "tone": "ok"}
+        return {"key": "kept", "label": pgettext_lazy("promise state", "Kept"), "tone": "ok"}
     if promise.status == Promise.Status.BROKEN:
-        return {"key": "broken", "label": "Broken", "tone": "danger"}
+        return {"key": "broken", "label": pgettext_lazy("promise state", "Broken"), "tone": "danger"}
     if promise.status == Promise.Status.WITHDRAWN:
-        return {"key": "withdrawn", "label": "Withdrawn", "tone": ""}
+        return {"key": "withdrawn", "label": pgettext_lazy("promise state", "Withdrawn"), "tone": ""}
     if promise.due_at < now:
-        return {"key": "late", "label": "Late", "tone": "danger"}
-    return {"key": "due", "label": "Due", "tone": "warn"}
+        return {"key": "late", "label": pgettext_lazy("promise state", "Late"), "tone": "danger"}
+    return {"key": "due", "label": pgettext_lazy("promise state", "Due"), "tone": "warn"}
 
 
 EVENT_TITLES = {
-    "message_in": "Message from {who}",
-    "message_out": "Reply from {who}",
-    "call": "Phone call, noted by {who}",
+    # Translators: %(who)s is a person's name, or "Paul Martin, on behalf of Jeanne Martin".
+    "message_in": _("Message from %(who)s"),
+    # Translators: %(who)s is a person's name, or "Paul Martin, on behalf of Jeanne Martin".
+    "message_out": _("Reply from %(who)s"),
+    # Translators: %(who)s is the name of the member of staff who noted the call.
+    "call": _("Phone call, noted by %(who)s"),
 }
 
 
@@ -119,11 +127,12 @@ def event_title(event: object) -> str:
     template = EVENT_TITLES.get(event.kind)
     if template is None:
         return event.actor_label
-    return template.format(who=event.actor_label)
+    return str(template) % {"who": event.actor_label}
 
 
 @register.filter
 def file_size(size: int) -> str:
     if size >= 1048576:
-        return f"{size / 1048576:.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
+        # Rounded here: number_format cuts the extra decimals instead of rounding them.
+        return gettext("%(size)s MB") % {"size": number_format(round(size / 1048576, 1), 1)}
+    return gettext("%(size)s KB") % {"size": number_format(max(1, round(size / 1024)))}

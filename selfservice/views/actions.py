@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import services
@@ -71,11 +72,18 @@ def write(request: HttpRequest, reference: str) -> HttpResponse:
             follow_up = message.case
             messages.success(
                 request,
-                f"Your case {case.reference} was closed, so we opened a new case, {follow_up.reference}, for your "
-                f"message. {person_name(follow_up.owner)} looks after it.",
+                _(
+                    "Your case %(reference)s was closed, so we opened a new case, %(new_reference)s, for your "
+                    "message. %(name)s looks after it."
+                )
+                % {
+                    "reference": case.reference,
+                    "new_reference": follow_up.reference,
+                    "name": person_name(follow_up.owner),
+                },
             )
             return redirect(case_url(follow_up))
-        return f"Your message is sent. {person_name(case.owner)} will read it and answer you here."
+        return _("Your message is sent. %(name)s will read it and answer you here.") % {"name": person_name(case.owner)}
 
     return act(request, case, "write", form, perform)
 
@@ -91,7 +99,8 @@ def call_me_back(request: HttpRequest, reference: str) -> HttpResponse:
         promise = callback_request(
             actor=request.user, case=case, starts_at=starts_at, ends_at=ends_at, phone=data["phone"], note=data["note"]
         )
-        return f"Thank you. {promise.text}."
+        # Translators: %(promise)s is the promise just made, e.g. "Olivia Owner will call you back on …".
+        return _("Thank you. %(promise)s.") % {"promise": promise.text}
 
     return act(request, case, "callback", form, perform)
 
@@ -104,7 +113,7 @@ def fixed(request: HttpRequest, reference: str) -> HttpResponse:
 
     def perform(data: dict[str, Any]) -> str:
         services.case_confirm(actor=request.user, case=case)
-        return "Thank you for telling us. Your case is closed. Would you tell us how we did?"
+        return _("Thank you for telling us. Your case is closed. Would you tell us how we did?")
 
     # The form has no fields: only the CSRF token, and room for the service's refusal.
     return act(request, case, "fixed", CustomerForm(request.POST, prefix="fixed"), perform)
@@ -118,10 +127,9 @@ def not_fixed(request: HttpRequest, reference: str) -> HttpResponse:
 
     def perform(data: dict[str, Any]) -> str:
         services.case_reject_resolution(actor=request.user, case=case, reason=data["reason"])
-        return (
-            f"Thank you for telling us. Your case is open again and {person_name(case.owner)} has been asked to "
-            "look at it first."
-        )
+        return _(
+            "Thank you for telling us. Your case is open again and %(name)s has been asked to look at it first."
+        ) % {"name": person_name(case.owner)}
 
     return act(request, case, "not_fixed", form, perform)
 
@@ -141,7 +149,7 @@ def rate(request: HttpRequest, reference: str) -> HttpResponse:
             wants_contact=data["wants_contact"],
         )
         if not survey.wants_contact:
-            return "Thank you for your rating."
-        return "Thank you for your rating. Below you can see who will contact you, and by when."
+            return _("Thank you for your rating.")
+        return _("Thank you for your rating. Below you can see who will contact you, and by when.")
 
     return act(request, case, "rating", form, perform)

@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import policies, services
+from cases.services.access import delegate_copies_set
 from cases.services.selfservice import delegate_invite
 from cases.services.timeline import person_name
 from people.models import Customer
@@ -51,7 +53,8 @@ def helpers(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{person_name(delegate.user)} may now see and act on your cases. We have sent them an e-mail.",
+                    _("%(name)s may now see and act on your cases. We have sent them an e-mail.")
+                    % {"name": person_name(delegate.user)},
                 )
                 return redirect("my:helpers")
     else:
@@ -71,6 +74,34 @@ def helper_remove(request: HttpRequest, pk: int) -> HttpResponse:
             services.delegate_revoke(actor=request.user, delegate=delegate)
         except NotAllowed:
             raise Http404("No such page") from None
-        messages.success(request, f"{person_name(delegate.user)} can no longer see your cases.")
+        messages.success(request, _("%(name)s can no longer see your cases.") % {"name": person_name(delegate.user)})
         return redirect(reverse("my:helpers"))
     return render_page(request, "my/helper_remove.html", {"customer": customer, "delegate": delegate})
+
+
+@customer_page
+@require_POST
+def copies(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """A delegate asks for a copy by e-mail of what Steward tells the customer they help."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if (
+        customer is None
+        or not policies.is_customer_side_of(request.user, customer)
+        or customer.user_id == request.user.pk
+    ):
+        raise Http404("No such page")
+    wants = request.POST.get("wants_copies") == "on"
+    try:
+        delegate_copies_set(actor=request.user, customer=customer, wants=wants)
+    except NotAllowed as refused:
+        # Not their delegate (or the customer themself): the same answer as for nobody at all.
+        raise Http404("No such page") from refused
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        if wants:
+            done = _("You will receive a copy by e-mail of what we tell %(name)s.")
+        else:
+            done = _("You will no longer receive copies of what we tell %(name)s.")
+        messages.success(request, done % {"name": customer.full_name})
+    return redirect(reverse("my:cases"))

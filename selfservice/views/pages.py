@@ -7,12 +7,14 @@ from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from cases.models import Case
 from cases.services.messages import messages_mark_read
 from cases.services.surveys import CONTACT_WITHIN
 from cases.services.timeline import person_name
+from people.models import Delegate
 from selfservice import selectors
 from selfservice.forms import CallbackForm, CustomerForm, NotFixedForm, RatingForm, WriteForm
 from selfservice.views.access import customer_page, render_page
@@ -31,10 +33,21 @@ def case_url(case: Case, anchor: str = "") -> str:
 def my_cases(request: HttpRequest) -> HttpResponse:
     listing = selectors.my_cases(request.user, closed_cursor=request.GET.get("closed_before"))
     own = next((c for c in listing.customers if c.user_id == request.user.pk), None)
+    helping = [c for c in listing.customers if c.user_id != request.user.pk]
     context = {
         "listing": listing,
         "own_customer": own,
-        "helping": [c for c in listing.customers if c.user_id != request.user.pk],
+        "helping": helping,
+        # One value, so the page's sentence "You help …" stays whole for translation.
+        "helping_names": ", ".join(c.full_name for c in helping),
+        # Which of the people they help they get copies for (the "send me copies" boxes).
+        "copies_for": set(
+            Delegate.objects.filter(
+                user=request.user, customer__in=helping, revoked_at__isnull=True, wants_copies=True
+            ).values_list("customer_id", flat=True)
+        )
+        if helping
+        else set(),
         "closed_more_url": (
             f"{reverse('my:cases')}?closed_before={listing.closed.next_cursor}#closed"
             if listing.closed.next_cursor
@@ -48,8 +61,17 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 def _contact_hint(case: Case) -> str:
     days = CONTACT_WITHIN.days
-    who = person_name(case.owner) if case.owner.is_active else "Someone from our team"
-    return f"{who} will call or write to you within {days} days."
+    if case.owner.is_active:
+        return ngettext(
+            "%(name)s will call or write to you within %(days)d day.",
+            "%(name)s will call or write to you within %(days)d days.",
+            days,
+        ) % {"name": person_name(case.owner), "days": days}
+    return ngettext(
+        "Someone from our team will call or write to you within %(days)d day.",
+        "Someone from our team will call or write to you within %(days)d days.",
+        days,
+    ) % {"days": days}
 
 
 def case_forms(request: HttpRequest, page: selectors.CustomerCasePage, bound: dict[str, forms.Form]) -> dict:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases.services.selfservice import case_open_from_portal
@@ -43,8 +44,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Your request is open as case {case.reference}. {person_name(case.owner)} looks after it and "
-                    "will answer you here.",
+                    _("Your request is open as case %(reference)s. %(name)s looks after it and will answer you here.")
+                    % {"reference": case.reference, "name": person_name(case.owner)},
                 )
                 return redirect(case_url(case))
     else:

@@ -228,6 +228,19 @@ def _inbound(world: World, user: User | None) -> dict[str, object]:
     }
 
 
+def _inbound_email(world: World, user: User | None) -> dict[str, object]:
+    """A raw e-mail as the multipart form's `message` part (the matrix client posts forms)."""
+    raw = (
+        f"From: Jeanne Martin <{world.cast.customer.email}>\r\n"
+        "To: support@steward.localhost\r\n"
+        f"Subject: Re: {world.cast.case.reference}\r\n"
+        "Message-ID: <matrix-2@mail.example>\r\n"
+        "\r\n"
+        "The pipe still leaks.\r\n"
+    )
+    return {"message": raw}
+
+
 # --- rows -------------------------------------------------------------------------------
 
 API_ROWS: list[Row] = [
@@ -346,5 +359,13 @@ API_ROWS: list[Row] = [
         every(DENIED, administrator=NOT_ALLOWED),
         every(DENIED, administrator=OK),
         _inbound,
+    ),
+    # The raw e-mail door: the same permission.
+    _row(
+        "inbound-email",
+        _url("inbound-email"),
+        every(DENIED, administrator=NOT_ALLOWED),
+        every(DENIED, administrator=OK),
+        _inbound_email,
     ),
 ]

@@ -64,7 +64,7 @@ def test_owner_replies_promises_and_hands_off_and_the_next_owner_acknowledges(
     # Reply: the form is open by default on the owner's case.
     page.get_by_label("Your reply to the customer").fill("Dear Mrs Martin, the plumber comes tomorrow morning.")
     page.get_by_role("button", name="Send the reply").click()
-    assert "Your reply was sent to the customer." in page.locator(".notices").inner_text()
+    assert "Your reply is on its way to" in page.locator(".notices").inner_text()
 
     # A call-back promise.
     page.get_by_text("Make a promise or a call-back").click()

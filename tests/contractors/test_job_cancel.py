@@ -34,12 +34,13 @@ def test_cancellation_is_recorded_and_shown_to_the_customer(job: Job, contractor
     row = JobCancellation.objects.get(job=job)
     assert (row.reason, row.note, row.cancelled_by) == (Reason.NO_ACCESS, "Nobody home", contractor_user)
     event = events.one(TimelineEvent.Kind.JOB_CANCELLED)
-    assert events.kinds() == [TimelineEvent.Kind.JOB_CANCELLED]
+    # The customer is told of the cancellation too, in the way they prefer.
+    assert events.kinds() == [TimelineEvent.Kind.JOB_CANCELLED, TimelineEvent.Kind.CUSTOMER_INFORMED]
     assert event.customer_visible is True
     assert event.department == TimelineDepartment.FIELD
     assert event.actor_label == f"{person_name(contractor_user)} (FibreCo Installations)"
     assert event.summary == "Visit cancelled (FibreCo Installations): No access to the premises — Nobody home"
-    assert event.data == {"reason": "no_access", "count": 1}
+    assert event.data == {"reason": "no_access", "count": 1, "sentence": event.data["sentence"]}
 
 
 def test_second_cancellation_flags_the_owner_once(owner: User, job: Job, contractor_user: User) -> None:
@@ -51,7 +52,11 @@ def test_second_cancellation_flags_the_owner_once(owner: User, job: Job, contrac
     flag = Flag.objects.get(kind=Flag.Kind.REPEATED_CANCELLATION, subject_key=f"job:{job.pk}")
     assert flag.assignee == owner and flag.cleared_at is None
     assert "cancelled 2 times" in flag.summary
-    assert events.kinds() == [TimelineEvent.Kind.JOB_CANCELLED, TimelineEvent.Kind.FLAG_RAISED]
+    assert events.kinds() == [
+        TimelineEvent.Kind.JOB_CANCELLED,
+        TimelineEvent.Kind.FLAG_RAISED,
+        TimelineEvent.Kind.CUSTOMER_INFORMED,
+    ]
     job = _reschedule(owner, job)
     job_cancel(actor=contractor_user, job=job, reason=Reason.NO_SHOW)
     assert Flag.objects.filter(kind=Flag.Kind.REPEATED_CANCELLATION, cleared_at__isnull=True).count() == 1

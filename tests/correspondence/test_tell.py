@@ -243,3 +243,31 @@ def test_resolving_asks_is_it_fixed_and_confirming_asks_for_an_opinion(owner, ca
     topics = list(CustomerNotice.objects.order_by("pk").values_list("topic", flat=True))
     assert topics == ["confirmation", "survey"]
     assert "The pipe was repaired." in mail.outbox[0].body
+
+
+def test_a_delegate_asks_for_copies_from_their_page_and_the_customer_cannot(client, case, customer, delegate):
+    delegate.email = "paul@example.test"
+    delegate.save(update_fields=["email"])
+    client.force_login(delegate)
+
+    response = client.post(reverse("my:copies", args=[customer.pk]), {"wants_copies": "on"}, follow=True)
+
+    assert Delegate.objects.get(user=delegate).wants_copies is True
+    assert "You will receive a copy by e-mail of what we tell Jeanne Martin." in response.content.decode()
+    assert TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.ACCESS, actor=delegate).exists()
+    client.post(reverse("my:copies", args=[customer.pk]), {})
+    assert Delegate.objects.get(user=delegate).wants_copies is False
+
+    client.force_login(customer.user)
+    assert client.post(reverse("my:copies", args=[customer.pk]), {"wants_copies": "on"}).status_code == 404
+
+
+def test_a_delegate_without_an_email_address_is_told_to_add_one(client, customer, delegate):
+    delegate.email = ""
+    delegate.save(update_fields=["email"])
+    client.force_login(delegate)
+
+    response = client.post(reverse("my:copies", args=[customer.pk]), {"wants_copies": "on"}, follow=True)
+
+    assert "Add your e-mail address to your account first" in response.content.decode()
+    assert Delegate.objects.get(user=delegate).wants_copies is False

@@ -147,6 +147,14 @@ CUSTOMER_ROWS: list[Row] = [
         get=customer_side(OK, delegate=HIDDEN),
         post=customer_side(ACCEPTED, delegate=HIDDEN),
     ),
+    # Her son asks for copies of what Steward tells her; only her delegates can.
+    Row(
+        "my:copies",
+        lambda world: reverse("my:copies", args=[world.cast.customer.pk]),
+        get=POST_ONLY,
+        post=customer_side(HIDDEN, delegate=ACCEPTED),
+        payload=lambda world, user: {"wants_copies": "on"},
+    ),
     Row("my:case", case_page("my:case"), get=HER_CASE),
     Row("my:claim", case_page("my:claim", _claim), get=HER_CASE),
     Row("my:attachment", case_page("my:attachment", _attachment), get=HER_CASE),

@@ -95,6 +95,17 @@ def _attachment(world: World) -> int:
     return message.attachments.get().pk
 
 
+def _letter(world: World) -> int:
+    """A letter to the cast's customer, who prefers the post (the test's savepoint undoes it)."""
+    from correspondence.services.tell import customer_tell
+
+    customer = world.cast.case.customer
+    customer.address, customer.preferred_channel = "3 rue des Lilas\n69003 Lyon", "post"
+    customer.save(update_fields=["address", "preferred_channel"])
+    (notice,) = customer_tell(case=world.cast.case, topic="survey", copies=False)
+    return notice.pk
+
+
 def _emerging_flag(world: World) -> int:
     """An emerging-incident flag on the cast's case (the test's savepoint undoes it)."""
     from cases.services import flag_raise
@@ -224,6 +235,7 @@ STAFF_ROWS: list[Row] = [
     Row("staff:notifications", lambda world: reverse("staff:notifications"), get=READ),
     Row("staff:notifications_read", lambda world: reverse("staff:notifications_read"), get=POST_ONLY, post=CHANGE),
     Row("staff:attachment", lambda world: reverse("staff:attachment", args=[_attachment(world)]), get=READ),
+    Row("staff:letter", lambda world: reverse("staff:letter", args=[_letter(world)]), get=READ),
     Row("staff:alerts", lambda world: reverse("staff:alerts"), get=READ, post=CHANGE, payload=_alert_payload),
     Row(
         "staff:alert_edit",

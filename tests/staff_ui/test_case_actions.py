@@ -48,7 +48,7 @@ def test_reply_reaches_the_customer_and_answers_their_message(owner_client, fibr
     assert reply.body == "A plumber comes Monday at 9." and reply.channel == "email"
     assert Case.objects.get(pk=fibre.case.pk).awaiting_reply_since is None
     followed = owner_client.get(response.url)
-    assert "Your reply was sent to the customer." in text(followed)
+    assert f"Your reply is on its way to {fibre.case.customer.full_name} by e-mail." in text(followed)
     assert "A plumber comes Monday at 9." in text(followed)
 
 

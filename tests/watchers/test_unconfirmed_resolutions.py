@@ -36,7 +36,7 @@ def test_reminder_and_flag_when_the_window_passes_then_close_after_the_renewed_w
     assert resolved.confirmation_due_at == reminded_at + timedelta(days=7)
     [flag] = open_flags(UNCONFIRMED)
     assert flag.assignee == owner
-    reminder = next(m for m in mail.outbox if customer.email in m.to)
+    reminder = next(m for m in mail.outbox if any(customer.email in to for to in m.to))
     assert resolved.reference in reminder.subject and f"/my/cases/{resolved.reference}/" in reminder.body
 
     assert watch_unconfirmed_resolutions(now=resolved.confirmation_due_at - timedelta(minutes=1)).acted == 0

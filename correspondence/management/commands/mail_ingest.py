@@ -50,7 +50,8 @@ class Command(BaseCommand):
         except Exception as error:
             # Not stored: a temporary failure, so the mail server keeps the message and retries.
             raise CommandError(
-                f"Could not store the message ({type(error).__name__}: {error}); try again later.",
+                f"Could not store the message ({type(error).__name__}: {' '.join(str(error).split())}); "
+                "try again later.",
                 returncode=EX_TEMPFAIL,
             ) from error
         reference = inbound.case.reference if inbound.case_id else "-"
