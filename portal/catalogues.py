@@ -29,13 +29,12 @@ def compile_catalogues(locale_dirs: Iterable[Path], *, force: bool = False) -> l
             if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                 continue
             # Written beside and renamed: a web server starting meanwhile never reads half a file.
-            handle, partial = tempfile.mkstemp(dir=po_path.parent, prefix=".", suffix=".mo")
-            os.close(handle)
+            partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
             try:
-                polib.pofile(str(po_path)).save_as_mofile(partial)
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
                 os.replace(partial, mo_path)
             finally:
-                Path(partial).unlink(missing_ok=True)
+                partial.unlink(missing_ok=True)
             written.append(mo_path)
     return written
 

@@ -79,6 +79,7 @@ class PreferenceForm(forms.Form):
     )
 
     def __init__(self, *args: object, current_zone: str | None = None, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = list(settings.LANGUAGES)
         self.fields["time_zone"].choices = time_zone_choices(current_zone)

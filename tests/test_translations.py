@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import polib
@@ -99,6 +100,10 @@ def test_compiling_writes_missing_or_stale_catalogues_only(tmp_path: Path) -> No
     mo_path = po_path.with_suffix(".mo")
 
     assert compile_catalogues([locale]) == [mo_path]
+    probe = tmp_path / "probe"
+    probe.write_text("", encoding="utf-8")
+    # As readable as any file written here: a web server running as another user can read it.
+    assert stat.S_IMODE(mo_path.stat().st_mode) == stat.S_IMODE(probe.stat().st_mode)
     compiled = polib.mofile(str(mo_path))
     assert {entry.msgid: entry.msgstr for entry in compiled} == {"Zebra crossing": "Passage piéton"}
 
