@@ -189,25 +189,6 @@ def notifications_send_digests(*, now: datetime | None = None, batch_size: int |
     return sent
 
 
-def send_confirmation_reminder_email(case: Case) -> bool:
-    """Ask the customer by e-mail whether their problem is fixed (after the reminder is recorded)."""
-    customer = case.customer
-    if not customer.email:
-        return False  # the owner's flag says to reach them another way
-    context = {"case": case, "customer": customer, "url": case_url(case, for_customer=True)}
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string("email/confirmation_reminder_subject.txt", context).split()),
-        body=render_to_string("email/confirmation_reminder.txt", context),
-        to=[customer.email],
-    )
-    try:
-        message.send()
-    except Exception:
-        logger.warning("Could not e-mail the confirmation reminder for %s.", case.reference, exc_info=True)
-        return False
-    return True
-
-
 # --- the in-app list ----------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -364,7 +364,8 @@ class Figure:
             # Translators: a scorecard figure with no value, such as an average of no survey.
             return _("none")
         if isinstance(self.value, float):
-            return f"{self.value:.1f}{self.unit}"
+            # The decimal separator of the reader's language (3.5 in English, 3,5 in French).
+            return f"{formats.number_format(self.value, 1)}{self.unit}"
         return f"{self.value}{self.unit}"
 
 

@@ -325,7 +325,19 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "django_celery_beat.PeriodicTask": _periodic_task,
     # Written by the watchers' first sweep; the matrix runs none.
     "cases.WatcherCursor": lambda: _model_by_label("cases.WatcherCursor")._default_manager.create(name="matrix"),
+    # An e-mail from the customer, through the mail server's door.
+    "correspondence.InboundEmail": lambda: _inbound_email(),
 }
+
+
+def _inbound_email() -> models.Model:
+    from correspondence.services.inbound import mail_receive
+
+    raw = (
+        b"From: Jeanne Martin <jeanne@example.test>\r\nTo: support@steward.localhost\r\n"
+        b"Subject: The pipe\r\nMessage-ID: <matrix-1@example.test>\r\n\r\nIt still leaks.\r\n"
+    )
+    return mail_receive(raw, door="pipe")
 
 
 # --- rows -------------------------------------------------------------------------------

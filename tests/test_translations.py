@@ -121,5 +121,5 @@ def test_the_committed_french_catalogue_is_complete() -> None:
     catalogue = polib.pofile(str(FRENCH_CATALOGUE))
     untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
     fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
-    assert not untranslated, f"Untranslated in {FRENCH_CATALOGUE.name}: {untranslated}"
-    assert not fuzzy, f"Fuzzy in {FRENCH_CATALOGUE.name}: {fuzzy}"
+    assert not untranslated, f"{len(untranslated)} untranslated in {FRENCH_CATALOGUE}, first: {untranslated[:10]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy in {FRENCH_CATALOGUE}, first: {fuzzy[:10]}"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from cases import policies
 from cases.demo.cast import FIBRE_CUSTOMER_EMAIL, Cast, build_cast
 from cases.demo.clock import Calendar, clock_at
 from cases.demo.fibre import FibreStory, replay_fibre
@@ -377,4 +378,29 @@ def load_stories(*, now: datetime | None = None) -> Stories:
     unconfirmed, refusal = replay_unconfirmed_fix(cast, cal)
     warm = replay_warm_transfer(cast, cal)
     survey_case, sales_case = replay_support_to_sales(cast, cal)
+    _calls_made_and_letters_posted(cal)
     return Stories(fibre, alert, unconfirmed, refusal, warm, survey_case, sales_case)
+
+
+def _calls_made_and_letters_posted(cal: Calendar) -> None:
+    """Telling the phone and post customers made call and letter tasks all along the stories; their
+    owners did them within the hour, so the demo opens on today's work, not on months of overdue
+    tasks. Tasks still due in the future stay open."""
+    done = (
+        Promise.objects.filter(
+            kind__in=[Promise.Kind.CALL_TASK, Promise.Kind.LETTER_TASK],
+            status=Promise.Status.OPEN,
+            due_at__lte=cal.now,
+        )
+        .select_related("case", "made_by")
+        .order_by("created_at", "pk")
+    )
+    for task in done:
+        latest = Case.objects.values_list("last_activity_at", flat=True).get(pk=task.case_id)
+        with clock_at(min(task.created_at + timedelta(hours=1), cal.now)):
+            note = "Called, told them." if task.kind == Promise.Kind.CALL_TASK else "Letter posted."
+            # The owner who owed it, or whoever owns the case now if it changed hands since.
+            actor = task.made_by if policies.can_work_on_case(task.made_by, task.case) else task.case.owner
+            promise_keep(actor=actor, promise=task, note=note)
+        # Keeping it later in the replay must not make the case look less recently active than it was.
+        Case.objects.filter(pk=task.case_id, last_activity_at__lt=latest).update(last_activity_at=latest)

@@ -73,6 +73,8 @@ ORIGINAL_NAME = "original-message.eml"
 ORIGINAL_TYPE = "message/rfc822"
 # At most this many attachments are copied onto the message; the rest stay in the original.
 MAX_ATTACHMENTS = 20
+# How many Message-IDs of a References header (or a bounce) are looked up: the latest are the ones that matter.
+MAX_THREAD_IDS = 50
 # A row still "received" this long after it arrived was left by a process that died mid-way.
 REFILE_AFTER = timedelta(minutes=5)
 REFILE_BATCH = 100
@@ -84,7 +86,7 @@ def mail_receive(raw: bytes, *, door: str) -> InboundEmail:
     door must say so, so that the sender retries. Once stored, the message is never lost.
 
     The returned row has a `duplicate` attribute: True when this delivery was already stored.
-    Must not run inside a transaction: the stored row has to commit on its own, first."""
+    The doors call it outside any transaction, so that the stored row commits on its own, first."""
     if door not in Door.values:
         raise ValueError(f"Unknown inbound door {door!r}")
     if not raw:
@@ -127,7 +129,7 @@ def _store(raw: bytes, *, door: str) -> tuple[InboundEmail, bool]:
     inbound = InboundEmail(key=key, door=door, size=len(raw), sha256=digest)
     inbound.raw.save(f"{digest}.eml", ContentFile(raw), save=False)
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             inbound.save()
     except IntegrityError:
         # The same message through another door, a moment earlier.
@@ -167,6 +169,7 @@ def _process(inbound: InboundEmail, raw: bytes | None) -> None:
         logger.exception("Could not file incoming e-mail %s; it goes to a triage case.", inbound.key)
         problem = f"{type(error).__name__}: {one_line(error, 200)}".rstrip(": ")
     try:
+        inbound.refresh_from_db()  # forget what the rolled-back attempt set on the instance
         with transaction.atomic():
             if _claim(inbound):
                 note = _(
@@ -334,7 +337,7 @@ def _file_message(inbound: InboundEmail, mail: ParsedMail) -> None:
 def _threaded(mail: ParsedMail) -> list[str]:
     """The case references the message's own headers say it answers, the most direct first: the
     e-mail it replies to, then the thread it quotes from the latest back, then a signed reply address."""
-    ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
+    ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_THREAD_IDS]
     references: list[str] = []
     if ids:
         ours = dict(
@@ -403,7 +406,8 @@ def _file_bounce(inbound: InboundEmail, mail: ParsedMail) -> None:
     owner); the report itself is never the customer's message."""
     bounce = mail.bounce
     assert bounce is not None
-    emails = list(OutboundEmail.objects.select_related("case").filter(header_message_id__in=bounce.message_ids))
+    returned_ids = bounce.message_ids[:MAX_THREAD_IDS]
+    emails = list(OutboundEmail.objects.select_related("case").filter(header_message_id__in=returned_ids))
     if not emails:
         references = {reference for address in bounce.addresses if (reference := reference_from_address(address))}
         for reference in references:

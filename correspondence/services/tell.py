@@ -167,26 +167,34 @@ def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict
     return subject, text, html
 
 
-def _task_text(topic: str, channel: str, case: Case, reader: _Reader) -> str:
-    """The promise the owner now owes, worded for the customer who may read it on the portal."""
-    with translation.override(reader.language):
-        about = Topic(topic).label
+def _staff_language(user: User) -> str:
+    preference = getattr(user, "preference", None)
+    return _valid_language(preference.language if preference else settings.LANGUAGE_CODE)
+
+
+def _task_text(topic: str, channel: str, case: Case) -> str:
+    """The task the owner now owes, in the owner's language (the words to say are in the customer's)."""
+    with translation.override(_staff_language(case.owner)):
+        values = {"name": case.customer.full_name, "about": Topic(topic).label}
         if channel == Channel.CALL_TASK:
-            text = _("A phone call to tell you: %(about)s") % {"about": about}
+            text = _("Call %(name)s to tell them: %(about)s") % values
         else:
-            text = _("A letter to tell you: %(about)s") % {"about": about}
+            text = _("Print and post the letter to %(name)s: %(about)s") % values
     return text[:300]
 
 
-def _task(case: Case, channel: str, topic: str, reader: _Reader, now: datetime) -> Promise:
+def _task(case: Case, channel: str, topic: str, now: datetime) -> Promise:
+    """A promise the owner owes, watched like any other; it is the owner's task, not a promise the
+    customer reads on their page (they get the call or the letter itself)."""
     kind = Promise.Kind.CALL_TASK if channel == Channel.CALL_TASK else Promise.Kind.LETTER_TASK
     return Promise.objects.create(
         case=case,
         kind=kind,
-        text=_task_text(topic, channel, case, reader),
+        text=_task_text(topic, channel, case),
         made_by=case.owner,
         made_by_label=person_name(case.owner),
-        owed_to_customer=True,
+        owed_to_customer=False,
+        owed_to_name=case.customer.full_name[:200],
         due_at=now + deadlines.reply_target(case),
     )
 
@@ -256,7 +264,7 @@ def _tell_one(
         subject_key=subject_key,
     )
     if channel in (Channel.CALL_TASK, Channel.LETTER):
-        notice.task = _task(case, channel, topic, reader, now)
+        notice.task = _task(case, channel, topic, now)
     if channel == Channel.LETTER:
         with translation.override(reader.language):
             pdf = letter_pdf(

@@ -70,3 +70,13 @@ def page(browser, live_server, transactional_db) -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def in_english(stories):
+    """The demo speaks French to most of its cast; these journeys assert the English pages, so
+    everyone reads English here (tests/browser/test_languages.py covers the French)."""
+    from people.models import Customer, Preference
+
+    Preference.objects.update(language="en")
+    Customer.objects.update(language="en")
+    return stories

@@ -16,6 +16,7 @@ from cases.demo.stories import Stories, load_stories
 from cases.models import Flag, Promise, TimelineEvent
 from contractors.models import IncidentReport, Job
 from contractors.services import job_schedule
+from tests.browser.conftest import in_english
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +28,7 @@ RETURN = "We return Monday at 8:00 with two workers to repair the valve"
 
 @pytest.fixture
 def stories(transactional_db: None) -> Stories:
-    return load_stories()
+    return in_english(load_stories())
 
 
 def sign_in(page, username: str, lands_on: str) -> None:

@@ -21,6 +21,7 @@ from cases.demo.stories import Stories, load_stories
 from cases.models import Case
 from cases.services import case_confirm, case_resolve, message_receive
 from people.models import Delegate
+from tests.browser.conftest import in_english
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +59,7 @@ def sign_in(page, username: str) -> None:
 
 @pytest.fixture
 def stories(transactional_db) -> Stories:
-    return load_stories()
+    return in_english(load_stories())
 
 
 def test_every_customer_page_has_no_serious_or_critical_violation(page, stories: Stories, artifacts: Path) -> None:

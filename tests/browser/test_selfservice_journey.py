@@ -18,6 +18,7 @@ from cases.demo.fibre import BACK_MONDAY
 from cases.demo.stories import Stories, load_stories
 from cases.models import Case, Flag, Message, Promise
 from cases.services import case_resolve
+from tests.browser.conftest import in_english
 from tests.browser.test_selfservice_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ LEAK_PHOTO = {"name": "leak.png", "mimeType": "image/png", "buffer": b"\x89PNG\r
 
 @pytest.fixture
 def stories(transactional_db) -> Stories:
-    return load_stories()
+    return in_english(load_stories())
 
 
 def sign_in(page, login: str) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.demo.cast import DEMO_PASSWORD
 from cases.demo.stories import Stories, load_stories
 from cases.models import Case, Handoff, Message, Promise
+from tests.browser.conftest import in_english
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ SUMMARY = "Mrs Martin is 89 and prefers the phone. I promised a call back tomorr
 
 @pytest.fixture
 def stories(transactional_db) -> Stories:
-    return load_stories()
+    return in_english(load_stories())
 
 
 def sign_in(page, username: str) -> None:

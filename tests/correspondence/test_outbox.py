@@ -219,3 +219,16 @@ def test_an_address_the_server_refuses_fails_at_once_and_a_later_email_clears_th
 
     assert Flag.objects.filter(kind=Flag.Kind.UNDELIVERED_EMAIL, cleared_at__isnull=True).count() == 0
     assert parseaddr(mail.outbox[-1].to[0])[1] == case.customer.email
+
+
+def test_the_celery_tasks_send_and_sweep(owner, case, django_capture_on_commit_callbacks):
+    from correspondence import tasks
+
+    with django_capture_on_commit_callbacks(execute=False):
+        first = OutboundEmail.objects.get(message=_reply(owner, case, body="One."))
+        OutboundEmail.objects.get(message=_reply(owner, case, body="Two."))
+
+    assert tasks.send_email.apply(args=[first.pk]).get() == "sent"
+    assert tasks.send_email.apply(args=[first.pk]).get() == "skipped"  # a redelivered task sends nothing
+    assert tasks.send_waiting_email.apply().get() == {"reclaimed": 0, "sent": 1, "retried": 0, "failed": 0}
+    assert len(mail.outbox) == 2

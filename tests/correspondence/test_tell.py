@@ -70,12 +70,14 @@ def test_a_customer_who_prefers_the_phone_gets_a_call_task_owed_by_the_new_owner
     notice = CustomerNotice.objects.get(case=case)
     assert notice.channel == Channel.CALL_TASK and mail.outbox == []
     task = notice.task
-    assert (task.kind, task.made_by, task.owed_to_customer, task.status) == (
+    assert (task.kind, task.made_by, task.owed_to_name, task.status) == (
         Promise.Kind.CALL_TASK,
         other_agent,
-        True,
+        "Jeanne Martin",
         Promise.Status.OPEN,
     )
+    assert task.text == "Call Jeanne Martin to tell them: A new owner for the case"
+    assert not task.owed_to_customer  # the owner's task: she gets the call itself
     # Due within the reply target (tighter for this 89-year-old customer), watched like any promise.
     assert before < task.due_at <= timezone.now() + timedelta(hours=24)
     assert "Adam Agent (Customer relations) now looks after your case" in notice.text
