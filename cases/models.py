@@ -893,13 +893,6 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return self.summary
 
-    @property
-    def text(self) -> str:
-        """The summary in the reader's language."""
-        from cases.sentences import event_text
-
-        return event_text(self)
-
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise TypeError("Timeline events are append-only")
@@ -907,6 +900,13 @@ class TimelineEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Timeline events are append-only")
+
+    @property
+    def text(self) -> str:
+        """The summary in the reader's language."""
+        from cases.sentences import event_text
+
+        return event_text(self)
 
 
 class Survey(models.Model):
