@@ -150,6 +150,8 @@ def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict
             "url": case_url(case, for_customer=True),
             "topic": topic,
             "topic_label": Topic(topic).label,
+            # The footer differs: a call script has no link to read out, a letter no e-mail to answer.
+            "channel": channel,
             "company": settings.COMPANY_NAME,
         }
         subject = _subject(topic, case, context)
@@ -197,6 +199,14 @@ def _task(case: Case, channel: str, topic: str, now: datetime) -> Promise:
         owed_to_name=case.customer.full_name[:200],
         due_at=now + deadlines.reply_target(case),
     )
+
+
+def _postal_address(customer: Customer) -> str:
+    """The address block, one part a line; the postcode only when the address does not hold it already."""
+    lines = [part.strip() for part in customer.address.replace(",", "\n").splitlines() if part.strip()]
+    if customer.postcode and customer.postcode not in customer.address:
+        lines.append(customer.postcode)
+    return "\n".join(lines)
 
 
 def _signature(case: Case) -> str:
@@ -269,7 +279,7 @@ def _tell_one(
         with translation.override(reader.language):
             pdf = letter_pdf(
                 recipient_name=case.customer.full_name,
-                recipient_address=f"{case.customer.address}\n{case.customer.postcode}".strip(),
+                recipient_address=_postal_address(case.customer),
                 reference=case.reference,
                 subject=subject,
                 body=text,

@@ -38,12 +38,14 @@ def test_jeanne_reads_her_case_in_french_and_can_switch_to_english(page, stories
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "Écrire à" in page.content() and "Write to" not in page.content()
     assert_accessible(page, "case-fr", artifacts)
+    page.screenshot(path=str(artifacts / "my-case-fr-top.png"))  # the first screen, for the docs
 
     page.get_by_label("Langue").select_option("en")
     page.get_by_role("button", name="Changer de langue").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert_accessible(page, "case-en", artifacts)
+    page.screenshot(path=str(artifacts / "my-case-en-top.png"))
     assert Preference.objects.get(user=fibre.customer.user).language == "en"
 
 

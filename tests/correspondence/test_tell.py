@@ -273,3 +273,30 @@ def test_a_delegate_without_an_email_address_is_told_to_add_one(client, customer
 
     assert "Add your e-mail address to your account first" in response.content.decode()
     assert Delegate.objects.get(user=delegate).wants_copies is False
+
+
+def test_a_french_customer_is_written_to_in_french_whatever_the_staff_language(
+    owner, other_agent, case, send_now, settings
+):
+    case.customer.language = "fr"
+    case.customer.save(update_fields=["language"])
+
+    _handoff(owner, case, other_agent)  # the request runs in English
+
+    (sent,) = mail.outbox
+    assert sent.subject == f"Adam Agent s'occupe désormais de votre dossier [{case.reference}]"
+    assert sent.body.startswith("Bonjour Jeanne Martin,")
+    assert '<html lang="fr">' in sent.alternatives[0][0]
+    event = TimelineEvent.objects.get(kind=TimelineEvent.Kind.CUSTOMER_INFORMED)
+    assert event.summary.startswith("E-mail to Jeanne Martin:")  # staff read the timeline in their language
+
+
+def test_a_french_letter_and_call_script_are_in_french(owner, other_agent, case, send_now):
+    _prefers(case.customer, Customer.Channel.POST, language="fr")
+
+    _handoff(owner, case, other_agent)
+
+    notice = CustomerNotice.objects.get(case=case)
+    assert notice.text.startswith("Bonjour Jeanne Martin,") and "e-mail" not in notice.text.split("\n")[-1]
+    assert notice.letter.read().startswith(b"%PDF")
+    assert notice.task.text == "Print and post the letter to Jeanne Martin: A new owner for the case"  # Adam reads English
