@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
-from correspondence.models import CustomerNotice, InboundEmail, OutboundEmail
+from correspondence.models import CannedReply, CustomerNotice, InboundEmail, OutboundEmail
 
 
 @admin.register(OutboundEmail)
@@ -32,3 +32,13 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_select_related = ("case",)
     search_fields = ("key", "from_address", "subject", "case__reference")
     date_hierarchy = "received_at"
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Department leads write the replies their teams start from; staff edit them before sending."""
+
+    list_display = ("title", "department", "language", "is_active", "created_at")
+    list_filter = ("is_active", "department", "language")
+    list_select_related = ("department",)
+    search_fields = ("title", "body")

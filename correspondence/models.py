@@ -9,6 +9,7 @@
 Rows are written only by `correspondence.services`.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -216,3 +217,50 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_outcome_display()})"
+
+
+def _any_language() -> list[tuple[str, str]]:
+    return [("", _("Any language")), *settings.LANGUAGES]
+
+
+class CannedReply(models.Model):
+    """A reply a department writes often, started from on the case page and edited before sending.
+
+    Its text may hold {customer_name}, {owner_name}, {case_reference} and {next_promise}, filled in
+    for the case when it is inserted into the reply box."""
+
+    department = models.ForeignKey(
+        "people.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_replies",
+        verbose_name=_("department"),
+        help_text=_("Blank: offered to every department."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=_any_language,
+        help_text=_("Offered first to customers who read this language."),
+    )
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {customer_name}, {owner_name}, {case_reference}, {next_promise}."),
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="canned_reply_title_required"),
+            models.CheckConstraint(condition=~Q(body=""), name="canned_reply_body_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,9 +1,11 @@
-"""Reading what Steward told customers: for the pages that report it."""
+"""Reading what Steward told customers, and the canned replies staff start a reply from."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cases.models import Message
-from correspondence.models import CustomerNotice
+from cases.models import Case, Message, Promise
+from cases.services.timeline import person_name
+from correspondence.models import CannedReply, CustomerNotice
 
 Channel = CustomerNotice.Channel
 
@@ -31,3 +33,34 @@ def reply_outcome(message: Message) -> str:
             "name": name
         }
     return _("Your reply is on %(name)s's page; we have no address to write to them.") % {"name": name}
+
+
+def canned_replies_for(case: Case) -> list[CannedReply]:
+    """The canned replies offered on this case: the owner's department's and everyone's, those in
+    the customer's language first."""
+    department_id = getattr(getattr(case.owner, "staff_profile", None), "department_id", None)
+    offered = CannedReply.objects.filter(is_active=True).filter(
+        Q(department__isnull=True) | Q(department_id=department_id)
+    )
+    language = case.customer.language
+    return sorted(
+        offered, key=lambda reply: (reply.language not in ("", language), reply.language != language, reply.title)
+    )
+
+
+def canned_reply_text(reply: CannedReply, case: Case) -> str:
+    """The reply's text with its placeholders filled in for the case. Only the four known names are
+    replaced (never str.format on staff-written text, which could reach attributes)."""
+    next_promise = (
+        case.promises.filter(status=Promise.Status.OPEN, owed_to_customer=True).order_by("due_at", "pk").first()
+    )
+    values = {
+        "{customer_name}": case.customer.full_name,
+        "{owner_name}": person_name(case.owner),
+        "{case_reference}": case.reference,
+        "{next_promise}": next_promise.text if next_promise else "",
+    }
+    text = reply.body
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text

@@ -327,6 +327,9 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "cases.WatcherCursor": lambda: _model_by_label("cases.WatcherCursor")._default_manager.create(name="matrix"),
     # An e-mail from the customer, through the mail server's door.
     "correspondence.InboundEmail": lambda: _inbound_email(),
+    "correspondence.CannedReply": lambda: _model_by_label("correspondence.CannedReply")._default_manager.create(
+        title="Visit booked", body="Hello {customer_name}, the visit is booked."
+    ),
 }
 
 

@@ -30,6 +30,7 @@ from cases.forms import (
 )
 from cases.models import Case, Message, TimelineDepartment
 from cases.views.access import query_with, staff_page
+from correspondence.selectors import canned_replies_for, canned_reply_text
 from people.models import Customer
 
 # The reply goes out on the customer's preferred channel unless staff choose another.
@@ -89,11 +90,18 @@ def render_case_page(
     page = selectors.case_page_for(request.user, case, department=department, cursor=request.GET.get("before"))
     _attach_item_forms(page, bound)
     refused = next((form for form in bound.values() if form.errors), None)
+    case_forms = _case_forms(page, bound)
+    canned = canned_replies_for(case) if page.may_work and case.is_open else []
+    chosen = next((reply for reply in canned if str(reply.pk) == request.GET.get("canned")), None)
+    if chosen is not None and "reply" not in bound:
+        case_forms["reply"].initial["body"] = canned_reply_text(chosen, case)
     context = {
         "page": page,
         "case": case,
         "customer": case.customer,
-        "forms": _case_forms(page, bound),
+        "forms": case_forms,
+        "canned_replies": canned,
+        "canned_chosen": chosen,
         "refused": refused,
         "departments": TimelineDepartment.choices,
         "timeline_more_url": _more_url(request, page),
