@@ -97,3 +97,18 @@ class PreferenceMiddleware:
             # LocaleMiddleware, further out, would name the language it picked before this one.
             response.headers["Content-Language"] = translation.get_language()
         return response
+
+
+class FriendlyMethodNotAllowedMiddleware:
+    """Turns Django's empty 405 (require_POST and friends) into a page that says what to do."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            from portal.error_views import method_not_allowed
+
+            return method_not_allowed(request, response)
+        return response

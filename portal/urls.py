@@ -27,3 +27,7 @@ urlpatterns = [
     path("my/", include("selfservice.urls")),
     path("api/v1/", include("api.urls")),
 ]
+
+handler403 = "portal.error_views.permission_denied"
+handler404 = "portal.error_views.page_not_found"
+handler500 = "portal.error_views.server_error"
