@@ -86,11 +86,21 @@ class CaseOpenStaffInput(CaseOpenInput):
 
 
 class StatusInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Case.Status.choices, help_text="A working status.")
+    status = serializers.ChoiceField(
+        choices=Case.Status.choices,
+        help_text="A working status. A case is not closed by hand: resolve it, and it closes when the customer "
+        "confirms (a 400 on this field says so).",
+    )
 
 
 class ResolveInput(serializers.Serializer):
     summary = words(help_text="What was done; the customer is asked to confirm it.")
+    override_reason = words(
+        1000,
+        required=False,
+        help_text="Why the case is resolved although promises, damage without a repair plan, an unanswered "
+        "message, claims or contractor jobs are still open; without it, a 400 on this field lists them.",
+    )
 
 
 class ReasonInput(serializers.Serializer):
@@ -193,6 +203,38 @@ class ClaimUpdateInput(serializers.Serializer):
     )
 
 
+# --- sales ----------------------------------------------------------------------------------
+
+
+def _price() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
+
+
+class SaleInput(serializers.Serializer):
+    product = words(200, help_text="What was sold.")
+    plan = words(200, required=False, help_text="The plan or contract term.")
+    monthly_price = _price()
+    advisor = serializers.PrimaryKeyRelatedField(
+        queryset=staff_member(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The member of staff who sold it; yourself when left out.",
+    )
+    pending_offers = words(required=False, help_text="Offers made and not yet taken up (staff only).")
+    sold_at = Moment(required=False, allow_null=True, default=None, help_text="Now when left out.")
+
+
+class SaleUpdateInput(serializers.Serializer):
+    """Only the fields sent are changed; a null monthly_price takes the price off."""
+
+    product = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    plan = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    monthly_price = _price()
+    advisor = serializers.PrimaryKeyRelatedField(queryset=staff_member(), required=False)
+    pending_offers = serializers.CharField(allow_blank=True, required=False)
+
+
 # --- contractor jobs ----------------------------------------------------------------------
 
 
@@ -229,6 +271,10 @@ class JobVisitInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Job.Status.ON_THE_WAY, Job.Status.ON_SITE])
     override_reason = words(
         required=False, help_text="Why the visit starts although a prerequisite is still open (flags the owner)."
+    )
+    early_reason = words(
+        required=False,
+        help_text="Why the visit starts before the day of its window (flags the owner); needed only then.",
     )
 
 

@@ -25,6 +25,7 @@ from cases.models import (
     InsuranceClaim,
     Message,
     Promise,
+    Sale,
     ServiceAlert,
     TimelineEvent,
 )
@@ -272,6 +273,28 @@ class ClaimSerializer(Output):
             "last_update_at",
         ]
         read_only_fields = fields
+
+
+class SaleSerializer(Output):
+    case = _reference()
+    advisor = PersonSerializer(read_only=True, help_text="The member of staff who sold it.")
+
+    class Meta:
+        model = Sale
+        fields = [
+            "id",
+            "case",
+            "product",
+            "plan",
+            "monthly_price",
+            "advisor",
+            "pending_offers",
+            "sold_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+        # Offers still being discussed are staff's working notes.
+        hidden_from_customers = ("pending_offers",)
 
 
 class FlagSerializer(Output):

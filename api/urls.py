@@ -20,6 +20,7 @@ from api.views.conversation import (
 from api.views.customers import CustomerCaseViewSet, CustomerViewSet
 from api.views.inbound import InboundEmailViewSet, InboundMessageViewSet
 from api.views.jobs import CaseJobViewSet, IncidentViewSet, JobIncidentViewSet, JobViewSet, PrerequisiteViewSet
+from api.views.sales import CaseSaleViewSet
 from api.views.staff import AlertViewSet, FlagViewSet
 
 app_name = "api"
@@ -56,6 +57,12 @@ urlpatterns = [
     path(case + "handoffs/", CaseHandoffViewSet.as_view(LIST_CREATE), name="case-handoffs"),
     path(case + "jobs/", CaseJobViewSet.as_view(LIST_CREATE), name="case-jobs"),
     path(case + "alerts/", CaseAlertViewSet.as_view(LIST_CREATE), name="case-alerts"),
+    path(case + "sales/", CaseSaleViewSet.as_view(LIST_CREATE), name="case-sales"),
+    path(
+        case + "sales/<int:pk>/",
+        CaseSaleViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="case-sale-detail",
+    ),
     # records of a case, by id
     path("promises/<int:pk>/", PromiseViewSet.as_view(READ), name="promise-detail"),
     path("promises/<int:pk>/settle/", PromiseViewSet.as_view(post("settle")), name="promise-settle"),

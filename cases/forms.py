@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +23,8 @@ from cases.models import (
     ServiceAlert,
     TimelineDepartment,
 )
-from contractors.models import Job
-from people.models import Service
+from contractors.models import ContractorCompany, Job, Prerequisite
+from people.models import Customer, Service
 from portal.errors import RuleViolation
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -190,10 +191,31 @@ class PromiseSettleForm(StaffForm):
 
 class ResolveForm(StaffForm):
     summary = _text(_("What was done to resolve it"), help_text=_("The customer is asked to confirm it is fixed."))
+    override_reason = _text(
+        _("I resolve it anyway because…"),
+        required=False,
+        rows=2,
+        max_length=1000,
+        help_text=_("Needed while something listed above is still open; staff see it on the timeline."),
+    )
+
+    def __init__(self, *args: Any, ask_reason: bool = False, **kwargs: Any) -> None:
+        """`ask_reason` when the case has loose ends: only then is there a reason to give."""
+        super().__init__(*args, **kwargs)
+        if not ask_reason:
+            del self.fields["override_reason"]
+
+
+class _StatusChoice(forms.ChoiceField):
+    """Offers the working states only, but lets "resolved" and "closed" reach the service, which
+    says how a case gets there instead of a bare "not one of the choices"."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in Case.Status.values
 
 
 class StatusForm(StaffForm):
-    status = forms.ChoiceField(label=_("Status"), choices=[(s, Case.Status(s).label) for s in Case.WORKING_STATUSES])
+    status = _StatusChoice(label=_("Status"), choices=[(s, Case.Status(s).label) for s in Case.WORKING_STATUSES])
 
 
 class LinkAlertForm(StaffForm):
@@ -345,3 +367,297 @@ class AlertForm(StaffForm):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+# --- sales --------------------------------------------------------------------------------
+
+
+def advisor_choices(staff: Any, *, current: User | None = None) -> list[tuple[Any, str]]:
+    """Who may be named as having sold: active staff, read once per page and shared by its
+    forms; a sale's own advisor stays in its list even after they have left."""
+    choices: list[tuple[Any, str]] = [("", gettext("Choose a member of staff"))]
+    choices += [(user.pk, _staff_label(user)) for user in staff]
+    if current is not None and all(pk != current.pk for pk, _label in choices):
+        choices.append((current.pk, current.get_full_name() or current.get_username()))
+    return choices
+
+
+class SaleForm(StaffForm):
+    product = forms.CharField(
+        label=_("Product"), max_length=200, strip=False, help_text=_("What was sold, e.g. Fibre 1 Gb/s with landline.")
+    )
+    plan = forms.CharField(label=_("Plan"), required=False, max_length=200, help_text=_("The plan or contract term."))
+    monthly_price = forms.DecimalField(label=_("Monthly price (€)"), required=False, max_digits=10, decimal_places=2)
+    advisor = forms.TypedChoiceField(label=_("Sold by"), coerce=int)
+    pending_offers = _text(
+        _("Pending offers"),
+        required=False,
+        rows=3,
+        help_text=_("Offers made and not yet taken up. Staff only: the customer does not see this."),
+    )
+
+    def __init__(self, *args: Any, advisors: list[tuple[Any, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].choices = advisors
+
+    def chosen_advisor(self) -> User | None:
+        return User.objects.filter(pk=self.cleaned_data["advisor"]).select_related("staff_profile").first()
+
+
+class SaleUpdateForm(SaleForm):
+    FIELDS = ("product", "plan", "monthly_price", "advisor", "pending_offers")
+
+    def __init__(self, *args: Any, sale: Any, advisors: list[tuple[Any, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(sale, name) for name in self.FIELDS if name != "advisor"})
+        kwargs["initial"].setdefault("advisor", sale.advisor_id)
+        super().__init__(*args, advisors=advisors, **kwargs)
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+NEW_CUSTOMER = "new"
+INTAKE_DEPARTMENTS = [(d.value, d.label) for d in TimelineDepartment if d != TimelineDepartment.SYSTEM]
+
+
+class IntakeForm(StaffForm):
+    """A call or a walk-in: who it is (found or new), what it is about and who owns it.
+
+    `customer` holds the chosen customer's id or "new"; the radio buttons are drawn by the
+    template from the matches shown, so they are not a Django widget."""
+
+    customer = forms.CharField(label=_("Customer"), required=False, widget=forms.HiddenInput)
+    full_name = forms.CharField(label=_("Full name"), required=False, max_length=200, strip=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
+    address = _text(_("Address"), required=False, rows=2)
+    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=20)
+    preferred_channel = forms.ChoiceField(
+        label=_("Preferred channel"), choices=Customer.Channel.choices, initial=Customer.Channel.PHONE, required=False
+    )
+    vulnerability_notes = _text(
+        _("Vulnerability notes"),
+        required=False,
+        rows=2,
+        help_text=_("Age, health, not at ease with digital channels… Shown prominently to staff."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE, required=False
+    )
+    allow_duplicate = forms.BooleanField(label=_("This is someone else: create a new customer anyway"), required=False)
+    department = forms.ChoiceField(
+        label=_("Department"),
+        choices=INTAKE_DEPARTMENTS,
+        initial=TimelineDepartment.SUPPORT,
+        help_text=_("Which part of the case this call is about."),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text=_("You, unless you name a colleague who takes it from the start."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200, strip=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Case.Priority.choices, initial=Case.Priority.NORMAL)
+    human_impact = forms.CharField(
+        label=_("Human impact"),
+        required=False,
+        max_length=200,
+        help_text=_('What it does to the person: "no heating".'),
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.all(),
+        required=False,
+        empty_label=_("No particular service"),
+    )
+    description = _text(_("Details (optional)"), required=False, rows=3)
+    call_summary = _text(
+        _("What was said on the call (optional)"),
+        required=False,
+        help_text=_("Logged as the customer's call on the new case. Leave it empty for a walk-in."),
+    )
+
+    CUSTOMER_FIELDS = (
+        "full_name",
+        "email",
+        "phone",
+        "address",
+        "postcode",
+        "preferred_channel",
+        "vulnerability_notes",
+        "language",
+    )
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff
+        self.fields["owner"].label_from_instance = _staff_label
+
+    def clean_customer(self) -> str | int:
+        value = (self.cleaned_data.get("customer") or "").strip()
+        if value == NEW_CUSTOMER:
+            return value
+        if value.isdigit():
+            return int(value)
+        raise forms.ValidationError(gettext("Choose the customer, or “New customer” to create one."))
+
+
+# --- edits: the case's details and the customer's record ---------------------------------
+
+
+class CaseEditForm(StaffForm):
+    subject = forms.CharField(label=_("Subject"), max_length=200, strip=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Case.Priority.choices)
+    human_impact = forms.CharField(
+        label=_("Impact on the customer"),
+        required=False,
+        max_length=200,
+        strip=False,
+        help_text=_('What it does to the person, for example "no heating".'),
+    )
+
+    FIELDS = ("subject", "priority", "human_impact")
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(case, name) for name in self.FIELDS})
+        super().__init__(*args, **kwargs)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class CustomerEditForm(StaffForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=200, strip=False)
+    phone = forms.CharField(
+        label=_("Phone"), required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    # A plain text field: the service checks the address and says what is wrong in its own words.
+    email = forms.CharField(
+        label=_("E-mail"), required=False, max_length=254, widget=forms.TextInput(attrs={"type": "email"})
+    )
+    address = _text(_("Address"), required=False, rows=3)
+    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=20)
+    preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Customer.Channel.choices)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=(), help_text=_("The language of their e-mails, letters and call scripts.")
+    )
+    vulnerability_notes = _text(
+        _("Vulnerability notes"),
+        required=False,
+        rows=3,
+        help_text=_("Age, health, not at ease with digital channels… Every version is kept."),
+    )
+    access_notes = _text(
+        _("Access notes"), required=False, rows=2, help_text=_("How to get in: shown to contractors on their jobs.")
+    )
+
+    FIELDS = (
+        "full_name",
+        "phone",
+        "email",
+        "address",
+        "postcode",
+        "preferred_channel",
+        "language",
+        "vulnerability_notes",
+        "access_notes",
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(customer, name) for name in self.FIELDS})
+        super().__init__(*args, **kwargs)
+        # Each language by its own name, as the language switch shows them.
+        self.fields["language"].choices = list(settings.LANGUAGES)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class SpecialistAddForm(StaffForm):
+    user = forms.ModelChoiceField(
+        label=_("Colleague to add"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a member of staff"),
+        help_text=_("They may work on this case (reply, promise, resolve) without becoming its owner."),
+    )
+
+    def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if staff is not None:
+            self.fields["user"].queryset = staff
+        self.fields["user"].label_from_instance = _staff_label
+
+
+# --- requesting a contractor job ----------------------------------------------------------
+
+# Without JavaScript the page offers this many empty prerequisite rows; most jobs need one or two.
+PREREQUISITE_ROWS = 3
+
+
+class JobRequestForm(StaffForm):
+    company = forms.ModelChoiceField(
+        label=_("Contractor company"),
+        queryset=ContractorCompany.objects.filter(is_active=True).order_by("name"),
+        empty_label=_("Choose a company"),
+    )
+    title = forms.CharField(
+        label=_("What the job is"),
+        max_length=200,
+        strip=False,
+        help_text=_("A short title the technician and the customer both see, e.g. “Install the fibre socket”."),
+    )
+    description = _text(_("Details for the technician"), required=False, rows=3)
+    contact_window = forms.CharField(
+        label=_("When and how to reach the customer"),
+        required=False,
+        max_length=200,
+        strip=False,
+        help_text=_("As agreed with them, e.g. “Weekdays after 5 pm, mobile first”. Shown to the contractor."),
+    )
+    window_start = _when(_("Visit from"), required=False, help_text=_("Optional: leave empty if not booked yet."))
+    window_end = _when(_("Visit until"), required=False)
+
+    MAIN = ("company", "title", "description", "contact_window", "window_start", "window_end")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parties = [("", gettext("Choose who")), *Prerequisite.Party.choices]
+        for row in range(1, PREREQUISITE_ROWS + 1):
+            self.fields[f"prerequisite_{row}"] = forms.CharField(
+                label=gettext("Prerequisite %(number)s") % {"number": row},
+                required=False,
+                max_length=200,
+                strip=False,
+            )
+            self.fields[f"party_{row}"] = forms.ChoiceField(
+                label=gettext("Who must do prerequisite %(number)s") % {"number": row},
+                required=False,
+                choices=parties,
+            )
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MAIN]
+
+    def prerequisite_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"prerequisite_{row}"], self[f"party_{row}"]) for row in range(1, PREREQUISITE_ROWS + 1)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        prerequisites = []
+        for row in range(1, PREREQUISITE_ROWS + 1):
+            description = (data.get(f"prerequisite_{row}") or "").strip()
+            party = data.get(f"party_{row}") or ""
+            if description and not party:
+                self.add_error(f"party_{row}", gettext("Say who must do this prerequisite."))
+            elif party and not description:
+                self.add_error(f"prerequisite_{row}", gettext("Say what must be done, or leave both empty."))
+            elif description:
+                prerequisites.append((description, party))
+        data["prerequisites"] = prerequisites
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and not end:
+            self.add_error("window_end", gettext("Give the end of the visit window too."))
+        elif end and not start:
+            self.add_error("window_start", gettext("Give the start of the visit window too."))
+        return data

@@ -647,6 +647,7 @@ class FlagKind(models.TextChoices):
     REPEATED_CANCELLATION = "repeated_cancellation", _("Job cancelled again")
     MISSING_PREREQUISITE = "missing_prerequisite", _("Job blocked by a prerequisite")
     PREREQUISITE_OVERRIDE = "prerequisite_override", _("Visit started with a prerequisite open")
+    EARLY_VISIT = "early_visit", _("Visit started before the day of its window")
     INCIDENT = "incident", _("Damage reported on site")
     STALLED_CLAIM = "stalled_claim", _("Insurance claim stalled")
     UNCONFIRMED_RESOLUTION = "unconfirmed_resolution", _("Resolution not confirmed")
@@ -852,6 +853,7 @@ class TimelineEventKind(models.TextChoices):
     CUSTOMER_INFORMED = "customer_informed", _("Customer informed")
     EMAIL_UNDELIVERED = "email_undelivered", _("E-mail not delivered")
     AUTOMATIC_REPLY = "automatic_reply", _("Automatic reply received")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
 
 
 class TimelineEvent(models.Model):

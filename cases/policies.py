@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from cases.models import Case, CaseUserObjectPermission, Handoff, InsuranceClaim, Message, Promise, TimelineEvent
+from cases.models import Case, CaseUserObjectPermission, Handoff, InsuranceClaim, Message, Promise, Sale, TimelineEvent
 from people.models import Customer, CustomerUserObjectPermission
 
 if TYPE_CHECKING:
@@ -155,6 +155,17 @@ def is_specialist(user: User | AnonymousUser, case: Case) -> bool:
     ).exists()
 
 
+def case_specialists(case: Case) -> QuerySet:
+    """Colleagues added to help on this case (not those granted through a group)."""
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(
+        pk__in=CaseUserObjectPermission.objects.filter(
+            permission__codename=SPECIALIST_PERM, content_object=case
+        ).values("user_id")
+    )
+
+
 def _manages_owner(user: User, case: Case) -> bool:
     """The owner's manager or the head of the owner's department."""
     owner_profile = getattr(case.owner, "staff_profile", None)
@@ -171,6 +182,31 @@ def can_work_on_case(user: User | AnonymousUser, case: Case) -> bool:
     if not is_staff_member(user):
         return False
     return case.owner_id == user.pk or _manages_owner(user, case) or is_specialist(user, case)
+
+
+def can_edit_customer(user: User | AnonymousUser, customer: Customer) -> bool:
+    """Change a customer's details (contact, channel, language, vulnerability and access notes):
+    staff who may work on one of the customer's open cases, or a superuser. The record is shared
+    by every case, so having helped on a closed one long ago is not enough."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_active_superuser(user):
+        return True
+    if not is_staff_member(user):
+        return False
+    specialist_on = CaseUserObjectPermission.objects.filter(user=user, permission__codename=SPECIALIST_PERM).values(
+        "content_object_id"
+    )
+    return (
+        customer.cases.exclude(status=Case.Status.CLOSED)
+        .filter(
+            Q(owner=user)
+            | Q(owner__staff_profile__manager=user)
+            | Q(owner__staff_profile__department__head=user)
+            | Q(pk__in=specialist_on)
+        )
+        .exists()
+    )
 
 
 def can_note_on_case(user: User | AnonymousUser, case: Case) -> bool:
@@ -250,6 +286,15 @@ def claims_for(user: User | AnonymousUser, case: Case) -> QuerySet[InsuranceClai
     if is_staff_member(user) or is_active_superuser(user) or is_customer_side(user, case):
         return claims
     return claims.none()
+
+
+def sales_for(user: User | AnonymousUser, case: Case) -> QuerySet[Sale]:
+    """What was sold on the case: staff, and the customer side (what they bought, in plain
+    words); contractors never (a job needs no price). Changing a sale is can_work_on_case."""
+    sales = Sale.objects.filter(case=case)
+    if is_staff_member(user) or is_active_superuser(user) or is_customer_side(user, case):
+        return sales
+    return sales.none()
 
 
 def jobs_for(user: User | AnonymousUser, case: Case) -> QuerySet[Job]:

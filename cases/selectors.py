@@ -225,6 +225,12 @@ def active_staff() -> QuerySet[User]:
     )
 
 
+def specialist_candidates(case: Case) -> QuerySet[User]:
+    """Colleagues who could be added to help on the case: active staff other than its owner
+    and those already helping."""
+    return active_staff().exclude(pk=case.owner_id).exclude(pk__in=policies.case_specialists(case).values("pk"))
+
+
 # --- flags --------------------------------------------------------------------------------
 
 FLAGS_ORDER = Keyset(fields=(("level", True), ("raised_at", False), ("pk", False)), kinds=(int, datetime, int))
@@ -397,6 +403,8 @@ class CasePage:
     flags: list[Flag]
     latest_handoff: Handoff | None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Colleagues added to help on the case, with their department.
+    specialists: list[User] = field(default_factory=list)
 
     @property
     def header_alerts(self) -> list[ServiceAlert]:
@@ -448,6 +456,11 @@ def case_page_for(user: User, case: Case, *, department: str = "", cursor: str |
             case.flags.filter(cleared_at__isnull=True).select_related("assignee").order_by("-level", "raised_at")
         ),
         latest_handoff=case.handoffs.select_related("from_user", "to_user").order_by("-created_at", "-pk").first(),
+        specialists=list(
+            policies.case_specialists(case)
+            .select_related("staff_profile__department")
+            .order_by("first_name", "last_name", "username")
+        ),
     )
 
 
@@ -591,3 +604,175 @@ def attachment_for_staff(user: User | AnonymousUser, pk: int) -> Attachment:
     if found is None:
         raise Http404("No such attachment")
     return found
+
+
+# --- intake -------------------------------------------------------------------------------
+
+INTAKE_MATCHES_SHOWN = 8
+INTAKE_OPEN_CASES_SHOWN = 3
+
+
+def intake_matches(
+    user: User,
+    *,
+    term: str = "",
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    pinned: int | None = None,
+) -> list[Customer]:
+    """Customers the caller may be, for intake: by a search term (name, e-mail, phone or address)
+    and by the details typed for a new customer, so a likely duplicate shows before it is made.
+    `pinned`, the customer already chosen, comes first so a new search never loses the choice.
+
+    Names match word by word (any order), e-mail addresses exactly, phone numbers on their digits.
+    Each customer carries their open cases, so a second case about the same problem is avoided."""
+    match = Q(pk=pinned) if pinned is not None else Q()
+    term = term.strip()
+    if len(term) >= SEARCH_MIN_LENGTH:
+        words = term.split()
+        match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
+        if "@" in term:
+            match |= Q(email__iexact=term)
+        match |= Q(postcode__istartswith=term) | Q(address__icontains=term)
+        digits = _phone_key(term)
+        if len(digits) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
+            match |= Q(phone_digits__contains=digits)
+    words = full_name.split()
+    if len("".join(words)) >= SEARCH_MIN_LENGTH:
+        match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
+    if "@" in email:
+        match |= Q(email__iexact=email.strip())
+    phone_key = _phone_key(phone)
+    if len(phone_key) >= 6:
+        match |= Q(phone_digits__endswith=phone_key)
+    if not match:
+        return []
+    open_cases = (
+        Case.objects.exclude(status=Case.Status.CLOSED)
+        .select_related("owner")
+        .order_by("-last_activity_at", "-pk")[:INTAKE_OPEN_CASES_SHOWN]
+    )
+    still_open = Case.objects.filter(customer=OuterRef("pk")).exclude(status=Case.Status.CLOSED)
+    return list(
+        policies.customers_visible_to(user)
+        .annotate(phone_digits=_digits_only(F("phone")))
+        .filter(match)
+        .annotate(open_case_count=_count(still_open, "customer"))
+        .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))
+        .order_by(_when_true(Q(pk=pinned), 1).desc(), "full_name", "pk")[:INTAKE_MATCHES_SHOWN]
+    )
+
+
+def intake_customer(user: User, pk: int | None) -> Customer | None:
+    """The customer picked on the intake page, if the user may open a case for them."""
+    if pk is None:
+        return None
+    return policies.customers_visible_to(user).filter(pk=pk).first()
+
+
+# --- loose ends before resolving --------------------------------------------------------------
+
+# What incident_plan_repair writes on the timeline: an incident with this event has a repair plan.
+REPAIR_PLANNED = "Repair planned for the damage: %(plan)s"
+_OPEN_JOB_STATUSES = [Job.Status.REQUESTED, Job.Status.SCHEDULED, Job.Status.ON_THE_WAY, Job.Status.ON_SITE]
+
+
+@dataclass(frozen=True)
+class LooseEnd:
+    """One thing still open on a case, said in the reader's language; `anchor` is where the case page shows it."""
+
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class LooseEnds:
+    """What is still open on a case that its resolution would leave behind."""
+
+    promises: list[Promise]
+    incidents: list[IncidentReport]
+    awaiting_reply_since: datetime | None
+    claims: list[InsuranceClaim]
+    jobs: list[Job]
+
+    def __bool__(self) -> bool:
+        return bool(self.promises or self.incidents or self.awaiting_reply_since or self.claims or self.jobs)
+
+    def __len__(self) -> int:
+        return (
+            len(self.promises)
+            + len(self.incidents)
+            + bool(self.awaiting_reply_since)
+            + len(self.claims)
+            + len(self.jobs)
+        )
+
+    @property
+    def items(self) -> list[LooseEnd]:
+        """Each loose end as one sentence, in the active language and time zone."""
+        from cases.services.timeline import DUE_FORMAT, RECENT_FORMAT, SHORT_DATE_FORMAT, local_text
+
+        items: list[LooseEnd] = []
+        if self.awaiting_reply_since is not None:
+            since = local_text(self.awaiting_reply_since, RECENT_FORMAT)
+            text = _("A message from the customer has waited for an answer since %(since)s.") % {"since": since}
+            items.append(LooseEnd(text, "reply-form"))
+        for promise in self.promises:
+            values = {"due": local_text(promise.due_at, DUE_FORMAT), "text": promise.text, "name": promise.owed_to_name}
+            if promise.owed_to_customer:
+                text = _("Open promise to the customer, due %(due)s: “%(text)s”.") % values
+            elif promise.owed_to_name:
+                text = _("Open promise to %(name)s, due %(due)s: “%(text)s”.") % values
+            else:
+                text = _("Open internal promise, due %(due)s: “%(text)s”.") % values
+            items.append(LooseEnd(text, "promises"))
+        for incident in self.incidents:
+            values = {
+                "date": local_text(incident.created_at, SHORT_DATE_FORMAT),
+                "location": incident.location,
+                "what": incident.what[:120],
+            }
+            text = _("Damage reported %(date)s (%(location)s) has no repair plan: “%(what)s”.") % values
+            items.append(LooseEnd(text, "jobs"))
+        for job in self.jobs:
+            values = {"job": job.reference, "company": job.company.name, "status": job.get_status_display()}
+            text = _("Contractor job %(job)s with %(company)s is not finished (%(status)s).") % values
+            items.append(LooseEnd(text, "jobs"))
+        for claim in self.claims:
+            values = {"insurer": claim.insurer, "status": claim.get_status_display()}
+            text = _("Insurance claim with %(insurer)s is not closed (%(status)s).") % values
+            items.append(LooseEnd(text, "claims"))
+        return items
+
+
+def loose_ends(case: Case, *, page: CasePage | None = None) -> LooseEnds:
+    """Open promises (owed to the customer or not), damage without a repair plan, an unanswered
+    customer message, claims not closed and contractor jobs not finished: what resolving would
+    leave behind. Every record of the case, whoever may see it: the check is about the case.
+
+    `page`, the case page already read for someone who may work on the case (staff see every
+    record), lends its records so the page pays one query for this, not five."""
+    if page is not None:
+        promises, claims, jobs = page.promises, page.claims, page.jobs
+    else:
+        promises = list(case.promises.filter(status=Promise.Status.OPEN).order_by("due_at", "pk"))
+        claims = list(case.claims.order_by("created_at", "pk"))
+        jobs = list(case.jobs.select_related("company").prefetch_related("incidents").order_by("created_at", "pk"))
+    incidents = sorted(
+        (incident for job in jobs for incident in job.incidents.all()), key=lambda i: (i.created_at, i.pk)
+    )
+    planned: set[str] = set()
+    if incidents:
+        planned = set(
+            TimelineEvent.objects.filter(
+                case=case, kind=TimelineEvent.Kind.INCIDENT, data__sentence__text=REPAIR_PLANNED
+            ).values_list("subject_key", flat=True)
+        )
+    return LooseEnds(
+        promises=[p for p in promises if p.status == Promise.Status.OPEN],
+        incidents=[i for i in incidents if f"incident:{i.pk}" not in planned],
+        awaiting_reply_since=case.awaiting_reply_since,
+        claims=[c for c in claims if c.status != InsuranceClaim.Status.CLOSED],
+        jobs=[j for j in jobs if j.status in _OPEN_JOB_STATUSES],
+    )

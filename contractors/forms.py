@@ -136,12 +136,33 @@ class JobFilterForm(ContractorForm):
 # --- the job page ---------------------------------------------------------------------------
 
 
-class OnTheWayForm(ContractorForm):
-    """Nothing to type: the button says it all."""
+def _early_reason() -> forms.CharField:
+    return _text(
+        _("Why come before the day of the visit?"),
+        required=False,
+        rows=3,
+        help_text=_("The customer expects you on the booked day. Your reason goes to the case owner, who is flagged."),
+    )
 
 
-class StartVisitForm(ContractorForm):
-    """On site. Starting with a prerequisite open needs a reason, which flags the case owner."""
+class EarlyVisitForm(ContractorForm):
+    """Asks for `early_reason` only when the visit would start before the day of its window."""
+
+    def __init__(self, *args: Any, early: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not early:
+            del self.fields["early_reason"]
+
+
+class OnTheWayForm(EarlyVisitForm):
+    """Nothing to type on the day of the visit: the button says it all."""
+
+    early_reason = _early_reason()
+
+
+class StartVisitForm(EarlyVisitForm):
+    """On site. Starting with a prerequisite open, or before the visit's day, needs a reason,
+    which flags the case owner."""
 
     override_reason = _text(
         _("Why start the visit anyway?"),
@@ -149,6 +170,7 @@ class StartVisitForm(ContractorForm):
         rows=3,
         help_text=_("A prerequisite is still open. Your reason goes to the case owner, who is flagged."),
     )
+    early_reason = _early_reason()
 
 
 class CancelForm(ContractorForm):

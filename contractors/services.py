@@ -3,8 +3,9 @@
 Everything a contractor reports lands on the owner's case timeline in the same transaction.
 """
 
+import zoneinfo
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -27,7 +28,17 @@ from cases import policies
 from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise, flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_open, require_text
-from cases.services.timeline import TIME_FORMAT, VISIT_FORMAT, Sentence, choice, listing, moment, record_event
+from cases.services.timeline import (
+    TIME_FORMAT,
+    VISIT_FORMAT,
+    WEEKDAY_FORMAT,
+    Sentence,
+    choice,
+    listing,
+    local_text,
+    moment,
+    record_event,
+)
 from contractors.models import (
     ContractorCompany,
     ContractorUser,
@@ -446,14 +457,57 @@ def job_cancel(*, actor: User, job: Job, reason: str, note: str = "") -> Job:
     return job
 
 
+def _visit_day(job: Job, moment_: datetime) -> date:
+    """The calendar day of `moment_` where the visit happens: the customer's time zone."""
+    zone_name = job.case.customer.time_zone or settings.TIME_ZONE
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return timezone.localtime(moment_, zone).date()
+
+
+def visit_is_early(job: Job, *, now: datetime | None = None) -> bool:
+    """Starting now would be before the day of the visit window: the customer expects nobody yet."""
+    if job.window_start is None:
+        return False
+    return _visit_day(job, now or timezone.now()) < _visit_day(job, job.window_start)
+
+
+def visit_needs_early_reason(job: Job, *, now: datetime | None = None) -> bool:
+    """Only the first move of a visit can be early: once on the way, arriving is no second surprise."""
+    return job.status == Status.SCHEDULED and visit_is_early(job, now=now)
+
+
+def flag_early_visit(job: Job, reason: str, *, now: datetime | None = None) -> Flag | None:
+    return flag_raise(
+        kind=Flag.Kind.EARLY_VISIT,
+        subject_key=f"job:{job.pk}",
+        case=job.case,
+        summary=Sentence(
+            gettext_noop("%(case)s: visit started before the day of its window — %(reason)s"),
+            {"case": job.case.reference, "reason": reason[:120]},
+        ),
+        now=now,
+    )
+
+
 @transaction.atomic
-def job_update_status(*, actor: User, job: Job, status: str, override_reason: str = "") -> Job:
-    """On the way / on site. Starting a visit with a prerequisite open needs a stated reason,
-    and flags the owner."""
+def job_update_status(*, actor: User, job: Job, status: str, override_reason: str = "", early_reason: str = "") -> Job:
+    """On the way / on site. Starting a visit with a prerequisite open, or before the day of its
+    window, needs a stated reason, and flags the owner."""
     require_choice(status, [Status.ON_THE_WAY, Status.ON_SITE], field="status", what=_("visit status"))
     job = _lock_job(job)
     _require_job_access(actor, job)
     _require_move(job, status)
+    early = visit_needs_early_reason(job)
+    early_reason = early_reason.strip()
+    if early and not early_reason:
+        raise RuleViolation(
+            _("The visit is booked for %(day)s. Give a reason to start it before that day.")
+            % {"day": local_text(job.window_start, WEEKDAY_FORMAT)},
+            field="early_reason",
+        )
     open_prereqs = list(job.prerequisites.filter(state=Prerequisite.State.OPEN))
     if status == Status.ON_SITE and open_prereqs:
         override_reason = override_reason.strip()
@@ -472,6 +526,8 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
                 {"case": job.case.reference, "reason": override_reason[:120]},
             ),
         )
+    if early:
+        flag_early_visit(job, early_reason)
     job.status = status
     job.save(update_fields=["status", "updated_at"])
     params = {"company": job.company.name}
@@ -491,6 +547,19 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
         customer_visible=True,
         subject_key=f"job:{job.pk}",
     )
+    if early:
+        # Staff only: the customer already sees the technician coming; the reason is for the owner.
+        record_event(
+            case=job.case,
+            kind=Kind.JOB_STATUS,
+            department=FIELD,
+            actor=actor,
+            summary=Sentence(
+                gettext_noop("Visit started before the day of its window (%(day)s): %(reason)s"),
+                {"day": moment(job.window_start, VISIT_FORMAT), "reason": early_reason},
+            ),
+            subject_key=f"job:{job.pk}",
+        )
     _touch(job.case)
     return job
 
@@ -534,7 +603,12 @@ def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence
     )
     # Translators: why a flag was cleared, shown as "Flag cleared (job completed): <the flag>".
     completed = Sentence(gettext_noop("job completed"))
-    for kind in (Flag.Kind.REPEATED_CANCELLATION, Flag.Kind.MISSING_PREREQUISITE, Flag.Kind.PREREQUISITE_OVERRIDE):
+    for kind in (
+        Flag.Kind.REPEATED_CANCELLATION,
+        Flag.Kind.MISSING_PREREQUISITE,
+        Flag.Kind.PREREQUISITE_OVERRIDE,
+        Flag.Kind.EARLY_VISIT,
+    ):
         flags_clear(kind=kind, subject_key=f"job:{job.pk}", note=completed, actor=actor)
     _touch(job.case)
     return job

@@ -21,6 +21,7 @@ from cases.admin import (
     GrantsAdminMixin,
     GroupGrantAdmin,
     LinkedRecordsAdminMixin,
+    ReadOnlyAdmin,
     ReadOnlyInline,
     ServiceFormAdminMixin,
     UserGrantAdmin,
@@ -159,6 +160,22 @@ class CustomerAdmin(LinkedRecordsAdminMixin, GrantsAdminMixin, admin.ModelAdmin)
     @admin.display(description=gettext_lazy("vulnerable"), boolean=True)
     def vulnerable(self, customer: Customer) -> bool:
         return customer.is_vulnerable
+
+
+@admin.register(Customer.history.model)
+class CustomerVersionAdmin(ReadOnlyAdmin):
+    """Every saved version of a customer record, with who saved it: what staff were told about a
+    customer's vulnerability on a given day. Kept by django-simple-history, never edited."""
+
+    list_display = ("history_date", "full_name", "history_type", "history_user", "preferred_channel", "vulnerable")
+    list_filter = ("history_type",)
+    list_select_related = ("history_user",)
+    search_fields = ("full_name", "email", "phone", "vulnerability_notes")
+    date_hierarchy = "history_date"
+
+    @admin.display(description=gettext_lazy("vulnerable"), boolean=True)
+    def vulnerable(self, version: Any) -> bool:
+        return bool(version.vulnerability_notes.strip())
 
 
 class DelegateGrantForm(forms.ModelForm):

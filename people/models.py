@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 
 def _language_choices() -> list[tuple[str, str]]:
@@ -165,6 +166,11 @@ class Customer(models.Model):
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers", verbose_name=_("services"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Every saved version of the record, with who saved it: what staff were told about a customer's
+    # vulnerability on a given day must stay answerable after the notes change.
+    history = HistoricalRecords(
+        verbose_name=_("customer version"), verbose_name_plural=_("customer versions"), excluded_fields=["created_at"]
+    )
 
     class Meta:
         ordering = ["full_name"]

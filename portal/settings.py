@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "django_htmx",
+    # Keeps every version of a customer record (vulnerability notes above all): see people.models.Customer.
+    "simple_history",
     "people",
     "cases",
     "contractors",
@@ -63,7 +65,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.PreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside PreferenceMiddleware, so the 405 page speaks the person's language.
+    "portal.middleware.FriendlyMethodNotAllowedMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Names the signed-in person on the versions django-simple-history keeps of changes made in the admin site.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",

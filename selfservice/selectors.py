@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases import policies
-from cases.models import Attachment, Case, InsuranceClaim, Message, Promise, ServiceAlert, Survey, TimelineEvent
+from cases.models import Attachment, Case, InsuranceClaim, Message, Promise, Sale, ServiceAlert, Survey, TimelineEvent
 from cases.selectors import Keyset, Page
 from contractors.models import Job
 from people.models import Customer, Delegate
@@ -186,6 +186,7 @@ class CustomerCasePage:
     promises: list[Promise]
     visits: list[Job]
     claims: list[InsuranceClaim]
+    sales: list[Sale]
     alerts: list[ServiceAlert]
     survey: Survey | None
     contact_promise: Promise | None
@@ -245,6 +246,8 @@ def case_page_for(user: User, case: Case, *, cursor: str | None = None) -> Custo
         promises=promises,
         visits=visits_for(user, case),
         claims=list(policies.claims_for(user, case).order_by("created_at", "pk")),
+        # The reader is on the customer's side (case_for_customer), to whom policies.sales_for shows every sale.
+        sales=list(case.sales.select_related("advisor").order_by("sold_at", "pk")),
         alerts=alerts_for([case.customer], now=now, case=case),
         survey=survey,
         contact_promise=contact,

@@ -133,7 +133,8 @@ def make_job(
 
     job = job_request(actor=actor, case=case, company=company, title=title, prerequisites=prerequisites)
     if scheduled:
-        start = timezone.now() + timedelta(days=1)
+        # Today's window: a visit may start without a reason only on the day it is booked for.
+        start = timezone.now()
         job = job_schedule(actor=actor, job=job, window_start=start, window_end=start + timedelta(hours=4))
     return job
 

@@ -8,8 +8,10 @@ transaction together with its timeline events, and raises portal.errors.RuleViol
 from cases.services.access import delegate_grant, delegate_revoke, specialist_add, specialist_remove
 from cases.services.alerts import alert_end, alert_post, alert_update, case_link_alert
 from cases.services.claims import claim_file, claim_update
+from cases.services.edits import case_edit, customer_edit
 from cases.services.flags import flag_acknowledge, flag_dismiss, flag_escalate, flag_raise, flags_clear
 from cases.services.handoff import case_handoff, handoff_acknowledge
+from cases.services.intake import case_intake, customer_create
 from cases.services.lifecycle import (
     case_close,
     case_confirm,
@@ -22,7 +24,7 @@ from cases.services.lifecycle import (
 )
 from cases.services.messages import call_log, message_receive, message_reply, messages_mark_read, note_add
 from cases.services.promises import promise_break, promise_keep, promise_make, promise_withdraw
-from cases.services.sales import sale_record
+from cases.services.sales import sale_record, sale_update
 from cases.services.staff import staff_deactivate
 from cases.services.surveys import survey_submit
 
@@ -33,7 +35,9 @@ __all__ = [
     "call_log",
     "case_close",
     "case_confirm",
+    "case_edit",
     "case_handoff",
+    "case_intake",
     "case_link_alert",
     "case_open",
     "case_reject_resolution",
@@ -43,6 +47,8 @@ __all__ = [
     "case_set_status",
     "claim_file",
     "claim_update",
+    "customer_create",
+    "customer_edit",
     "delegate_grant",
     "delegate_revoke",
     "flag_acknowledge",
@@ -60,6 +66,7 @@ __all__ = [
     "promise_make",
     "promise_withdraw",
     "sale_record",
+    "sale_update",
     "specialist_add",
     "specialist_remove",
     "staff_deactivate",

@@ -7,10 +7,11 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from cases import deadlines, policies
-from cases.models import Case, Flag, ReferenceCounter, TimelineDepartment, TimelineEvent
+from cases.models import Case, Flag, Promise, ReferenceCounter, TimelineDepartment, TimelineEvent
+from cases.selectors import LooseEnds, loose_ends
 from cases.services.flags import flag_raise, flags_clear
 from cases.services.guards import (
     lock_active_staff,
@@ -25,6 +26,7 @@ from cases.services.timeline import (
     LONG_MOMENT_FORMAT,
     Sentence,
     choice,
+    listing,
     local_text,
     moment,
     person_name,
@@ -104,9 +106,27 @@ def case_open(
     return case
 
 
+# Said wherever someone tries to close a case by hand (the status form, the API).
+HOW_A_CASE_CLOSES = gettext_lazy(
+    "A case cannot be closed by hand. Resolve it, saying what was done: it closes when the customer confirms "
+    "it is fixed, or after the confirmation window and a reminder."
+)
+
+
 @transaction.atomic
 def case_set_status(*, actor: User, case: Case, status: str) -> Case:
     """Move a working case between its working states (new, in progress, waiting on someone)."""
+    if status == Status.CLOSED:
+        raise RuleViolation(str(HOW_A_CASE_CLOSES), field="status", code="not_by_hand")
+    if status == Status.RESOLVED:
+        raise RuleViolation(
+            _(
+                "A case is resolved by saying what was done, not by changing its status: resolve it, and the customer "
+                "is asked to confirm it is fixed."
+            ),
+            field="status",
+            code="not_by_hand",
+        )
     require_choice(status, Case.WORKING_STATUSES, field="status", what=_("working status"))
     case = lock_case(case)
     require_can_work(actor, case)
@@ -135,14 +155,32 @@ def case_set_status(*, actor: User, case: Case, status: str) -> Case:
 
 
 @transaction.atomic
-def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
-    """Mark resolved and ask the customer to confirm; closing waits for their answer."""
+def case_resolve(*, actor: User, case: Case, summary: str, override_reason: str = "") -> Case:
+    """Mark resolved and ask the customer to confirm; closing waits for their answer.
+
+    Open promises, damage without a repair plan, an unanswered message, open claims or jobs are
+    loose ends: resolving over them needs `override_reason`, which the timeline keeps."""
     summary = require_text(summary, field="summary", what=_("what was done to resolve the case"))
     case = lock_case(case)
     require_can_work(actor, case)
     require_open(case)
     if case.status == Status.RESOLVED:
         raise RuleViolation(_("The case is already resolved and waiting for the customer's answer."), field="status")
+    override_reason = override_reason.strip()
+    loose = loose_ends(case)
+    if loose and not override_reason:
+        items = loose.items
+        raise RuleViolation(
+            # Translators: %(list)s is one or more whole sentences, each naming something still open.
+            ngettext(
+                "One thing is still open on this case: %(list)s Say why you resolve it anyway.",
+                "%(count)d things are still open on this case: %(list)s Say why you resolve it anyway.",
+                len(items),
+            )
+            % {"count": len(items), "list": " ".join(item.text for item in items)},
+            field="override_reason",
+            code="loose_ends",
+        )
     now = timezone.now()
     case.status = Status.RESOLVED
     case.resolved_at = now
@@ -172,7 +210,21 @@ def case_resolve(*, actor: User, case: Case, summary: str) -> Case:
         ),
         customer_visible=True,
     )
-    _tell(case, "confirmation", actor=actor, now=now, reminder=False)
+    if loose:
+        # Staff only: the reason speaks of internal matters the customer's timeline does not show.
+        record_event(
+            case=case,
+            kind=Kind.RESOLVED,
+            department=TimelineDepartment.SUPPORT,
+            actor=actor,
+            summary=Sentence(
+                # Translators: %(open)s lists counts such as "open promises: 2, open insurance claims: 1".
+                gettext_noop("Resolved although things were still open (%(open)s). Why: %(reason)s"),
+                {"open": listing(_loose_end_counts(loose)), "reason": override_reason[:300]},
+            ),
+            data={"override_reason": override_reason},
+        )
+    _tell(case, "confirmation", actor=actor, now=now, reminder=False, kept=_kept_promises(case))
     return case
 
 
@@ -206,6 +258,26 @@ def case_confirm(*, actor: User, case: Case) -> Case:
     _clear_conversation_flags(case, actor)
     _tell(case, "survey", actor=actor, now=now)
     return case
+
+
+def _kept_promises(case: Case) -> list[str]:
+    """What we promised the customer and did, for the "is it fixed?" question; call and letter
+    tasks are how we told them, not something done for them."""
+    tasks = (Promise.Kind.CALL_TASK, Promise.Kind.LETTER_TASK)
+    kept = case.promises.filter(status=Promise.Status.KEPT, owed_to_customer=True).exclude(kind__in=tasks)
+    return list(kept.order_by("resolved_at", "pk").values_list("text", flat=True))
+
+
+def _loose_end_counts(loose: LooseEnds) -> list[Sentence]:
+    """How many of each kind were open, as "promises: 2" so no language needs a plural here."""
+    counts = [
+        (gettext_noop("unanswered customer message: %(count)s"), 1 if loose.awaiting_reply_since else 0),
+        (gettext_noop("open promises: %(count)s"), len(loose.promises)),
+        (gettext_noop("damage without a repair plan: %(count)s"), len(loose.incidents)),
+        (gettext_noop("unfinished contractor jobs: %(count)s"), len(loose.jobs)),
+        (gettext_noop("open insurance claims: %(count)s"), len(loose.claims)),
+    ]
+    return [Sentence(text, {"count": count}) for text, count in counts if count]
 
 
 def _tell(case: Case, topic: str, *, actor: User | None, now: datetime, **context: object) -> None:
@@ -323,7 +395,7 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
         ),
         customer_visible=True,
     )
-    _tell(case, "confirmation", actor=None, now=now, reminder=True)
+    _tell(case, "confirmation", actor=None, now=now, reminder=True, kept=_kept_promises(case))
     return True
 
 

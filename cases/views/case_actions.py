@@ -180,12 +180,15 @@ def promise_settle(request: HttpRequest, reference: str, pk: int) -> HttpRespons
 @require_POST
 def resolve(request: HttpRequest, reference: str) -> HttpResponse:
     case = _working_case(request, reference)
-    form = ResolveForm(request.POST, prefix="resolve")
+    # Asked for whenever the case has loose ends now, so the refusal lands on the reason field.
+    form = ResolveForm(request.POST, prefix="resolve", ask_reason=bool(selectors.loose_ends(case)))
     return act(
         request,
         case,
         form,
-        lambda data: services.case_resolve(actor=request.user, case=case, summary=data["summary"]),
+        lambda data: services.case_resolve(
+            actor=request.user, case=case, summary=data["summary"], override_reason=data.get("override_reason", "")
+        ),
         done=_("Case resolved. The customer has been asked to confirm it is fixed."),
         anchor="top",
     )

@@ -14,10 +14,13 @@ from django.views.decorators.http import require_GET
 from cases import selectors
 from cases.forms import (
     CallForm,
+    CaseEditForm,
     ClaimFileForm,
     ClaimUpdateForm,
+    CustomerEditForm,
     JobCancelForm,
     JobCompleteForm,
+    JobRequestForm,
     JobScheduleForm,
     LinkAlertForm,
     NoteForm,
@@ -26,7 +29,11 @@ from cases.forms import (
     RepairPlanForm,
     ReplyForm,
     ResolveForm,
+    SaleForm,
+    SaleUpdateForm,
+    SpecialistAddForm,
     StatusForm,
+    advisor_choices,
 )
 from cases.models import Case, Message, TimelineDepartment
 from cases.views.access import query_with, staff_page
@@ -77,9 +84,24 @@ def _case_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -> dict[
         "status": StatusForm(prefix="status", initial={"status": case.status}),
         "alert": LinkAlertForm(prefix="alert", alerts=page.linkable_alerts),
         "claim": ClaimFileForm(prefix="claim"),
+        "job": JobRequestForm(prefix="job"),
+        "edit": CaseEditForm(prefix="edit", case=case),
+        "customer": CustomerEditForm(prefix="customer", customer=case.customer),
+        "specialist": SpecialistAddForm(prefix="specialist", staff=selectors.specialist_candidates(case)),
     }
     made.update({key: form for key, form in bound.items() if key in made})
     return made
+
+
+def _sale_forms(page: selectors.CasePage, bound: dict[str, forms.Form], user: Any) -> forms.Form:
+    """Each sale's edit form, and the form recording a new one (the one returned). They name an
+    advisor among active staff, read once for the whole page and only for those who may use them."""
+    staff = list(selectors.active_staff()) if page.may_work else []
+    for sale in page.sales:
+        sale.update_form = bound.get(f"sale-{sale.pk}") or SaleUpdateForm(
+            prefix=f"sale-{sale.pk}", sale=sale, advisors=advisor_choices(staff, current=sale.advisor)
+        )
+    return bound.get("sale") or SaleForm(prefix="sale", advisors=advisor_choices(staff), initial={"advisor": user.pk})
 
 
 def render_case_page(
@@ -91,6 +113,10 @@ def render_case_page(
     _attach_item_forms(page, bound)
     refused = next((form for form in bound.values() if form.errors), None)
     case_forms = _case_forms(page, bound)
+    case_forms["sale"] = _sale_forms(page, bound, request.user)
+    loose_ends = _loose_ends(page)
+    if loose_ends and "resolve" not in bound:
+        case_forms["resolve"] = ResolveForm(prefix="resolve", ask_reason=True)
     canned = canned_replies_for(case) if page.may_work and case.is_open else []
     chosen = next((reply for reply in canned if str(reply.pk) == request.GET.get("canned")), None)
     if chosen is not None and "reply" not in bound:
@@ -108,8 +134,17 @@ def render_case_page(
         "timeline_more_fragment": _more_fragment(request, page),
         "showing_older": bool(request.GET.get("before")),
         "now": timezone.now(),
+        "loose_ends": loose_ends,
     }
     return render(request, "staff/case.html", context, status=status)
+
+
+def _loose_ends(page: selectors.CasePage) -> selectors.LooseEnds | None:
+    """What resolving would leave open, read only for those who may resolve the case now."""
+    case = page.case
+    if not (page.may_work and case.is_open and case.status != Case.Status.RESOLVED):
+        return None
+    return selectors.loose_ends(case, page=page)
 
 
 def _more_url(request: HttpRequest, page: selectors.CasePage) -> str | None:

@@ -55,9 +55,10 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 
 def _job_forms(job: Job, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
+    early = services.visit_needs_early_reason(job)
     made: dict[str, forms.Form] = {
-        "on_the_way": OnTheWayForm(prefix="on_the_way"),
-        "start": StartVisitForm(prefix="start"),
+        "on_the_way": OnTheWayForm(prefix="on_the_way", early=early),
+        "start": StartVisitForm(prefix="start", early=early),
         "cancel": CancelForm(prefix="cancel"),
         "outcome": OutcomeForm(prefix="outcome"),
         "promise": PromiseForm(prefix="promise"),
@@ -86,6 +87,7 @@ def render_job_page(
             "outcome": job.status == Status.ON_SITE,
         },
         "contractor_party": Prerequisite.Party.CONTRACTOR,
+        "early_visit": services.visit_needs_early_reason(job),
         "now": timezone.now(),
     }
     return render(request, "contractor/job.html", context, status=status)

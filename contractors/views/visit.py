@@ -1,7 +1,8 @@
 """What a technician reports about a visit: on the way, on site (with an override when a
-prerequisite is open), cancelled, done or failed with photos, a prerequisite done, a promise
-to the customer. Each view parses its form, calls one service and goes back to the job page;
-a refusal re-renders the page with the form as typed and the reason on it."""
+prerequisite is open, and a reason when the visit starts before its day), cancelled, done
+or failed with photos, a prerequisite done, a promise to the customer. Each view parses its
+form, calls one service and goes back to the job page; a refusal re-renders the page with
+the form as typed and the reason on it."""
 
 from collections.abc import Callable
 from typing import Any
@@ -53,8 +54,10 @@ def on_the_way(request: HttpRequest, job: Job) -> HttpResponse:
     return act(
         request,
         job,
-        OnTheWayForm(request.POST, prefix="on_the_way"),
-        lambda data: services.job_update_status(actor=request.user, job=job, status=Job.Status.ON_THE_WAY),
+        OnTheWayForm(request.POST, prefix="on_the_way", early=services.visit_needs_early_reason(job)),
+        lambda data: services.job_update_status(
+            actor=request.user, job=job, status=Job.Status.ON_THE_WAY, early_reason=data.get("early_reason", "")
+        ),
         done=_("The customer and the case owner can see you are on your way."),
     )
 
@@ -64,9 +67,13 @@ def start(request: HttpRequest, job: Job) -> HttpResponse:
     return act(
         request,
         job,
-        StartVisitForm(request.POST, prefix="start"),
+        StartVisitForm(request.POST, prefix="start", early=services.visit_needs_early_reason(job)),
         lambda data: services.job_update_status(
-            actor=request.user, job=job, status=Job.Status.ON_SITE, override_reason=data["override_reason"]
+            actor=request.user,
+            job=job,
+            status=Job.Status.ON_SITE,
+            override_reason=data["override_reason"],
+            early_reason=data.get("early_reason", ""),
         ),
         done=_("Visit started: you are on site."),
         anchor="report",

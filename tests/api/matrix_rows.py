@@ -76,6 +76,15 @@ def _handoff_to_owner(world: World) -> int:
     return Handoff.objects.filter(to_user=world.cast.owner, acknowledged_at__isnull=True).order_by("pk").first().pk
 
 
+def _sale(world: World) -> int:
+    return world.cast.case.sales.order_by("pk").first().pk
+
+
+def _new_sale(world: World, user: User | None) -> dict[str, object]:
+    # Named: the administrator, who records it too, is not staff and cannot be the advisor.
+    return {"product": "Fibre 2 Gb/s", "advisor": world.cast.owner.pk}
+
+
 def _payload(**fields: object) -> Payload:
     return lambda world, user: dict(fields)
 
@@ -146,7 +155,9 @@ def _resolved_first(**fields: object) -> Payload:
     savepoint undoes it)."""
 
     def payload(world: World, user: User | None) -> dict[str, object]:
-        case_resolve(actor=world.cast.owner, case=world.cast.case, summary="Pipe repaired.")
+        case_resolve(
+            actor=world.cast.owner, case=world.cast.case, summary="Pipe repaired.", override_reason="Claims follow."
+        )
         return dict(fields)
 
     return payload
@@ -262,7 +273,13 @@ API_ROWS: list[Row] = [
     _row("case-list", _url("case-list"), get=SIGNED_IN),
     _row("case-detail", _url("case-detail", _case), get=READ_CASE),
     _row("case-status", _url("case-status", _case), POST_ONLY, WORK_ON_CASE, _payload(status="waiting_contractor")),
-    _row("case-resolve", _url("case-resolve", _case), POST_ONLY, WORK_ON_CASE, _payload(summary="Pipe repaired.")),
+    _row(
+        "case-resolve",
+        _url("case-resolve", _case),
+        POST_ONLY,
+        WORK_ON_CASE,
+        _payload(summary="Pipe repaired.", override_reason="Claims follow."),
+    ),
     # The customer side confirms; so may staff working on the case, recording what the customer said.
     _row("case-confirm", _url("case-confirm", _case), POST_ONLY, READ_CASE, _resolved_first()),
     _row(
@@ -289,6 +306,10 @@ API_ROWS: list[Row] = [
     # Jobs are the contractors' and staff's: the customer side reads an empty list.
     _row("case-jobs", _url("case-jobs", _case), READ_CASE, WORK_ON_CASE, _job_request),
     _row("case-alerts", _url("case-alerts", _case), READ_CASE, WORK_ON_CASE, _second_alert),
+    # The customer side reads what was sold (without pending offers); staff working on the case record sales.
+    _row("case-sales", _url("case-sales", _case), READ_CASE, WORK_ON_CASE, _new_sale),
+    # Changed with PATCH (tests/api/test_sales.py); a POST is not allowed.
+    _row("case-sale-detail", _url("case-sale-detail", _case, _sale), READ_CASE, POST_ONLY),
     # records of a case
     _row("promise-detail", _url("promise-detail", _open_promise), get=READ_CASE),
     _row("promise-settle", _url("promise-settle", _open_promise), POST_ONLY, WORK_ON_CASE, _payload(outcome="kept")),

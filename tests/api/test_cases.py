@@ -8,6 +8,9 @@ from tests.api.conftest import ApiAs
 from tests.conftest import Cast
 from tests.factories import make_case
 
+# The cast's case has a contractor job still open: resolving it needs a reason.
+JOB_STILL_OPEN = "The visit only tidies up; the customer is fine."
+
 
 def _references(response) -> set[str]:
     return {row["reference"] for row in response.json()["results"]}
@@ -155,11 +158,26 @@ def test_a_status_the_service_refuses_is_a_field_error(cast: Cast, api_as: ApiAs
     response = api_as(cast.owner).post(case_url(cast.case, "status/"), {"status": "closed"})
     assert response.status_code == 400
     assert list(response.json()) == ["status"]
+    # It says how a case closes.
+    assert response.json()["status"] == [
+        "A case cannot be closed by hand. Resolve it, saying what was done: it closes when the customer confirms "
+        "it is fixed, or after the confirmation window and a reminder."
+    ]
 
 
 def test_resolve_then_the_customer_confirms_and_the_case_closes(cast: Cast, api_as: ApiAs) -> None:
-    resolved = api_as(cast.owner).post(case_url(cast.case, "resolve/"), {"summary": "Pipe repaired."})
+    # The fibre job is still open: resolving over it needs a reason.
+    refused = api_as(cast.owner).post(case_url(cast.case, "resolve/"), {"summary": "Pipe repaired."})
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["override_reason"]
+    assert f"Contractor job {cast.job.reference} with" in refused.json()["override_reason"][0]
+    assert Case.objects.get(pk=cast.case.pk).status == cast.case.status
+    resolved = api_as(cast.owner).post(
+        case_url(cast.case, "resolve/"),
+        {"summary": "Pipe repaired.", "override_reason": JOB_STILL_OPEN},
+    )
     assert resolved.json()["status"] == "resolved"
+    assert TimelineEvent.objects.filter(case=cast.case, data__override_reason=JOB_STILL_OPEN).exists()
     assert resolved.json()["confirmation_due_at"]
     confirmed = api_as(cast.customer.user).post(case_url(cast.case, "confirm/"))
     assert confirmed.status_code == 200
@@ -175,7 +193,7 @@ def test_confirming_an_unresolved_case_is_refused_and_changes_nothing(cast: Cast
 
 
 def test_the_customer_says_it_is_not_fixed_and_the_owner_is_flagged(cast: Cast, api_as: ApiAs) -> None:
-    case_resolve(actor=cast.owner, case=cast.case, summary="Pipe repaired.")
+    case_resolve(actor=cast.owner, case=cast.case, summary="Pipe repaired.", override_reason=JOB_STILL_OPEN)
     staff = api_as(cast.owner).post(case_url(cast.case, "reject-resolution/"), {"reason": "Still leaks"})
     assert staff.status_code == 403
     response = api_as(cast.delegate).post(case_url(cast.case, "reject-resolution/"), {"reason": "Still leaks"})
@@ -185,7 +203,7 @@ def test_the_customer_says_it_is_not_fixed_and_the_owner_is_flagged(cast: Cast, 
 
 
 def test_staff_reopen_a_resolved_case(cast: Cast, api_as: ApiAs) -> None:
-    case_resolve(actor=cast.owner, case=cast.case, summary="Pipe repaired.")
+    case_resolve(actor=cast.owner, case=cast.case, summary="Pipe repaired.", override_reason=JOB_STILL_OPEN)
     response = api_as(cast.manager).post(case_url(cast.case, "reopen/"), {"reason": "She called: still leaking."})
     assert response.status_code == 200
     assert TimelineEvent.objects.filter(case=cast.case, kind="reopened").exists()

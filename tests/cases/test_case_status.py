@@ -39,12 +39,29 @@ def test_specialist_and_manager_may_change_status(owner: User, manager: User, ca
     assert case.status == Case.Status.WAITING_INSURER
 
 
-@pytest.mark.parametrize("status", ["closed", "resolved", "lost", ""])
+@pytest.mark.parametrize("status", ["lost", ""])
 def test_status_outside_the_working_states_is_refused(owner: User, case: Case, status: str) -> None:
     with nothing_written(), pytest.raises(RuleViolation) as refused:
         case_set_status(actor=owner, case=case, status=status)
     assert refused.value.field == "status"
     assert "not a valid working status" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("status", "explains"),
+    [
+        ("closed", "it closes when the customer confirms it is fixed"),
+        ("resolved", "resolve it, and the customer is asked to confirm it is fixed"),
+    ],
+)
+def test_resolving_or_closing_by_status_says_how_a_case_gets_there(
+    owner: User, case: Case, status: str, explains: str
+) -> None:
+    with nothing_written(), pytest.raises(RuleViolation) as refused:
+        case_set_status(actor=owner, case=case, status=status)
+    assert refused.value.field == "status"
+    assert refused.value.code == "not_by_hand"
+    assert explains in refused.value.message
 
 
 def test_resolved_case_must_be_reopened_before_status_changes(owner: User, case: Case) -> None:

@@ -133,7 +133,7 @@ def test_other_companies_jobs_never_appear(
 
 
 def test_the_list_shows_what_the_visit_needs(tech_client: Client, agenda: dict[str, Job], job: Job) -> None:
-    page = _titles(tech_client, "?show=upcoming")
+    page = _titles(tech_client, "?show=today")
     assert job.case.customer.full_name in page
     assert "1 prerequisite open" in page
 

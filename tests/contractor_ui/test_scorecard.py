@@ -43,7 +43,8 @@ def _done(job: Job, technician: User) -> Job:
 
 
 def _rated(case: Case, customer: Customer, owner: User, score: int) -> None:
-    case_resolve(actor=owner, case=case, summary="Installed.")
+    # The scorecard's cases keep their damage and rescheduled jobs open: not what is measured here.
+    case_resolve(actor=owner, case=case, summary="Installed.", override_reason="Rated before the follow-ups end.")
     case_confirm(actor=customer.user, case=case)
     survey_submit(actor=customer.user, case=Case.objects.get(pk=case.pk), score=score)
 

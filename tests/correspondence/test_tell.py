@@ -154,9 +154,7 @@ def test_without_an_email_address_the_next_way_that_works_is_used(owner, case, s
     assert mail.outbox == []
 
 
-def test_with_no_way_to_reach_them_the_customer_sees_it_on_the_portal_and_the_timeline_says_so(
-    owner, case, send_now
-):
+def test_with_no_way_to_reach_them_the_customer_sees_it_on_the_portal_and_the_timeline_says_so(owner, case, send_now):
     _prefers(case.customer, Customer.Channel.EMAIL, email="", phone="", address="")
 
     message_reply(actor=owner, case=case, body="Your claim was accepted.", channel=Message.Channel.PORTAL)
@@ -299,4 +297,5 @@ def test_a_french_letter_and_call_script_are_in_french(owner, other_agent, case,
     notice = CustomerNotice.objects.get(case=case)
     assert notice.text.startswith("Bonjour Jeanne Martin,") and "e-mail" not in notice.text.split("\n")[-1]
     assert notice.letter.read().startswith(b"%PDF")
-    assert notice.task.text == "Print and post the letter to Jeanne Martin: A new owner for the case"  # Adam reads English
+    # The task is in Adam's language (English), the letter in hers.
+    assert notice.task.text == "Print and post the letter to Jeanne Martin: A new owner for the case"

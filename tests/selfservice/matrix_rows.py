@@ -101,7 +101,12 @@ def _call_back_payload(world: World, user: User | None) -> dict[str, object]:
 def _resolved(world: World) -> None:
     """The resolution rows need a case waiting for the customer's answer (the test's savepoint
     undoes it)."""
-    case_resolve(actor=world.cast.owner, case=world.cast.case, summary="Socket fitted and tested.")
+    case_resolve(
+        actor=world.cast.owner,
+        case=world.cast.case,
+        summary="Socket fitted and tested.",
+        override_reason="The fibre job left open is a courtesy visit.",
+    )
 
 
 def _fixed_payload(world: World, user: User | None) -> dict[str, object]:

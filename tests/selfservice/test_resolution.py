@@ -16,7 +16,12 @@ from tests.selfservice.pages import assert_field_error, my_url, text
 
 @pytest.fixture
 def resolved(cast: Cast) -> Case:
-    return case_resolve(actor=cast.owner, case=cast.case, summary="The socket is fitted and the fibre works.")
+    return case_resolve(
+        actor=cast.owner,
+        case=cast.case,
+        summary="The socket is fitted and the fibre works.",
+        override_reason="The fibre job left open is a courtesy visit.",
+    )
 
 
 def test_a_resolved_case_asks_is_it_fixed(resolved: Case, customer_client: Client) -> None:

@@ -82,7 +82,12 @@ def test_an_empty_message_says_what_to_do(cast: Cast, customer_client: Client) -
 
 
 def test_writing_on_a_resolved_case_reopens_it(cast: Cast, customer_client: Client) -> None:
-    case_resolve(actor=cast.owner, case=cast.case, summary="Socket fitted.")
+    case_resolve(
+        actor=cast.owner,
+        case=cast.case,
+        summary="Socket fitted.",
+        override_reason="The fibre job left open is a courtesy visit.",
+    )
     _write(customer_client, cast.case, "It stopped working again tonight.")
     cast.case.refresh_from_db()
     assert cast.case.status == Case.Status.IN_PROGRESS

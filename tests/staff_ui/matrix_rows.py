@@ -148,6 +148,20 @@ def _claim_update_payload(world: World, user: User | None) -> dict[str, object]:
     return {f"claim-{_claim(world)}-note": "Insurer called back"}
 
 
+def _sale(world: World) -> int:
+    return world.cast.case.sales.order_by("pk").first().pk
+
+
+def _sale_payload(world: World, user: User | None) -> dict[str, object]:
+    return {"sale-product": "Fibre 2 Gb/s", "sale-advisor": str(world.cast.owner.pk)}
+
+
+def _sale_update_payload(world: World, user: User | None) -> dict[str, object]:
+    sale = world.cast.case.sales.order_by("pk").first()
+    key = f"sale-{sale.pk}"
+    return {f"{key}-product": sale.product, f"{key}-plan": "Family", f"{key}-advisor": str(sale.advisor_id)}
+
+
 def _schedule_payload(world: World, user: User | None) -> dict[str, object]:
     job = _job(world)
     return {f"schedule-{job}-window_start": _when(2), f"schedule-{job}-window_end": _when(2.2)}
@@ -252,11 +266,17 @@ STAFF_ROWS: list[Row] = [
     _change_row("case_call", _payload(**{"call-inbound": "false", "call-summary": "Told her about Monday."})),
     _change_row("promise_make", _promise_payload),
     _change_row("promise_settle", _settle_payload, _open_promise),
-    _change_row("case_resolve", _payload(**{"resolve-summary": "Pipe repaired, fibre working."})),
+    _change_row(
+        "case_resolve",
+        # The world's case has its job and claims still open: resolving says why it goes on anyway.
+        _payload(**{"resolve-summary": "Pipe repaired, fibre working.", "resolve-override_reason": "Claims follow."}),
+    ),
     _change_row("case_status", _payload(**{"status-status": "waiting_contractor"})),
     _change_row("case_link_alert", _link_alert_payload),
     _change_row("claim_file", _payload(**{"claim-insurer": "Assurances Réseau", "claim-policy_holder": "company"})),
     _change_row("claim_update", _claim_update_payload, _claim),
+    _change_row("sale_record", _sale_payload),
+    _change_row("sale_update", _sale_update_payload, _sale),
     _change_row("job_schedule", _schedule_payload, _job),
     _change_row("job_cancel", _cancel_payload, _job),
     _change_row("job_complete", _complete_payload, _job),
@@ -269,4 +289,78 @@ STAFF_ROWS: list[Row] = [
         get=POST_ONLY,
         post=staff_only(ACCEPTED, manager=DENIED),
     ),
+]
+
+
+# --- edits and specialists (issue 11) -------------------------------------------------------
+
+
+def _customer_edit_payload(world: World, user: User | None) -> dict[str, object]:
+    """The customer's record as it is, with a new phone number."""
+    customer = world.cast.case.customer
+    fields = ("full_name", "email", "address", "postcode", "preferred_channel", "language")
+    return {
+        **{f"customer-{name}": getattr(customer, name) for name in fields},
+        "customer-phone": "+33 4 78 00 11 22",
+        "customer-vulnerability_notes": customer.vulnerability_notes,
+        "customer-access_notes": customer.access_notes,
+    }
+
+
+def _specialist(world: World) -> int:
+    """The colleague build_world() added as a specialist on the cast's case."""
+    return User.objects.get(username="matrix_specialist").pk
+
+
+STAFF_ROWS += [
+    _change_row(
+        "case_edit",
+        _payload(
+            **{"edit-subject": "Fibre install and heating leak", "edit-priority": "high", "edit-human_impact": ""}
+        ),
+    ),
+    _change_row("customer_edit", _customer_edit_payload),
+    _change_row("specialist_add", lambda world, user: {"specialist-user": str(world.cast.other_agent.pk)}),
+    _change_row("specialist_remove", _payload(), _specialist),
+]
+
+
+# --- case intake (issue 11) -----------------------------------------------------------------
+
+
+def _intake_payload(world: World, user: User | None) -> dict[str, object]:
+    return {
+        "customer": str(world.cast.case.customer.pk),
+        "subject": "No heating since this morning",
+        "priority": "high",
+        "department": "support",
+        "call_summary": "Radiators cold since 7am.",
+    }
+
+
+STAFF_ROWS += [
+    Row("staff:intake", lambda world: reverse("staff:intake"), get=READ, post=CHANGE, payload=_intake_payload),
+    Row("staff:intake_matches", lambda world: reverse("staff:intake_matches") + "?q=Martin", get=READ),
+]
+
+
+# --- contractor jobs from the case page (issue 11) -------------------------------------------
+
+
+def _job_request_payload(world: World, user: User | None) -> dict[str, object]:
+    return {
+        "job-company": str(world.cast.job.company_id),
+        "job-title": "Repair the skirting board",
+        "job-prerequisite_1": "Customer moves the sofa",
+        "job-party_1": "customer",
+    }
+
+
+def _open_prerequisite(world: World) -> int:
+    return world.cast.job.prerequisites.filter(state="open").order_by("pk").first().pk
+
+
+STAFF_ROWS += [
+    _change_row("job_request", _job_request_payload),
+    _change_row("prerequisite_done", _payload(), _open_prerequisite),
 ]

@@ -227,6 +227,14 @@ def test_status_changes(owner_client, case: Case) -> None:
 
 def test_status_cannot_be_set_to_closed_by_hand(owner_client, case: Case) -> None:
     response = refused(owner_client, case, "staff:case_status", {"status-status": "closed"})
+    assert_field_error(
+        response, "id_status-status", "A case cannot be closed by hand. Resolve it, saying what was done"
+    )
+    assert "it closes when the customer confirms it is fixed" in text(response)
+
+
+def test_status_outside_the_list_is_still_refused(owner_client, case: Case) -> None:
+    response = refused(owner_client, case, "staff:case_status", {"status-status": "lost"})
     assert_field_error(response, "id_status-status", "Select a valid choice.")
 
 

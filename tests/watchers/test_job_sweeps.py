@@ -84,7 +84,13 @@ def test_completing_the_job_clears_both_flags_and_the_sweep_does_not_bring_them_
     assert {f.kind for f in open_flags()} == {REPEATED, MISSING}
 
     _reschedule(job, owner, clock)
-    job_update_status(actor=contractor_user, job=job, status=Job.Status.ON_SITE, override_reason="Cabinet connected")
+    job_update_status(
+        actor=contractor_user,
+        job=job,
+        status=Job.Status.ON_SITE,
+        override_reason="Cabinet connected",
+        early_reason="The customer asked us to come two days early",
+    )
     job_complete(actor=contractor_user, job=job, outcome_report="Socket installed, line tested")
     assert [f for f in open_flags() if f.kind in (REPEATED, MISSING)] == []
 
