@@ -11,7 +11,6 @@ Each e-mail is a typical reply (1.5 kB of text and its HTML part) queued on one 
 """
 
 import argparse
-import os
 import socket
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+
 BODY = ("Bonjour Madame Martin,\n\nLe plombier passera lundi à 9 h avec deux collègues. " * 20)[:1500]
 
 
@@ -27,19 +28,6 @@ def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=2000, help="e-mails queued per run")
     return parser.parse_args()
-
-
-def _setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        path = ROOT / "var" / "bench" / "outbox.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in path.parent.glob(f"{path.name}*"):
-            leftover.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
 
 
 def _cases(count: int) -> list:
@@ -105,7 +93,7 @@ def _run(label: str, emails: int, cases: list) -> None:
 
 def main() -> None:
     args = _parse()
-    _setup_django()
+    setup_django("outbox")
     import logging
 
     from aiosmtpd.controller import Controller

@@ -18,7 +18,6 @@ again with nothing new; both are timed, and their SQL statements counted.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -30,25 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+
 
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=100_000, help="messages to build (cases are a tenth)")
     parser.add_argument("--reruns", type=int, default=9, help="re-runs with nothing new; the median is reported")
     return parser.parse_args()
-
-
-def _setup_django(messages: int) -> None:
-    if not os.environ.get("DATABASE_URL"):
-        path = ROOT / "var" / "bench" / f"watchers-{messages}.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in path.parent.glob(f"{path.name}*"):
-            leftover.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
 
 
 # --- measuring ------------------------------------------------------------------------------------
@@ -107,7 +95,7 @@ def measure(now: datetime, reruns: int) -> list[dict[str, object]]:
 
 def main() -> None:
     args = _parse()
-    _setup_django(args.messages)
+    setup_django(f"watchers-{args.messages}")
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

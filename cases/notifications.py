@@ -8,7 +8,6 @@ the every-minute periodic run sends whatever is still waiting.
 """
 
 import logging
-import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Flag, Notification
+from people.preferences import reader_settings
 from portal.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -114,22 +114,9 @@ def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
     )
 
 
-def _reader_settings(user: User) -> tuple[str, zoneinfo.ZoneInfo]:
-    """The language and time zone a person reads Steward in (their preference, else the site's)."""
-    preference = getattr(user, "preference", None)
-    language = preference.language if preference else settings.LANGUAGE_CODE
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        language = settings.LANGUAGE_CODE
-    try:
-        zone = zoneinfo.ZoneInfo(preference.time_zone if preference else settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return language, zone
-
-
 def _digest_email(recipient: User, notifications: list[Notification]) -> EmailMultiAlternatives:
     """One recipient's digest, written in their language and time zone."""
-    language, zone = _reader_settings(recipient)
+    language, zone = reader_settings(recipient)
     with translation.override(language), timezone.override(zone):
         return _digest_message(recipient, notifications)
 

@@ -23,7 +23,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -32,7 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Replace
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +52,7 @@ from cases.models import (
 )
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
+from people.contact import phone_digits, phone_key
 from people.models import Customer
 
 T = TypeVar("T")
@@ -471,19 +471,6 @@ SEARCH_CUSTOMER_ORDER = Keyset(fields=(("full_name", False), ("pk", False)), kin
 _JOB_ID = re.compile(r"^\s*j[-\s]?(\d{1,12})\s*$", re.IGNORECASE)
 
 
-def _digits_only(expression: Any) -> Any:
-    for separator in (" ", ".", "-", "(", ")", "/"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
-
-
-def _phone_key(term: str) -> str:
-    """The digits that identify a number however it was typed: the last nine (so 04 78… and
-    +33 4 78… meet), or all of them for a shorter fragment."""
-    digits = re.sub(r"\D", "", term)
-    return digits[-9:] if len(digits) >= 9 else digits
-
-
 @dataclass
 class SearchResults:
     term: str
@@ -538,13 +525,13 @@ def search_for(
     )
 
     customer_match = Q(full_name__icontains=term) | Q(email__icontains=term)
-    phone = _phone_key(term)
+    phone = phone_key(term)
     if len(phone) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
         customer_match |= Q(phone_digits__contains=phone)
     latest_cases = visible.select_related("owner").order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
     customers = (
         Customer.objects.filter(Exists(visible.filter(customer=OuterRef("pk"))))
-        .annotate(phone_digits=_digits_only(F("phone")))
+        .annotate(phone_digits=phone_digits())
         .filter(customer_match)
         .annotate(case_count=_count(visible.filter(customer=OuterRef("pk")), "customer"))
         .prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
@@ -635,7 +622,7 @@ def intake_matches(
         if "@" in term:
             match |= Q(email__iexact=term)
         match |= Q(postcode__istartswith=term) | Q(address__icontains=term)
-        digits = _phone_key(term)
+        digits = phone_key(term)
         if len(digits) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
             match |= Q(phone_digits__contains=digits)
     words = full_name.split()
@@ -643,9 +630,9 @@ def intake_matches(
         match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
     if "@" in email:
         match |= Q(email__iexact=email.strip())
-    phone_key = _phone_key(phone)
-    if len(phone_key) >= 6:
-        match |= Q(phone_digits__endswith=phone_key)
+    key = phone_key(phone)
+    if len(key) >= 6:
+        match |= Q(phone_digits__endswith=key)
     if not match:
         return []
     open_cases = (
@@ -656,7 +643,7 @@ def intake_matches(
     still_open = Case.objects.filter(customer=OuterRef("pk")).exclude(status=Case.Status.CLOSED)
     return list(
         policies.customers_visible_to(user)
-        .annotate(phone_digits=_digits_only(F("phone")))
+        .annotate(phone_digits=phone_digits())
         .filter(match)
         .annotate(open_case_count=_count(still_open, "customer"))
         .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))

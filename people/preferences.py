@@ -97,3 +97,24 @@ def _keep_customer_in_step(customer: Customer, preference: Preference) -> None:
         return
     customer.language, customer.time_zone = preference.language, preference.time_zone
     customer.save(update_fields=["language", "time_zone"])
+
+
+def language_or_default(code: str | None) -> str:
+    """A language Steward offers: the one given, or the site's own."""
+    return code if code in offered_languages() else settings.LANGUAGE_CODE
+
+
+def zone_or_default(name: str | None) -> zoneinfo.ZoneInfo:
+    """A time zone to render in: the one given, or the site's own when it is unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def reader_settings(user: User) -> tuple[str, zoneinfo.ZoneInfo]:
+    """The language and time zone a person reads what Steward sends them in (their preference, else the site's)."""
+    preference = getattr(user, "preference", None)
+    if preference is None:
+        return settings.LANGUAGE_CODE, zone_or_default(None)
+    return language_or_default(preference.language), zone_or_default(preference.time_zone)

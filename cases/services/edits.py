@@ -20,6 +20,7 @@ from cases import deadlines, policies
 from cases.models import Case, TimelineDepartment, TimelineEvent
 from cases.services.guards import lock_case, require_can_work, require_choice, require_open, require_text
 from cases.services.timeline import Sentence, choice, record_event
+from people.contact import CHANNEL_NEEDS
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 
@@ -49,13 +50,6 @@ _CHOICE_PATHS = {
     "priority": "cases.Case.priority",
     "preferred_channel": "people.Customer.preferred_channel",
     "language": "people.Customer.language",
-}
-# What a channel needs on the record to reach the customer.
-_CHANNEL_NEEDS = {
-    Customer.Channel.EMAIL: "email",
-    Customer.Channel.PORTAL: "email",
-    Customer.Channel.PHONE: "phone",
-    Customer.Channel.POST: "address",
 }
 
 
@@ -182,7 +176,7 @@ def _clean_customer(changes: dict[str, Any]) -> dict[str, str]:
 def _require_reachable(customer: Customer, changed: dict[str, tuple[str, str]]) -> None:
     """The preferred channel must be able to reach them with the details left on the record."""
     channel = customer.preferred_channel
-    needs = _CHANNEL_NEEDS.get(channel)
+    needs = CHANNEL_NEEDS.get(channel)
     if needs is None or getattr(customer, needs) or not ({"preferred_channel", needs} & set(changed)):
         return
     if needs == "email":

@@ -30,8 +30,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import owner_for_new_case
 from cases.services.timeline import LONG_DATE_FORMAT, local_text
+from people.contact import PHONE_KEY_DIGITS, phone_digits, phone_key
 from people.models import Customer
 from portal.errors import Conflict, NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -52,8 +52,6 @@ Route = InboundDelivery.Route
 INBOUND_PERMISSION = "api.deliver_inbound"
 # The channels a gateway delivers on; the portal and internal notes have their own paths.
 INBOUND_CHANNELS = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.SOCIAL, Channel.POST]
-# A number is known by its last nine digits, so "04 78 …" and "+33 4 78 …" meet.
-PHONE_DIGITS = 9
 FULL_TEXT_NAME = "full-message.txt"
 # Room kept under MAX_BODY for the notes this module appends to a message.
 NOTE_ROOM = 400
@@ -81,8 +79,8 @@ class Sender:
 
     @property
     def phone_key(self) -> str:
-        digits = re.sub(r"\D", "", self.phone)
-        return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else ""
+        key = phone_key(self.phone)
+        return key if len(key) >= PHONE_KEY_DIGITS else ""  # a fragment identifies nobody
 
     @property
     def shown_as(self) -> str:
@@ -335,18 +333,11 @@ def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
     if not match:
         return Customer.objects.none()
     return (
-        Customer.objects.annotate(phone_digits=_digits_only("phone"))
+        Customer.objects.annotate(phone_digits=phone_digits())
         .filter(match)
         .annotate(latest_activity=Max("cases__last_activity_at"))
         .order_by(F("latest_activity").desc(nulls_last=True), "-created_at", "-pk")
     )
-
-
-def _digits_only(field: str) -> Replace:
-    expression = F(field)
-    for separator in (" ", ".", "-", "(", ")", "/", "+"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
 
 
 def _customer_side_accounts(sender: Sender) -> QuerySet[User]:

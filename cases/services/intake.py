@@ -9,8 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -20,13 +19,12 @@ from cases.services.guards import require_choice, require_text
 from cases.services.lifecycle import case_open
 from cases.services.messages import call_log
 from cases.services.timeline import Sentence, record_event
+from people.contact import CHANNEL_NEEDS, phone_digits, phone_key
 from people.models import Customer, Service
 from portal.errors import NotAllowed, RuleViolation
 
 Channel = Customer.Channel
 MIN_PHONE_DIGITS = 6
-# The last nine digits identify a number however it was typed (04 78… and +33 4 78… meet).
-PHONE_KEY_DIGITS = 9
 # Which of the case's record families the call is about; the system's own family is not a choice.
 INTAKE_DEPARTMENTS = [d for d in TimelineDepartment.values if d != TimelineDepartment.SYSTEM]
 
@@ -52,19 +50,6 @@ class Intake:
     call: Message | None
 
 
-def phone_key(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    return digits[-PHONE_KEY_DIGITS:]
-
-
-def phone_digits(field: str = "phone") -> Replace:
-    """The stored number without its usual separators, for matching on digits."""
-    expression = field
-    for separator in (" ", ".", "-", "(", ")", "/", "+"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
-
-
 def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer]:
     """Customers already reachable at this e-mail address or phone number: the likely duplicates."""
     match = Q()
@@ -79,19 +64,15 @@ def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer
 
 
 def _channel_reachable(channel: str, *, email: str, phone: str, address: str) -> None:
-    needs = {
-        Channel.EMAIL: ("email", email, _("They prefer e-mail: write their e-mail address.")),
-        Channel.PORTAL: (
-            "email",
-            email,
-            _("The portal tells them by e-mail that something is waiting: write their e-mail address."),
-        ),
-        Channel.PHONE: ("phone", phone, _("They prefer the phone: write their phone number.")),
-        Channel.POST: ("address", address, _("They prefer the post: write their postal address.")),
+    messages = {
+        Channel.EMAIL: _("They prefer e-mail: write their e-mail address."),
+        Channel.PORTAL: _("The portal tells them by e-mail that something is waiting: write their e-mail address."),
+        Channel.PHONE: _("They prefer the phone: write their phone number."),
+        Channel.POST: _("They prefer the post: write their postal address."),
     }
-    field, value, message = needs[channel]
-    if not value:
-        raise RuleViolation(message, field=field)
+    field = CHANNEL_NEEDS[channel]
+    if not {"email": email, "phone": phone, "address": address}[field]:
+        raise RuleViolation(messages[channel], field=field)
 
 
 @transaction.atomic

@@ -17,7 +17,6 @@ recipient's language and time zone, not the sender's.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +39,7 @@ from correspondence.letters import letter_pdf
 from correspondence.models import CustomerNotice
 from correspondence.services.outbox import email_enqueue
 from people.models import Customer, Delegate
+from people.preferences import language_or_default, reader_settings, zone_or_default
 
 Topic = CustomerNotice.Topic
 Channel = CustomerNotice.Channel
@@ -63,37 +63,19 @@ class _Reader:
     is_copy: bool
 
 
-def _valid_language(code: str) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    return code if code in codes else settings.LANGUAGE_CODE
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def _customer_reader(customer: Customer) -> _Reader:
     return _Reader(
         name=customer.full_name,
         email=customer.email,
-        language=_valid_language(customer.language),
+        language=language_or_default(customer.language),
         time_zone=customer.time_zone,
         is_copy=False,
     )
 
 
 def _delegate_reader(user: User) -> _Reader:
-    preference = getattr(user, "preference", None)
-    return _Reader(
-        name=person_name(user),
-        email=user.email,
-        language=_valid_language(preference.language if preference else settings.LANGUAGE_CODE),
-        time_zone=preference.time_zone if preference else settings.TIME_ZONE,
-        is_copy=True,
-    )
+    language, zone = reader_settings(user)
+    return _Reader(name=person_name(user), email=user.email, language=language, time_zone=zone.key, is_copy=True)
 
 
 def channel_for(customer: Customer, *, forced: str | None = None) -> str:
@@ -141,7 +123,7 @@ def _subject(topic: str, case: Case, context: dict[str, Any]) -> str:
 
 def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, plain text and HTML, in the reader's language and time zone."""
-    with translation.override(reader.language), timezone.override(_zone(reader.time_zone)):
+    with translation.override(reader.language), timezone.override(zone_or_default(reader.time_zone)):
         full = {
             **context,
             "case": case,
@@ -169,14 +151,9 @@ def _render(topic: str, channel: str, case: Case, reader: _Reader, context: dict
     return subject, text, html
 
 
-def _staff_language(user: User) -> str:
-    preference = getattr(user, "preference", None)
-    return _valid_language(preference.language if preference else settings.LANGUAGE_CODE)
-
-
 def _task_text(topic: str, channel: str, case: Case) -> str:
     """The task the owner now owes, in the owner's language (the words to say are in the customer's)."""
-    with translation.override(_staff_language(case.owner)):
+    with translation.override(reader_settings(case.owner)[0]):
         values = {"name": case.customer.full_name, "about": Topic(topic).label}
         if channel == Channel.CALL_TASK:
             text = _("Call %(name)s to tell them: %(about)s") % values
@@ -284,7 +261,7 @@ def _tell_one(
                 subject=subject,
                 body=text,
                 signature=_signature(case),
-                written_at=timezone.localtime(now, _zone(reader.time_zone)),
+                written_at=timezone.localtime(now, zone_or_default(reader.time_zone)),
             )
         notice.letter.save(f"{case.reference}-{now:%Y%m%d%H%M%S}-{topic}.pdf", ContentFile(pdf), save=False)
     notice.save()
