@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cases",
     "contractors",
     "api",
+    "staff",
     "selfservice",
     "correspondence",
     # The project's own template filters (steward_time) and management commands (compile_catalogues).

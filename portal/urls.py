@@ -22,7 +22,7 @@ urlpatterns = [
         name="no_surface",
     ),
     path("admin/", admin.site.urls),
-    path("staff/", include("cases.urls")),
+    path("staff/", include("staff.urls")),
     path("contractor/", include("contractors.urls")),
     path("my/", include("selfservice.urls")),
     path("api/v1/", include("api.urls")),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import policies, selectors
-from cases.views.access import staff_page
+from staff.views.access import staff_page
 
 
 @staff_page

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors
-from cases.forms import JobRequestForm
-from cases.views.access import staff_page
-from cases.views.case_actions import act
-from cases.views.case_page import case_url
 from contractors import services as contractor_services
 from contractors.models import Job, Prerequisite
 from portal.errors import NotAllowed, RuleViolation
+from staff.forms import JobRequestForm
+from staff.views.access import staff_page
+from staff.views.case_actions import act
+from staff.views.case_page import case_url
 
 
 @staff_page

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import policies, selectors, services
-from cases.forms import HandoffForm, add_violation
 from cases.models import Case
 from cases.services.timeline import person_name
-from cases.views.access import staff_page
-from cases.views.case_page import case_url
 from portal.errors import Conflict, NotAllowed, RuleViolation
+from staff.forms import HandoffForm, add_violation
+from staff.views.access import staff_page
+from staff.views.case_page import case_url
 
 
 def _form(case: Case, data: object = None) -> HandoffForm:

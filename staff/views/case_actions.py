@@ -15,7 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors, services
-from cases.forms import (
+from cases.models import Case, ServiceAlert
+from correspondence.selectors import reply_outcome
+from portal.errors import NotAllowed, RuleViolation
+from staff.forms import (
     CallForm,
     ClaimFileForm,
     ClaimUpdateForm,
@@ -28,11 +31,8 @@ from cases.forms import (
     StatusForm,
     add_violation,
 )
-from cases.models import Case, ServiceAlert
-from cases.views.access import staff_page
-from cases.views.case_page import case_url, render_case_page
-from correspondence.selectors import reply_outcome
-from portal.errors import NotAllowed, RuleViolation
+from staff.views.access import staff_page
+from staff.views.case_page import case_url, render_case_page
 
 Permission = Callable[[Any, Case], bool]
 

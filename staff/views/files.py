@@ -4,7 +4,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from cases import selectors
-from cases.views.access import staff_page
+from staff.views.access import staff_page
 
 
 @require_safe

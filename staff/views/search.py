@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from cases import selectors
-from cases.forms import SearchForm
-from cases.views.access import query_with, staff_page
-from cases.views.case_page import case_url
+from staff.forms import SearchForm
+from staff.views.access import query_with, staff_page
+from staff.views.case_page import case_url
 
 
 @staff_page

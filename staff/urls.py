@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases.views import (
+from staff.views import (
     alerts,
     case_actions,
     case_page,

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors, services
-from cases.forms import SaleForm, SaleUpdateForm, advisor_choices
-from cases.views.access import staff_page
-from cases.views.case_actions import act
+from staff.forms import SaleForm, SaleUpdateForm, advisor_choices
+from staff.views.access import staff_page
+from staff.views.case_actions import act
 
 
 @staff_page

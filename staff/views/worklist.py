@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cases import selectors
-from cases.forms import WorklistFilterForm
-from cases.views.access import query_with, staff_page
+from staff.forms import WorklistFilterForm
+from staff.views.access import query_with, staff_page
 
 
 @staff_page

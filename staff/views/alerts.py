@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors, services
-from cases.forms import AlertForm, add_violation
-from cases.views.access import staff_page
 from portal.errors import NotAllowed, RuleViolation
+from staff.forms import AlertForm, add_violation
+from staff.views.access import staff_page
 
 
 def _save(request: HttpRequest, form: AlertForm, save: object, done: str) -> HttpResponse | None:

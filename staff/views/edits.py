@@ -10,15 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors
-from cases.forms import CaseEditForm, CustomerEditForm, SpecialistAddForm
 from cases.services import edits
 from cases.services.access import specialist_add as add_specialist
 from cases.services.access import specialist_remove as remove_specialist
 from cases.services.timeline import person_name
-from cases.views.access import staff_page
-from cases.views.case_actions import act
-from cases.views.case_page import case_url
 from portal.errors import NotAllowed
+from staff.forms import CaseEditForm, CustomerEditForm, SpecialistAddForm
+from staff.views.access import staff_page
+from staff.views.case_actions import act
+from staff.views.case_page import case_url
 
 
 @staff_page

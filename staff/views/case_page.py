@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import selectors
-from cases.forms import (
+from cases.models import Case, Message, TimelineDepartment
+from correspondence.selectors import canned_replies_for, canned_reply_text
+from people.models import Customer
+from staff.forms import (
     CallForm,
     CaseEditForm,
     ClaimFileForm,
@@ -35,10 +38,7 @@ from cases.forms import (
     StatusForm,
     advisor_choices,
 )
-from cases.models import Case, Message, TimelineDepartment
-from cases.views.access import query_with, staff_page
-from correspondence.selectors import canned_replies_for, canned_reply_text
-from people.models import Customer
+from staff.views.access import query_with, staff_page
 
 # The reply goes out on the customer's preferred channel unless staff choose another.
 _REPLY_CHANNEL = {

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
-from cases.views.access import query_with, safe_next, staff_page
 from portal.errors import NotAllowed, RuleViolation
+from staff.views.access import query_with, safe_next, staff_page
 
 
 @staff_page

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import notifications
-from cases.views.access import staff_page
+from staff.views.access import staff_page
 
 PAGE_SIZE = 50
 

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors
-from cases.forms import NEW_CUSTOMER, IntakeForm, add_violation
 from cases.models import Case, TimelineDepartment
 from cases.services.intake import CustomerDetails, case_intake
 from cases.services.timeline import person_name
-from cases.views.access import staff_page
-from cases.views.case_page import case_url
 from portal.errors import NotAllowed, RuleViolation
+from staff.forms import NEW_CUSTOMER, IntakeForm, add_violation
+from staff.views.access import staff_page
+from staff.views.case_page import case_url
 
 # The service names the call's text "summary"; on this page it is the call_summary field.
 FIELD_OF = {"summary": "call_summary"}

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors
-from cases.forms import JobCancelForm, JobCompleteForm, JobScheduleForm, RepairPlanForm
 from cases.models import Case
-from cases.views.access import staff_page
-from cases.views.case_actions import act
 from contractors import services as contractor_services
 from contractors.models import IncidentReport, Job
+from staff.forms import JobCancelForm, JobCompleteForm, JobScheduleForm, RepairPlanForm
+from staff.views.access import staff_page
+from staff.views.case_actions import act
 
 
 def _job_on_case(request: HttpRequest, reference: str, pk: int) -> tuple[Case, Job]:
