@@ -44,6 +44,7 @@ from cases.models import (
     Handoff,
     InsuranceClaim,
     Message,
+    Notification,
     Promise,
     Sale,
     ServiceAlert,
@@ -60,6 +61,7 @@ T = TypeVar("T")
 WORKLIST_PAGE_SIZE = 50
 FLAGS_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 100
+LATEST_MESSAGES = 3
 SEARCH_PAGE_SIZE = 20
 SEARCH_MIN_LENGTH = 2
 CASES_PER_CUSTOMER = 5
@@ -241,22 +243,41 @@ def flags_visible_to(user: User) -> QuerySet[Flag]:
     return Flag.objects.filter(Q(case__in=policies.cases_visible_to(user)) | Q(case__isnull=True, assignee=user))
 
 
-def flags_queue_for(user: User, *, cursor: str | None = None, size: int | None = None) -> Page[Flag]:
-    """My open flags and, for managers and heads, the flags escalated past their team."""
-    mine = Q(assignee=user)
-    if policies.is_manager(user):
-        mine |= Q(level__gte=2, case__owner__staff_profile__manager=user)
-        mine |= Q(level__gte=3, case__owner__staff_profile__department__head=user)
-    flags = (
-        flags_visible_to(user)
-        .filter(mine, cleared_at__isnull=True)
-        .select_related("case__customer", "case__owner", "assignee", "acknowledged_by")
+def flags_waiting_for(user: User) -> QuerySet[Flag]:
+    """The open flags now with this person. The header's count, the flags page filtered to
+    "mine" and the notifications' "still with you" all read this one set, so they cannot
+    disagree."""
+    return flags_visible_to(user).filter(assignee=user, cleared_at__isnull=True)
+
+
+def flags_queue_for(
+    user: User, *, mine_only: bool = False, cursor: str | None = None, size: int | None = None
+) -> Page[Flag]:
+    """My open flags and, for managers and heads (unless `mine_only`), the flags escalated
+    past their team. Each flag says whether it ever reached the reader as a notification."""
+    flags = flags_waiting_for(user)
+    if not mine_only and policies.is_manager(user):
+        escalated = Q(level__gte=2, case__owner__staff_profile__manager=user)
+        escalated |= Q(level__gte=3, case__owner__staff_profile__department__head=user)
+        flags = flags_visible_to(user).filter(Q(assignee=user) | escalated, cleared_at__isnull=True)
+    flags = flags.select_related("case__customer", "case__owner", "assignee", "acknowledged_by").annotate(
+        notified=_notified(user)
     )
     return FLAGS_ORDER.page(flags, cursor, size or FLAGS_PAGE_SIZE)
 
 
+def _notified(user: User) -> Exists:
+    """Whether the flag ever reached the reader as a notification (raised or escalated to them)."""
+    return Exists(Notification.objects.filter(flag=OuterRef("pk"), recipient=user))
+
+
 def flag_for_user(user: User, pk: int) -> Flag:
-    flag = flags_visible_to(user).select_related("case__owner__staff_profile__department", "assignee").filter(pk=pk)
+    flag = (
+        flags_visible_to(user)
+        .select_related("case__owner__staff_profile__department", "assignee")
+        .annotate(notified=_notified(user))
+        .filter(pk=pk)
+    )
     found = flag.first()
     if found is None:
         raise Http404("No such flag")
@@ -417,6 +438,12 @@ class CasePage:
     @property
     def linkable_alerts(self) -> list[ServiceAlert]:
         return [a for a in self.alerts if a.is_live and not a.linked]
+
+    @property
+    def latest_messages(self) -> list[TimelineEvent]:
+        """The newest messages on the timeline's page, for the conversation above the reply
+        box: read from the events already loaded, so the page costs no extra query."""
+        return [event for event in self.timeline.items if getattr(event, "message", None)][:LATEST_MESSAGES]
 
     @property
     def handoff_to_acknowledge(self) -> Handoff | None:

@@ -2,8 +2,7 @@
 
 from django.http import HttpRequest
 
-from cases import policies
-from cases.models import Flag
+from cases import policies, selectors
 
 
 def header(request: HttpRequest) -> dict[str, object]:
@@ -13,5 +12,5 @@ def header(request: HttpRequest) -> dict[str, object]:
     context: dict[str, object] = {"is_staff_member": policies.is_staff_member(user)}
     if context["is_staff_member"]:
         context["is_manager"] = policies.is_manager(user)
-        context["open_flag_count"] = Flag.objects.filter(assignee=user, cleared_at__isnull=True).count()
+        context["open_flag_count"] = selectors.flags_waiting_for(user).count()
     return context

@@ -1,5 +1,8 @@
 """The flags queue: my flags and, for managers, their team's escalated flags."""
 
+from itertools import dropwhile
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
+from cases.models import Flag
 from portal.errors import NotAllowed, RuleViolation
 from staff.views.access import query_with, safe_next, staff_page
 
@@ -16,13 +20,28 @@ from staff.views.access import query_with, safe_next, staff_page
 @staff_page
 @require_GET
 def flags(request: HttpRequest) -> HttpResponse:
-    page = selectors.flags_queue_for(request.user, cursor=request.GET.get("after"))
+    mine_only = request.GET.get("mine") == "1"
+    page = selectors.flags_queue_for(request.user, mine_only=mine_only, cursor=request.GET.get("after"))
     context = {
         "flags": page.items,
+        "mine_only": mine_only,
+        "focus": _focus_after_acknowledging(page.items, request.GET.get("acknowledged", "")),
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
-        "first_url": query_with(request, after=None) if request.GET.get("after") else None,
+        "first_url": query_with(request, after=None, acknowledged=None) if request.GET.get("after") else None,
+        "all_url": query_with(request, mine=None, after=None, acknowledged=None),
+        "mine_url": query_with(request, mine="1", after=None, acknowledged=None),
     }
     return render(request, "staff/flags.html", context)
+
+
+def _focus_after_acknowledging(flags: list[Flag], acknowledged: str) -> str:
+    """Where the keyboard continues after a flag was acknowledged without JavaScript: the
+    next flag below it still waiting to be acknowledged, else the list's heading."""
+    if not acknowledged.isdigit():
+        return ""
+    below = dropwhile(lambda flag: flag.pk != int(acknowledged), flags)
+    waiting = next((flag for flag in below if flag.acknowledged_at is None), None)
+    return str(waiting.pk) if waiting else "heading"
 
 
 @staff_page
@@ -37,13 +56,25 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     except RuleViolation as violation:
         error = violation.message
     if request.htmx:
-        # Only the row changes: the rest of the queue stays where the reader left it.
-        return render(request, "staff/_flag_row.html", {"flag": flag, "row_error": error}, status=400 if error else 200)
+        # Only the row changes: the rest of the queue stays where the reader left it, and
+        # steward.js moves the focus on to the next flag waiting.
+        context = {"flag": flag, "row_error": error, "just_acknowledged": not error}
+        return render(request, "staff/_flag_row.html", context, status=400 if error else 200)
     if error:
         messages.error(request, error)
-    else:
-        messages.success(request, _("Flag acknowledged: %(summary)s") % {"summary": flag.summary})
-    return redirect(safe_next(request, reverse("staff:flags")))
+        return redirect(safe_next(request, reverse("staff:flags")))
+    messages.success(request, _("Flag acknowledged: %(summary)s") % {"summary": flag.summary})
+    return redirect(_with_acknowledged(safe_next(request, reverse("staff:flags")), flag.pk))
+
+
+def _with_acknowledged(url: str, pk: int) -> str:
+    """Back on the flags page, the focus goes on from the flag just acknowledged."""
+    parts = urlsplit(url)
+    if parts.path != reverse("staff:flags"):
+        return url
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "acknowledged"]
+    query.append(("acknowledged", str(pk)))
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
 @staff_page

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import notifications
-from staff.views.access import staff_page
+from staff.views.access import query_with, staff_page
 
 PAGE_SIZE = 50
 
@@ -16,6 +16,10 @@ PAGE_SIZE = 50
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = notifications.notifications_for(request.user)
+    about = request.GET.get("flag", "")
+    if about.isdigit():
+        # Reached from a flag's row: only what was said about that flag.
+        items = items.filter(flag_id=int(about))
     before = request.GET.get("before", "")
     if before.isdigit():
         items = items.filter(pk__lt=int(before))
@@ -24,8 +28,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = page[:PAGE_SIZE]
     context = {
         "notifications": page,
+        "about_flag": about.isdigit(),
         "unread": sum(1 for item in page if item.read_at is None),
-        "older_url": f"?before={page[-1].pk}" if more else None,
+        "older_url": query_with(request, before=str(page[-1].pk)) if more else None,
     }
     return render(request, "staff/notifications.html", context)
 

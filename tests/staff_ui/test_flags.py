@@ -42,7 +42,7 @@ def test_manager_sees_flags_escalated_from_their_team_even_past_them(cast: Cast,
 
 def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast: Cast, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": FLAGS})
-    assert response.status_code == 302 and response.url == FLAGS
+    assert response.status_code == 302 and response.url == f"{FLAGS}?acknowledged={flag.pk}"
     flag.refresh_from_db()
     assert flag.acknowledged_by == cast.owner
     assert "Flag acknowledged: Call back is late" in text(owner_client.get(FLAGS))
@@ -51,13 +51,13 @@ def test_acknowledge_without_javascript_returns_to_the_queue(owner_client, cast:
 def test_acknowledge_with_htmx_returns_only_the_row(owner_client, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert html(response).lstrip().startswith(f'<tr id="flag-{flag.pk}">')
+    assert html(response).lstrip().startswith(f'<tr id="flag-{flag.pk}"')
     assert "Acknowledged" in text(response)
 
 
 def test_acknowledge_never_redirects_away_from_the_site(owner_client, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": "https://evil.example/"})
-    assert response.url == FLAGS
+    assert response.url == f"{FLAGS}?acknowledged={flag.pk}"
 
 
 def test_colleague_who_may_not_work_on_the_case_cannot_acknowledge(cast: Cast, flag: Flag) -> None:
