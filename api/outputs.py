@@ -16,12 +16,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.models import InboundDelivery
 from cases.models import (
     Attachment,
     Case,
     Flag,
     Handoff,
+    InboundDelivery,
     InsuranceClaim,
     Message,
     Promise,

@@ -46,7 +46,7 @@ class StaffOnly(BasePermission):
 
 
 class DeliversInbound(BasePermission):
-    """An integration account (a mail gateway, a phone system) holding the api.deliver_inbound permission."""
+    """An integration account (a mail gateway, a phone system) holding the cases.deliver_inbound permission."""
 
     message = _("This account may not deliver inbound messages.")
 

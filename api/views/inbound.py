@@ -43,7 +43,7 @@ class InboundMessageViewSet(ApiViewSet):
         "number; else on a new case for that customer; else on a triage case with an owner for an unknown "
         "sender. Nothing is dropped: attachments we cannot accept are named in the text. `external_id` is the "
         "idempotency key: a retry returns the first filing (200); the same id with a different message is a 409. "
-        "Needs the api.deliver_inbound permission (`manage.py api_integration NAME --inbound`).",
+        "Needs the cases.deliver_inbound permission (`manage.py api_integration NAME --inbound`).",
     )
     def create(self, request: Request) -> Response:
         filing = inbound_receive(delivered_by=request.user, **self.parse(inputs.InboundInput))
@@ -103,7 +103,7 @@ class InboundEmailViewSet(ApiViewSet):
         "customer's message. The Message-ID is the idempotency key: a message already received answers 200 and "
         "files nothing. A message bigger than INBOUND_MAIL_MAX_BYTES is still stored and answered 201 — it lands "
         "unopened on a triage case with the original attached, so a provider must not retry it; only a body "
-        "several times bigger is refused unread with 413. An empty body is a 400. Needs the api.deliver_inbound "
+        "several times bigger is refused unread with 413. An empty body is a 400. Needs the cases.deliver_inbound "
         "permission (`manage.py api_integration NAME --inbound`).",
     )
     def create(self, request: Request) -> Response:

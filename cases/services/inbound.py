@@ -34,9 +34,8 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import InboundDelivery
 from cases import policies
-from cases.models import Case, Message
+from cases.models import Case, InboundDelivery, Message
 from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import owner_for_new_case
@@ -49,7 +48,7 @@ from portal.uploads import validate_upload
 Channel = Message.Channel
 Route = InboundDelivery.Route
 
-INBOUND_PERMISSION = "api.deliver_inbound"
+INBOUND_PERMISSION = "cases.deliver_inbound"
 # The channels a gateway delivers on; the portal and internal notes have their own paths.
 INBOUND_CHANNELS = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.SOCIAL, Channel.POST]
 FULL_TEXT_NAME = "full-message.txt"

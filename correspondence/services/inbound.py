@@ -41,8 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from api.models import InboundDelivery
-from cases.models import Attachment, Case, Message
+from cases.models import Attachment, Case, InboundDelivery, Message
 from cases.services.inbound import Sender, existing_case, file_delivery, triage_case
 from cases.services.messages import MAX_BODY, message_receive
 from correspondence.addresses import mail_domain, reference_from_address

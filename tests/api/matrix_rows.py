@@ -373,7 +373,7 @@ API_ROWS: list[Row] = [
     _row("alert-list", _url("alert-list"), staff_side(), staff_side(), _new_alert),
     _row("alert-detail", _url("alert-detail", _alert), get=staff_side()),
     _row("alert-end", _url("alert-end", _alert), staff_side(NOT_ALLOWED), staff_side()),
-    # Only an account holding api.deliver_inbound (here the superuser) delivers inbound messages.
+    # Only an account holding cases.deliver_inbound (here the superuser) delivers inbound messages.
     _row(
         "inbound-messages",
         _url("inbound-messages"),

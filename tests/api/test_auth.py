@@ -77,7 +77,7 @@ def test_the_integration_command_makes_a_token_account_with_the_inbound_permissi
     gateway = User.objects.get(username="mail-gateway")
     assert Token.objects.get(user=gateway).key == key
     assert not gateway.has_usable_password()
-    assert gateway.has_perm("api.deliver_inbound")
+    assert gateway.has_perm("cases.deliver_inbound")
     call_command("api_integration", "mail-gateway")
     assert capsys.readouterr().out.strip() == key
     call_command("api_integration", "mail-gateway", "--rotate")

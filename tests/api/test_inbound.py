@@ -7,8 +7,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from api.models import InboundDelivery
-from cases.models import Case, Message
+from cases.models import Case, InboundDelivery, Message
 from cases.services import case_confirm, case_resolve
 from cases.services import inbound as inbound_service
 from cases.services.inbound import inbound_receive

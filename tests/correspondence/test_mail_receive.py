@@ -12,8 +12,7 @@ from django.core import mail as django_mail
 from django.db import OperationalError
 from django.utils import timezone
 
-from api.models import InboundDelivery
-from cases.models import Case, Flag, Message, TimelineEvent
+from cases.models import Case, Flag, InboundDelivery, Message, TimelineEvent
 from cases.services import case_resolve, delegate_revoke
 from cases.services.inbound import inbound_receive
 from correspondence import addresses

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", help="The account's name, e.g. mail-gateway.")
         parser.add_argument(
-            "--inbound", action="store_true", help="Allow it to deliver customer messages (api.deliver_inbound)."
+            "--inbound", action="store_true", help="Allow it to deliver customer messages (cases.deliver_inbound)."
         )
         parser.add_argument("--rotate", action="store_true", help="Replace the account's token with a new one.")
 
