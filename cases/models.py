@@ -712,6 +712,7 @@ class FlagKind(models.TextChoices):
     UNCONFIRMED_RESOLUTION = "unconfirmed_resolution", _("Resolution not confirmed")
     REJECTED_RESOLUTION = "rejected_resolution", _("Customer says it is not fixed")
     CONTACT_REQUEST = "contact_request", _("Customer asks to talk about their services")
+    CALLBACK_REQUEST = "callback_request", _("Customer asks to be called back")
     EMERGING_INCIDENT = "emerging_incident", _("Several new cases in one service and area")
     UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
 

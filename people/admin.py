@@ -1,4 +1,4 @@
-"""Admin for staff, departments, services, customers and their delegates.
+"""Admin for staff, departments, the routing of new cases, services, customers and their delegates.
 
 Set-up records are edited here as usual. Two changes reach the case rules and so go through
 the services: deactivating a staff account (staff_deactivate: not while they own open cases)
@@ -31,6 +31,7 @@ from cases.admin import (
 )
 from cases.models import Case
 from cases.services import delegate_grant, delegate_revoke, staff_deactivate
+from cases.services.routing import eligible_staff
 from people.models import (
     Customer,
     CustomerGroupObjectPermission,
@@ -38,6 +39,7 @@ from people.models import (
     Delegate,
     Department,
     Preference,
+    Routing,
     Service,
     StaffProfile,
 )
@@ -121,6 +123,38 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
     autocomplete_fields = ("head",)
+
+
+@admin.register(Routing)
+class RoutingAdmin(admin.ModelAdmin):
+    """Which department owns the cases Steward opens by itself, and who in it may. Without a row
+    for a purpose, or with nobody eligible, new cases go to the least-loaded agent of any
+    department (cases/services/routing.py), so an operator is warned here."""
+
+    list_display = ("purpose", "department", "agents", "managers", "head", "eligible_now")
+    list_select_related = ("department__head",)
+    fields = ("purpose", "department", "agents", "managers", "head", "eligible_now")
+    readonly_fields = ("eligible_now",)
+
+    @admin.display(description=gettext_lazy("who may own them now"))
+    def eligible_now(self, routing: Routing) -> str:
+        if routing.pk is None:
+            return ""
+        people = [person_label(user) for user in eligible_staff(routing=routing).order_by("last_name", "pk")]
+        return ", ".join(people) or _("Nobody: new cases go to the least-loaded agent of any department.")
+
+    def save_model(self, request: HttpRequest, obj: Routing, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not eligible_staff(routing=obj).exists():
+            self.message_user(
+                request,
+                _(
+                    "Nobody active in %(department)s may own these cases with the roles ticked: until someone "
+                    "can, they go to the least-loaded agent of any department."
+                )
+                % {"department": obj.department},
+                messages.WARNING,
+            )
 
 
 @admin.register(Service)

@@ -95,6 +95,65 @@ class StaffProfile(models.Model):
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.department})"
 
 
+class Routing(models.Model):
+    """Who owns a case Steward opens without a person choosing its owner: one row per purpose,
+    set by an operator in the admin site (cases/services/routing.py reads it)."""
+
+    class Purpose(models.TextChoices):
+        REQUESTS = "requests", _("New requests from customers")
+        TRIAGE = "triage", _("Triage of messages from unknown senders")
+
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=20,
+        choices=Purpose.choices,
+        unique=True,
+        help_text=_(
+            "New requests: opened by customers on their pages or through the API, a message after their case "
+            "closed, or a message from a known customer by e-mail or phone. Triage: a message nobody can be "
+            "matched to, someone answering a case that is not theirs, or an e-mail Steward could not read."
+        ),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="routings",
+        help_text=_("The least-loaded eligible member of this department owns each new case."),
+        verbose_name=_("department"),
+    )
+    agents = models.BooleanField(_("agents"), default=True, help_text=_("The department's agents may own them."))
+    managers = models.BooleanField(
+        _("team managers"), default=False, help_text=_("The department's team managers may own them too.")
+    )
+    head = models.BooleanField(
+        _("head of department"),
+        default=False,
+        help_text=_(
+            "The head of this department may own them too. Heads of departments are otherwise left out, "
+            "even when they are agents or team managers."
+        ),
+    )
+
+    class Meta:
+        ordering = ["purpose"]
+        verbose_name = _("routing of new cases")
+        verbose_name_plural = _("routing of new cases")
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose__in=["requests", "triage"]), name="routing_purpose_valid"),
+            models.CheckConstraint(
+                condition=Q(agents=True) | Q(managers=True) | Q(head=True),
+                name="routing_someone_eligible",
+                violation_error_message=_("Tick at least one of agents, team managers or head of department."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(purpose)s: %(department)s") % {
+            "purpose": self.get_purpose_display(),
+            "department": self.department,
+        }
+
+
 class Service(models.Model):
     """Something a customer holds: fibre broadband, e-mail, a heating contract…"""
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from cases.models import Case
 from cases.services import delegate_grant
 from contractors.models import ContractorCompany, Job
-from people.models import Customer, Department, StaffProfile
+from people.models import Customer, Department, Routing, StaffProfile
 from tests.factories import (
     CompanyFactory,
     CustomerFactory,
@@ -35,7 +35,12 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def department(db) -> Department:
-    return DepartmentFactory(code="customer-relations", name="Customer relations")
+    """Customer relations, whose agents take new requests and triage, as the seed migration sets
+    up in a database that has the department (the test database is migrated empty)."""
+    department = DepartmentFactory(code="customer-relations", name="Customer relations")
+    for purpose in Routing.Purpose:
+        Routing.objects.get_or_create(purpose=purpose, defaults={"department": department})
+    return department
 
 
 @pytest.fixture

@@ -327,6 +327,10 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "cases.WatcherCursor": lambda: _model_by_label("cases.WatcherCursor")._default_manager.create(name="matrix"),
     # An e-mail from the customer, through the mail server's door.
     "correspondence.InboundEmail": lambda: _inbound_email(),
+    # Seeded by a migration, set in the admin site; the cast's department fixture writes it already.
+    "people.Routing": lambda: _model_by_label("people.Routing")._default_manager.create(
+        purpose="requests", department=_model_by_label("people.Department")._default_manager.order_by("pk").first()
+    ),
     "correspondence.CannedReply": lambda: _model_by_label("correspondence.CannedReply")._default_manager.create(
         title="Visit booked", body="Hello {customer_name}, the visit is booked."
     ),

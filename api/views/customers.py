@@ -17,7 +17,7 @@ from cases import policies
 from cases.models import Case
 from cases.policies import customers_visible_to
 from cases.services import case_open
-from cases.services.routing import owner_for_new_case
+from cases.services.routing import Purpose, owner_for_new_case
 from people.models import Customer
 
 
@@ -67,6 +67,8 @@ class CustomerCaseViewSet(mixins.ListModelMixin, ApiViewSet):
         customer = self.customer
         staff = policies.is_staff_member(request.user)
         data = self.parse(inputs.CaseOpenStaffInput if staff else inputs.CaseOpenInput)
-        owner = data.pop("owner", None) or (request.user if staff else owner_for_new_case(customer))
+        owner = data.pop("owner", None) or (
+            request.user if staff else owner_for_new_case(customer=customer, purpose=Purpose.REQUESTS)
+        )
         case = case_open(actor=request.user, customer=customer, owner=owner, **data)
         return self.answer(outputs.CaseSerializer, case, status.HTTP_201_CREATED)

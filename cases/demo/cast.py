@@ -11,7 +11,7 @@ from django.db import transaction
 from cases.demo.clock import clock_at
 from contractors.models import ContractorCompany
 from contractors.services import company_create, contractor_user_add
-from people.models import Customer, Department, Service, StaffProfile
+from people.models import Customer, Department, Routing, Service, StaffProfile
 from people.preferences import preference_set
 
 # Printed at the end of every run; these accounts exist only in demo databases.
@@ -35,6 +35,8 @@ DEPARTMENTS = [
     ("claims", "Claims", "anne"),
     ("customer-relations", "Customer relations", "helene"),
 ]
+
+ROUTED_DEPARTMENT = "customer-relations"
 
 # username, first name, last name, department, role, manager, job title; heads come first
 AGENT, MANAGER = StaffProfile.Role.AGENT, StaffProfile.Role.MANAGER
@@ -226,6 +228,9 @@ def _build_staff(cast: Cast, password_hash: str, joined: datetime) -> None:
         if departments[code].head_id is None:
             departments[code].head = cast.staff[head]
             departments[code].save(update_fields=["head"])
+    # Customer relations' agents take new requests and triage, unless an operator already chose.
+    for purpose in Routing.Purpose:
+        Routing.objects.get_or_create(purpose=purpose, defaults={"department": departments[ROUTED_DEPARTMENT]})
     # Re-read with profiles attached, as the services expect.
     cast.staff = {
         u.username: u

@@ -9,9 +9,11 @@ Where a delivered message goes, first match wins:
    sender is that case's customer or one of their delegates;
 2. the sender's open case with the latest activity, the sender found by a known e-mail
    address or phone number (a customer's, or a delegate's account);
-3. a new case for that customer, owned as `routing.owner_for_new_case` decides;
+3. a new case for that customer, owned as `routing.owner_for_new_case` decides for new
+   requests from customers;
 4. for a sender nobody knows, a triage case: a customer record made from what the gateway
-   knows of them, and a case owned by the least-loaded customer-relations agent.
+   knows of them, and a case owned as the routing set for triage decides (admin site, "Routing
+   of new cases").
 
 Nothing a customer sends is lost (invariant 5): a message with no text keeps its subject or
 its attachments, an attachment we cannot accept is named in the text instead of refusing the
@@ -38,7 +40,7 @@ from cases import policies
 from cases.models import Case, InboundDelivery, Message
 from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
-from cases.services.routing import owner_for_new_case
+from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import LONG_DATE_FORMAT, local_text
 from people.contact import PHONE_KEY_DIGITS, phone_digits, phone_key
 from people.models import Customer
@@ -268,7 +270,7 @@ def _route(
     )
     customer = customers[0] if customers else _delegated_customer(_cases_reachable(customers, accounts))
     if customer is not None:
-        case = _open_for(customer, channel=channel, subject=title, note=note)
+        case = _open_for(customer, channel=channel, subject=title, note=note, purpose=Purpose.REQUESTS)
         return case, Route.NEW_CASE, _label(case, customers, accounts, sender)
     case = triage_case(channel=channel, sender=sender, subject=title, note=note)
     return case, Route.TRIAGE, ""
@@ -319,7 +321,13 @@ def triage_case(*, channel: str, sender: Sender, subject: str, note: str, custom
             preferred_channel=_preferred_channel(channel),
         )
         note = _("Unknown sender: check who they are before answering.") + " " + note
-    return _open_for(customer, channel=channel, subject=_("Triage: %(subject)s") % {"subject": subject}, note=note)
+    return _open_for(
+        customer,
+        channel=channel,
+        subject=_("Triage: %(subject)s") % {"subject": subject},
+        note=note,
+        purpose=Purpose.TRIAGE,
+    )
 
 
 def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
@@ -383,7 +391,7 @@ def _label(case: Case, customers: list[Customer], accounts: list[User], sender: 
     return sender.shown_as
 
 
-def _open_for(customer: Customer, *, channel: str, subject: str, note: str) -> Case:
+def _open_for(customer: Customer, *, channel: str, subject: str, note: str, purpose: str) -> Case:
     medium = str(Channel(channel).label).lower()
     opened = _("Opened from a message received by %(medium)s on %(date)s.") % {
         "medium": medium,
@@ -393,7 +401,7 @@ def _open_for(customer: Customer, *, channel: str, subject: str, note: str) -> C
         actor=None,
         customer=customer,
         subject=(subject or _("Message by %(medium)s") % {"medium": medium})[:200],
-        owner=owner_for_new_case(customer),
+        owner=owner_for_new_case(customer=customer, purpose=purpose),
         description=f"{opened} {note}".strip(),
     )
 

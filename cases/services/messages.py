@@ -21,7 +21,7 @@ from cases.models import Attachment, Case, Flag, Message, TimelineDepartment, Ti
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_choice, require_open, require_text
 from cases.services.lifecycle import case_open, reopen_on_customer_reply
-from cases.services.routing import owner_for_new_case
+from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import Sentence, actor_label, choice, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -77,7 +77,7 @@ def _follow_up_case(closed: Case, actor: User | None) -> Case:
         subject=(
             _("Follow-up to %(reference)s: %(subject)s") % {"reference": closed.reference, "subject": closed.subject}
         )[:200],
-        owner=owner_for_new_case(closed.customer),
+        owner=owner_for_new_case(customer=closed.customer, purpose=Purpose.REQUESTS),
         priority=closed.priority,
         service=closed.service,
     )

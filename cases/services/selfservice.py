@@ -32,7 +32,7 @@ from cases.services.flags import flag_raise
 from cases.services.guards import lock_case, require_open, require_text
 from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
-from cases.services.routing import owner_for_new_case
+from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import CLOCK_FORMAT, DAY_FORMAT, Sentence, moment, person_name, record_event
 from people.models import Customer, Delegate, Service
 from portal.errors import NotAllowed, RuleViolation
@@ -135,9 +135,8 @@ def callback_request(
         subject_key=f"promise:{promise.pk}",
         data={"due_at": ends_at.isoformat(), "phone": phone, "note": note},
     )
-    # The closest kind the flag model knows: the customer asks to talk to a person.
     flag_raise(
-        kind=Flag.Kind.CONTACT_REQUEST,
+        kind=Flag.Kind.CALLBACK_REQUEST,
         subject_key=f"callback:{promise.pk}",
         summary=Sentence(
             gettext_noop(
@@ -174,7 +173,11 @@ def case_open_from_portal(
     for upload in attachments:
         validate_upload(upload)  # before anything is written: a refused file stores nothing
     case = case_open(
-        actor=actor, customer=customer, subject=subject, owner=owner_for_new_case(customer), service=service
+        actor=actor,
+        customer=customer,
+        subject=subject,
+        owner=owner_for_new_case(customer=customer, purpose=Purpose.REQUESTS),
+        service=service,
     )
     message_receive(case=case, actor=actor, body=details, channel=Message.Channel.PORTAL, attachments=attachments)
     return lock_case(case)

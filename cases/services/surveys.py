@@ -12,7 +12,7 @@ from cases import policies
 from cases.models import Case, Flag, Promise, Survey, TimelineDepartment, TimelineEvent
 from cases.services.flags import flag_raise
 from cases.services.guards import lock_case
-from cases.services.routing import owner_for_new_case
+from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import WEEKDAY_FORMAT, Sentence, moment, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 
@@ -51,7 +51,9 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
     )
     if wants_contact:
         # The closed case keeps its owner; if they have left, the customer's next owner takes it.
-        contact = case.owner if case.owner.is_active else owner_for_new_case(case.customer)
+        contact = (
+            case.owner if case.owner.is_active else owner_for_new_case(customer=case.customer, purpose=Purpose.REQUESTS)
+        )
         due = timezone.now() + CONTACT_WITHIN
         promise = Promise.objects.create(
             case=case,

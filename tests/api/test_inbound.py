@@ -12,7 +12,7 @@ from cases.services import case_confirm, case_resolve
 from cases.services import inbound as inbound_service
 from cases.services.inbound import inbound_receive
 from cases.services.messages import MAX_BODY
-from people.models import Customer
+from people.models import Customer, Routing
 from tests.api.conftest import ApiAs
 from tests.conftest import Cast
 from tests.factories import DepartmentFactory, UserFactory, make_case, make_staff
@@ -104,10 +104,8 @@ def test_a_caller_known_by_another_spelling_of_their_number_gets_a_new_case(cast
 
 def test_an_unknown_sender_goes_to_a_triage_case_with_an_owner(cast: Cast, gateway: User) -> None:
     support = make_staff("support_agent", department=DepartmentFactory(code="support"))
-    idle = {user.pk for user in User.objects.filter(staff_profile__department__code="customer-relations")} - {
-        cast.owner.pk,  # owns the cast's case
-        cast.other_agent.pk,  # owns the other customer's
-    }
+    # Olivia and Adam own a case each; the manager and the head own none but are not eligible.
+    idle = make_staff("idle_agent", department=cast.owner.staff_profile.department)
     filing = inbound_receive(
         delivered_by=gateway,
         channel="email",
@@ -119,8 +117,8 @@ def test_an_unknown_sender_goes_to_a_triage_case_with_an_owner(cast: Cast, gatew
     )
     assert filing.delivery.route == "triage"
     assert filing.case.subject == "Triage: Do you cover Villeurbanne?"
-    # The least-loaded agent of customer relations, not support, not someone with cases.
-    assert filing.case.owner.pk in idle
+    # The least-loaded agent of customer relations (the routing set for triage), not support.
+    assert filing.case.owner == idle
     assert filing.case.owner != support
     assert filing.case.customer.full_name == "Nadia Newcomer"
     assert filing.case.customer.email == "nadia@example.test"
@@ -132,11 +130,41 @@ def test_an_unknown_sender_goes_to_a_triage_case_with_an_owner(cast: Cast, gatew
     assert (follow.case, follow.delivery.route) == (filing.case, "sender")
 
 
+def test_triage_follows_the_department_the_operator_chose(cast: Cast, gateway: User) -> None:
+    support = make_staff("support_agent", department=DepartmentFactory(code="support"))
+    Routing.objects.filter(purpose=Routing.Purpose.TRIAGE).update(department=support.staff_profile.department)
+    filing = inbound_receive(
+        delivered_by=gateway,
+        channel="email",
+        external_id="t1",
+        subject="Do you cover Villeurbanne?",
+        body="Hello, I would like fibre.",
+        sender_email="nadia@example.test",
+    )
+    assert filing.delivery.route == "triage"
+    assert filing.case.owner == support
+    # A known customer with no open case is a new request, which still goes where requests go.
+    case_resolve(actor=cast.other_agent, case=cast.other_case, summary="Fixed.")
+    case_confirm(actor=cast.other_customer.user, case=cast.other_case)
+    cast.other_agent.is_active = False
+    cast.other_agent.save(update_fields=["is_active"])
+    filing = inbound_receive(
+        delivered_by=gateway,
+        channel="email",
+        external_id="t2",
+        subject="New question",
+        body="Another thing.",
+        sender_email=cast.other_customer.email,
+    )
+    assert filing.delivery.route == "new_case"
+    assert filing.case.owner.staff_profile.department.code == "customer-relations"
+
+
 def test_a_reference_quoted_by_a_stranger_does_not_put_them_on_that_case(cast: Cast, gateway: User) -> None:
     filing = inbound_receive(
         delivered_by=gateway,
         channel="email",
-        external_id="m5",
+        external_id="t2",
         subject=f"About {cast.case.reference}",
         body="Please pay the invoice at this link.",
         sender_email="someone@elsewhere.test",

@@ -41,6 +41,9 @@ def test_wanting_contact_makes_a_promise_and_flags_the_owner(owner: User, case: 
     flag = Flag.objects.get(kind=Flag.Kind.CONTACT_REQUEST, subject_key=f"survey:{survey.pk}")
     assert flag.assignee == owner
     assert flag.cleared_at is None
+    # Wanting to talk about their services is not a call-back request: each has its own kind.
+    assert flag.get_kind_display() == "Customer asks to talk about their services"
+    assert not Flag.objects.filter(kind=Flag.Kind.CALLBACK_REQUEST).exists()
 
 
 def test_contact_request_goes_to_an_active_person_when_the_owner_has_left(

@@ -36,9 +36,12 @@ def test_a_call_back_becomes_a_promise_in_the_owners_name_and_a_flag(cast: Cast,
     assert (due.date().isoformat(), due.hour) == (_next_working_day(), 12)
     assert promise.text.startswith("Olivia Owner will call you back on ")
     assert "between 9:00 and 12:00, on 04 78 25 14 07" in promise.text
-    flag = Flag.objects.get(case=cast.case, kind=Flag.Kind.CONTACT_REQUEST)
+    flag = Flag.objects.get(case=cast.case, kind=Flag.Kind.CALLBACK_REQUEST)
     assert flag.assignee == cast.owner
     assert "asks to be called back" in flag.summary
+    assert flag.get_kind_display() == "Customer asks to be called back"
+    # A call-back is its own kind: never mixed with survey requests to talk about their services.
+    assert not Flag.objects.filter(kind=Flag.Kind.CONTACT_REQUEST).exists()
     event = cast.case.timeline.get(kind=TimelineEvent.Kind.PROMISE_MADE)
     assert event.customer_visible and event.actor_label == "Jeanne Martin"
     assert "About: The insurance letter" in event.summary

@@ -10,7 +10,7 @@ from cases.models import Case, Message
 from tests.cases.dbstate import nothing_written
 from tests.cases.steps import EXECUTABLE, PNG
 from tests.conftest import Cast
-from tests.factories import ServiceFactory, make_staff
+from tests.factories import DepartmentFactory, ServiceFactory, make_staff
 from tests.selfservice.conftest import signed_in
 from tests.selfservice.pages import assert_field_error, html, my_url, text
 
@@ -48,6 +48,17 @@ def test_a_first_request_goes_to_customer_relations(cast: Cast, other_customer) 
     _ask(signed_in(newcomer_user), newcomer.pk)
     case = Case.objects.get(customer=newcomer)
     assert case.owner.staff_profile.department.code == "customer-relations"
+
+
+def test_a_first_request_goes_where_the_operator_routes_new_requests(cast: Cast) -> None:
+    from people.models import Customer, Routing
+
+    support_agent = make_staff("support_agent", department=DepartmentFactory(code="support"))
+    Routing.objects.filter(purpose=Routing.Purpose.REQUESTS).update(department=support_agent.staff_profile.department)
+    newcomer_user = User.objects.create_user("newcomer", "new@example.test", "pw-newcomer-1")
+    newcomer = Customer.objects.create(user=newcomer_user, full_name="Nina Newcomer")
+    _ask(signed_in(newcomer_user), newcomer.pk)
+    assert Case.objects.get(customer=newcomer).owner == support_agent
 
 
 def test_a_service_of_the_customer_can_be_chosen(cast: Cast, customer_client: Client) -> None:

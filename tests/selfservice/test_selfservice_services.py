@@ -47,7 +47,7 @@ def test_callback_is_watched_like_any_promise(cast: Cast) -> None:
     )
     assert promise.made_by_label == "Olivia Owner"
     assert events.kinds() == ["promise_made", "flag_raised"]
-    flag = Flag.objects.get(kind=Flag.Kind.CONTACT_REQUEST, subject_key=f"callback:{promise.pk}")
+    flag = Flag.objects.get(kind=Flag.Kind.CALLBACK_REQUEST, subject_key=f"callback:{promise.pk}")
     assert flag.case_id == cast.case.pk and flag.cleared_at is None
 
 

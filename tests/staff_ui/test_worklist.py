@@ -165,3 +165,22 @@ def test_query_count_is_the_same_for_3_and_30_cases(owner_client, cast: Cast, dj
     with django_assert_max_num_queries(10):
         owner_client.get(WORKLIST)
     assert _count(owner_client, WORKLIST) == few
+
+
+def test_a_call_back_request_has_its_own_flag_filter(owner_client, cast: Cast) -> None:
+    from cases.services.selfservice import callback_request
+
+    survey_like = make_case(customer=CustomerFactory(full_name="Louis Bernard"), owner=cast.owner, subject="Plans")
+    flag_raise(kind="contact_request", subject_key="survey:1", summary="Wants to talk", case=survey_like)
+    starts_at = timezone.now() + timedelta(hours=20)
+    callback_request(
+        actor=cast.customer.user,
+        case=cast.case,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=3),
+        phone="0478251407",
+    )
+    page = owner_client.get(WORKLIST)
+    assert '<option value="callback_request">Customer asks to be called back</option>' in html(page)
+    assert references(owner_client.get(f"{WORKLIST}?flag_kind=callback_request")) == [cast.case.reference]
+    assert references(owner_client.get(f"{WORKLIST}?flag_kind=contact_request")) == [survey_like.reference]
