@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_early_visit_flag'),
+        ('cases', '0012_inbound_delivery_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
