@@ -655,6 +655,7 @@ class FlagKind(models.TextChoices):
     CONTACT_REQUEST = "contact_request", _("Customer asks to talk about their services")
     EMERGING_INCIDENT = "emerging_incident", _("Several new cases in one service and area")
     UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
+    HELP_REQUESTED = "help_requested", _("A colleague asks for your help")
 
 
 class Flag(models.Model):
@@ -854,6 +855,7 @@ class TimelineEventKind(models.TextChoices):
     EMAIL_UNDELIVERED = "email_undelivered", _("E-mail not delivered")
     AUTOMATIC_REPLY = "automatic_reply", _("Automatic reply received")
     DETAILS_CHANGED = "details_changed", _("Details changed")
+    HELP_REQUESTED = "help_requested", _("Help asked of a colleague")
 
 
 class TimelineEvent(models.Model):
