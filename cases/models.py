@@ -715,6 +715,7 @@ class FlagKind(models.TextChoices):
     CALLBACK_REQUEST = "callback_request", _("Customer asks to be called back")
     EMERGING_INCIDENT = "emerging_incident", _("Several new cases in one service and area")
     UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
+    HELP_REQUESTED = "help_requested", _("A colleague asks for your help")
 
 
 class Flag(models.Model):
@@ -914,6 +915,7 @@ class TimelineEventKind(models.TextChoices):
     EMAIL_UNDELIVERED = "email_undelivered", _("E-mail not delivered")
     AUTOMATIC_REPLY = "automatic_reply", _("Automatic reply received")
     DETAILS_CHANGED = "details_changed", _("Details changed")
+    HELP_REQUESTED = "help_requested", _("Help asked of a colleague")
 
 
 class TimelineEvent(models.Model):

@@ -147,11 +147,17 @@ def _when_true(condition: Q | Exists, weight: int) -> models.Case:
     return models.Case(models.When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
 
 
+def _owners_flags() -> QuerySet[Flag]:
+    """The flags that ask something of the case's owner: a help request asks it of a colleague,
+    and shows on that colleague's worklist instead (help_requests_for)."""
+    return Flag.objects.exclude(kind=Flag.Kind.HELP_REQUESTED)
+
+
 def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
     """What needs the owner first, as one sortable number: the highest open flag level
     outranks an overdue promise, which outranks an unanswered customer message."""
     top_flag = Subquery(
-        Flag.objects.filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1],
+        _owners_flags().filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1],
         output_field=IntegerField(),
     )
     overdue = Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
@@ -201,7 +207,9 @@ def worklist_for(
         .select_related("customer")
         .prefetch_related(
             Prefetch(
-                "flags", queryset=Flag.objects.filter(cleared_at__isnull=True).order_by("-level"), to_attr="open_flags"
+                "flags",
+                queryset=_owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
+                to_attr="open_flags",
             )
         )
     )
@@ -217,6 +225,29 @@ def handoffs_waiting_for(user: User) -> list[Handoff]:
         .select_related("case__customer", "from_user")
         .order_by("created_at")
     )
+
+
+def help_requests_for(user: User) -> list[Flag]:
+    """Cases on which colleagues asked the user for help and the user has not answered yet,
+    oldest ask first: they need the user although the user does not own them."""
+    return list(
+        Flag.objects.filter(
+            kind=Flag.Kind.HELP_REQUESTED,
+            assignee=user,
+            cleared_at__isnull=True,
+            case__in=policies.cases_visible_to(user),
+        )
+        .select_related("case__customer", "case__owner")
+        .order_by("raised_at", "pk")
+    )
+
+
+def colleagues_asked_in(note: Message) -> list[str]:
+    """The names of the colleagues a note asked for help, as its timeline recorded them."""
+    events = TimelineEvent.objects.filter(
+        case_id=note.case_id, kind=TimelineEvent.Kind.HELP_REQUESTED, data__message_id=note.pk
+    ).order_by("pk")
+    return [str(event.data["sentence"]["params"]["colleague"]) for event in events]
 
 
 def active_staff() -> QuerySet[User]:
@@ -426,6 +457,16 @@ class CasePage:
     extra: dict[str, Any] = field(default_factory=dict)
     # Colleagues added to help on the case, with their department.
     specialists: list[User] = field(default_factory=list)
+
+    @property
+    def owner_flags(self) -> list[Flag]:
+        """The open flags that ask something of the owner (and up their ladder)."""
+        return [f for f in self.flags if f.kind != Flag.Kind.HELP_REQUESTED]
+
+    @property
+    def help_requests(self) -> list[Flag]:
+        """Colleagues asked for help on the case who have not answered yet, oldest first."""
+        return sorted((f for f in self.flags if f.kind == Flag.Kind.HELP_REQUESTED), key=lambda f: (f.raised_at, f.pk))
 
     @property
     def header_alerts(self) -> list[ServiceAlert]:

@@ -105,7 +105,8 @@ class WorklistFilterForm(StaffForm):
         label=_("Open flag"),
         required=False,
         # Translators: any kind of open flag, or cases with no open flag at all.
-        choices=[("", _("Any or none")), *FlagKind.choices],
+        # Help requests are the colleague's, not the owner's: they have their own list above.
+        choices=[("", _("Any or none")), *(c for c in FlagKind.choices if c[0] != FlagKind.HELP_REQUESTED)],
     )
     owner = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -132,8 +133,29 @@ class ReplyForm(StaffForm):
 
 
 class NoteForm(StaffForm):
-    body = _text(_("Internal note"), help_text=_("Staff only: the customer never sees it."))
+    body = _text(
+        _("Internal note"),
+        help_text=_("Staff only: the customer never sees it. Write @ and a username to ask that colleague for help."),
+    )
     for_contractor = forms.BooleanField(label=_("Let the contractor read this note"), required=False)
+    ask_help = forms.ModelMultipleChoiceField(
+        label=_("Ask for help from (optional)"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_(
+            "They are told, and the case shows on their worklist until they answer on it, "
+            "while you stay its owner. Hold Ctrl (Cmd on a Mac) to choose more than one."
+        ),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    def __init__(self, *args: Any, staff: Any = None, actor: User | None = None, **kwargs: Any) -> None:
+        """`staff`: the active staff, read once per page (a list) and checked again on submit."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["ask_help"]
+        field.queryset = User.objects.filter(is_active=True, staff_profile__isnull=False)
+        # Offered from the list the page already read, so showing the form costs no query.
+        field.choices = [(u.pk, _staff_label(u)) for u in staff or [] if actor is None or u.pk != actor.pk]
 
 
 class CallForm(StaffForm):

@@ -22,6 +22,13 @@ from portal.errors import NotAllowed, RuleViolation
 Kind = TimelineEvent.Kind
 
 
+# A help request is owned by the colleague asked, not by the case's ladder: the case's owner
+# still owns the case and its other flags still climb. Sending "please help Olivia" up to
+# Olivia's manager would reach people who were never asked, and the request needs no ladder
+# to be seen: it stays on the colleague's worklist until they answer, and on the case page.
+NON_ESCALATING_KINDS = {Flag.Kind.HELP_REQUESTED}
+
+
 def escalation_delay(level: int) -> timedelta:
     return timedelta(minutes=settings.FLAG_ESCALATION_MINUTES[level])
 
@@ -75,7 +82,7 @@ def flag_raise(
                 level=1,
                 assignee=assignee or person_at_level(case, 1),
                 raised_at=now,
-                escalate_at=now + escalation_delay(1),
+                escalate_at=None if kind in NON_ESCALATING_KINDS else now + escalation_delay(1),
             )
             if case is not None:
                 record_event(
@@ -97,7 +104,7 @@ def flag_raise(
 def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
     """Move an unacknowledged open flag one level up; False if someone else already did."""
     now = now or timezone.now()
-    if flag.level >= 3:
+    if flag.level >= 3 or flag.kind in NON_ESCALATING_KINDS:
         return False
     new_level = flag.level + 1
     target = person_at_level(flag.case, new_level) or flag.assignee

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
-from cases.services.flags import person_at_level
+from cases.services.flags import NON_ESCALATING_KINDS, person_at_level
 from cases.services.guards import lock_active_staff, lock_case, require_open, require_text
+from cases.services.help import HANDED_TO_THEM, help_requests_clear
 from cases.services.timeline import Sentence, person_name, record_event
 from portal.errors import Conflict, NotAllowed, RuleViolation
 
@@ -54,9 +55,13 @@ def case_handoff(
     case.owner = to_user
     case.last_activity_at = timezone.now()
     case.save(update_fields=["owner", "last_activity_at", "updated_at"])
-    # Open flags follow the case: to the new owner, or up the new owner's ladder.
+    # Open flags follow the case: to the new owner, or up the new owner's ladder. A help request
+    # stays with the colleague asked, unless they are the one taking the case.
     for level in (1, 2, 3):
-        case.flags.filter(cleared_at__isnull=True, level=level).update(assignee=person_at_level(case, level))
+        case.flags.filter(cleared_at__isnull=True, level=level).exclude(kind__in=NON_ESCALATING_KINDS).update(
+            assignee=person_at_level(case, level)
+        )
+    help_requests_clear(case=case, colleague=to_user, why=HANDED_TO_THEM, actor=actor)
     department = to_user.staff_profile.department.name
     record_event(
         case=case,

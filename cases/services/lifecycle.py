@@ -21,6 +21,7 @@ from cases.services.guards import (
     require_open,
     require_text,
 )
+from cases.services.help import help_requests_clear_all
 from cases.services.timeline import (
     LONG_DATE_FORMAT,
     LONG_MOMENT_FORMAT,
@@ -293,6 +294,7 @@ def _clear_conversation_flags(case: Case, actor: User | None) -> None:
     closed = Sentence(gettext_noop("case closed"))
     for kind in (Flag.Kind.UNANSWERED_MESSAGE, Flag.Kind.SILENT_CASE):
         flags_clear(kind=kind, subject_key=f"case:{case.pk}", note=closed, actor=actor)
+    help_requests_clear_all(case=case, why=closed, actor=actor)
 
 
 def _reopen(case: Case, *, actor: User | None, reason: str | Sentence, now: datetime) -> None:

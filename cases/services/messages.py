@@ -20,6 +20,7 @@ from cases import deadlines, policies
 from cases.models import Attachment, Case, Flag, Message, TimelineDepartment, TimelineEvent
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_choice, require_open, require_text
+from cases.services.help import ANSWERED, colleagues_to_ask, help_ask, help_requests_clear
 from cases.services.lifecycle import case_open, reopen_on_customer_reply
 from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import Sentence, actor_label, choice, person_name, record_event
@@ -228,6 +229,7 @@ def message_reply(
         customer_visible=True,
         subject_key=f"message:{message.pk}",
     )
+    help_requests_clear(case=case, colleague=actor, why=ANSWERED, actor=actor)
     _deliver_reply(case=case, message=message, actor=actor, now=now)
     return message
 
@@ -253,12 +255,19 @@ def _deliver_reply(*, case: Case, message: Message, actor: User, now: datetime) 
 
 
 @transaction.atomic
-def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False) -> Message:
-    """An internal note: staff only, never shown to the customer."""
+def note_add(
+    *, actor: User, case: Case, body: str, for_contractor: bool = False, ask_help: Sequence[User] = ()
+) -> Message:
+    """An internal note: staff only, never shown to the customer.
+
+    It may ask colleagues for help, by "@username" in the text or chosen in `ask_help`: each is
+    flagged and notified without the case changing hands. A note by a colleague who was asked
+    is their answer."""
     body = require_text(body, field="body", what=_("the note"), max_length=MAX_BODY)
     if not policies.can_note_on_case(actor, case):
         raise NotAllowed(_("Only staff can add internal notes."))
     case = lock_case(case)
+    colleagues = colleagues_to_ask(actor=actor, case=case, body=body, ask_help=ask_help)
     message = Message.objects.create(
         case=case,
         direction=Message.Direction.OUTBOUND,
@@ -285,6 +294,8 @@ def note_add(*, actor: User, case: Case, body: str, for_contractor: bool = False
         ),
         subject_key=f"message:{message.pk}",
     )
+    help_requests_clear(case=case, colleague=actor, why=ANSWERED, actor=actor)
+    help_ask(actor=actor, case=case, colleagues=colleagues, note=message, excerpt=_snippet(body))
     return message
 
 
@@ -340,6 +351,7 @@ def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_cu
         customer_visible=True,
         subject_key=f"message:{message.pk}",
     )
+    help_requests_clear(case=case, colleague=actor, why=ANSWERED, actor=actor)
     return message
 
 

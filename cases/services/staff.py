@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from cases import policies
 from cases.models import Case
+from cases.services.help import DEACTIVATED, help_requests_clear_for
 from portal.errors import NotAllowed, RuleViolation
 
 
@@ -31,4 +32,6 @@ def staff_deactivate(*, actor: User, user: User) -> User:
         )
     locked.is_active = False
     locked.save(update_fields=["is_active"])
+    # Nobody would answer these any more; the asker sees the request cleared on the case.
+    help_requests_clear_for(colleague=locked, why=DEACTIVATED, actor=actor)
     return locked

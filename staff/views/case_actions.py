@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import policies, selectors, services
-from cases.models import Case, ServiceAlert
+from cases.models import Case, Message, ServiceAlert
 from correspondence.selectors import reply_outcome
 from portal.errors import NotAllowed, RuleViolation
 from staff.forms import (
@@ -90,17 +90,28 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, reference: str) -> HttpResponse:
     case = _working_case(request, reference, policies.can_note_on_case)
-    form = NoteForm(request.POST, prefix="note")
+    form = NoteForm(request.POST, prefix="note", staff=selectors.active_staff(), actor=request.user)
     return act(
         request,
         case,
         form,
         lambda data: services.note_add(
-            actor=request.user, case=case, body=data["body"], for_contractor=data["for_contractor"]
+            actor=request.user,
+            case=case,
+            body=data["body"],
+            for_contractor=data["for_contractor"],
+            ask_help=list(data["ask_help"]),
         ),
-        done=_("Internal note added."),
+        done=_note_added,
         anchor="timeline",
     )
+
+
+def _note_added(note: Message) -> str:
+    asked = selectors.colleagues_asked_in(note)
+    if not asked:
+        return _("Internal note added.")
+    return _("Internal note added. Asked for help: %(names)s. They have been told.") % {"names": ", ".join(asked)}
 
 
 @staff_page

@@ -73,11 +73,13 @@ def _attach_item_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -
             incident.repair_form = pick(f"repair-{incident.pk}", lambda p: RepairPlanForm(prefix=p))
 
 
-def _case_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
+def _case_forms(
+    page: selectors.CasePage, bound: dict[str, forms.Form], staff: list[Any], user: Any
+) -> dict[str, forms.Form]:
     case = page.case
     made: dict[str, forms.Form] = {
         "reply": ReplyForm(prefix="reply", initial={"channel": _REPLY_CHANNEL.get(case.customer.preferred_channel)}),
-        "note": NoteForm(prefix="note"),
+        "note": NoteForm(prefix="note", staff=staff, actor=user),
         "call": CallForm(prefix="call"),
         "promise": PromiseForm(prefix="promise"),
         "resolve": ResolveForm(prefix="resolve"),
@@ -93,10 +95,10 @@ def _case_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -> dict[
     return made
 
 
-def _sale_forms(page: selectors.CasePage, bound: dict[str, forms.Form], user: Any) -> forms.Form:
+def _sale_forms(page: selectors.CasePage, bound: dict[str, forms.Form], user: Any, staff: list[Any]) -> forms.Form:
     """Each sale's edit form, and the form recording a new one (the one returned). They name an
     advisor among active staff, read once for the whole page and only for those who may use them."""
-    staff = list(selectors.active_staff()) if page.may_work else []
+    staff = staff if page.may_work else []
     for sale in page.sales:
         sale.update_form = bound.get(f"sale-{sale.pk}") or SaleUpdateForm(
             prefix=f"sale-{sale.pk}", sale=sale, advisors=advisor_choices(staff, current=sale.advisor)
@@ -112,8 +114,10 @@ def render_case_page(
     page = selectors.case_page_for(request.user, case, department=department, cursor=request.GET.get("before"))
     _attach_item_forms(page, bound)
     refused = next((form for form in bound.values() if form.errors), None)
-    case_forms = _case_forms(page, bound)
-    case_forms["sale"] = _sale_forms(page, bound, request.user)
+    # Active staff, read once: the colleagues a note may ask for help, and a sale's advisors.
+    staff = list(selectors.active_staff()) if page.may_note or page.may_work else []
+    case_forms = _case_forms(page, bound, staff, request.user)
+    case_forms["sale"] = _sale_forms(page, bound, request.user, staff)
     loose_ends = _loose_ends(page)
     if loose_ends and "resolve" not in bound:
         case_forms["resolve"] = ResolveForm(prefix="resolve", ask_reason=True)

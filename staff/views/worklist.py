@@ -1,4 +1,5 @@
-"""My worklist: the cases I own, what needs me first at the top."""
+"""My worklist: the cases I own, what needs me first at the top, and the cases colleagues asked
+my help on."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,6 +35,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
         "first_url": query_with(request, after=None) if request.GET.get("after") else None,
         "handoffs": selectors.handoffs_waiting_for(request.user) if owner.pk == request.user.pk else [],
+        # Cases colleagues asked the reader's help on: only on the reader's own worklist.
+        "help_requests": selectors.help_requests_for(request.user) if owner.pk == request.user.pk else [],
         "filtered": any(values.values()),
     }
     return render(request, "staff/worklist.html", context)
