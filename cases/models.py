@@ -100,6 +100,7 @@ class CasePriority(models.TextChoices):
 class CaseCloseReason(models.TextChoices):
     CONFIRMED = "confirmed", _("Customer confirmed the resolution")
     WINDOW_ELAPSED = "window_elapsed", _("No answer within the confirmation window after a reminder")
+    MERGED = "merged", _("Merged into another case of the same customer")
 
 
 # What the watchers' partial indexes hold: open rows whose due moment has not been dealt with.
@@ -190,6 +191,17 @@ class Case(models.Model):
         blank=True,
         help_text=_("When the silent-case watcher last flagged this case."),
     )
+    # A duplicate merged into another case of the customer: closed, its records moved there, its
+    # own timeline kept and shown on the case it went into (cases.services.merge).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -232,7 +244,7 @@ class Case(models.Model):
                 name="case_resolved_has_dates",
             ),
             # Invariant 3: closed only on the customer's confirmation, or after the window
-            # in which a reminder was sent.
+            # in which a reminder was sent, or as a duplicate whose story goes on in another case.
             models.CheckConstraint(
                 condition=~Q(status="closed")
                 | (
@@ -241,8 +253,14 @@ class Case(models.Model):
                         Q(close_reason="confirmed")
                         | Q(close_reason="window_elapsed", confirmation_reminder_sent_at__isnull=False)
                     )
-                ),
+                )
+                | Q(closed_at__isnull=False, close_reason="merged", merged_into__isnull=False),
                 name="case_closed_only_by_rule",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | (Q(status="closed", close_reason="merged", merged_at__isnull=False) & ~Q(merged_into=F("pk"))),
+                name="case_merged_is_closed",
             ),
             models.CheckConstraint(
                 condition=Q(status="closed") | Q(closed_at__isnull=True, close_reason=""),
@@ -916,6 +934,7 @@ class TimelineEventKind(models.TextChoices):
     AUTOMATIC_REPLY = "automatic_reply", _("Automatic reply received")
     DETAILS_CHANGED = "details_changed", _("Details changed")
     HELP_REQUESTED = "help_requested", _("Help asked of a colleague")
+    MERGED = "merged", pgettext_lazy("timeline event", "Merged")
 
 
 class TimelineEvent(models.Model):

@@ -247,6 +247,13 @@ def can_deactivate_staff(actor: User | AnonymousUser, target: User) -> bool:
     )
 
 
+def can_merge_records(user: User | AnonymousUser) -> bool:
+    """Merge two customer records, or two cases of one customer: staff with the manager role
+    (team managers and heads of department, who hold it) and superusers. A merge moves everyone's
+    work and cannot be undone; read from the profile already loaded, so pages pay no query."""
+    return is_active_superuser(user) or is_manager(user)
+
+
 def can_manage_alerts(user: User | AnonymousUser) -> bool:
     return is_staff_member(user) or is_active_superuser(user)
 
@@ -255,7 +262,10 @@ def can_manage_alerts(user: User | AnonymousUser) -> bool:
 
 
 def timeline_for(user: User | AnonymousUser, case: Case) -> QuerySet[TimelineEvent]:
-    events = TimelineEvent.objects.filter(case=case)
+    """The case's events and those of the duplicates merged into it: a timeline is append-only,
+    so a merged case keeps its events and they are read here through its `merged_into` link."""
+    history = Case.objects.filter(Q(pk=case.pk) | Q(merged_into=case)).values("pk")
+    events = TimelineEvent.objects.filter(case__in=history)
     if is_staff_member(user) or is_active_superuser(user):
         return events
     if is_customer_side(user, case):

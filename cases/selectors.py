@@ -23,6 +23,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -34,12 +35,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cases import policies
 from cases.models import (
     Attachment,
     Case,
+    CaseUserObjectPermission,
     Flag,
     Handoff,
     InsuranceClaim,
@@ -54,7 +57,7 @@ from cases.models import (
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
 from people.contact import phone_digits, phone_key
-from people.models import Customer
+from people.models import Customer, CustomerUserObjectPermission
 
 T = TypeVar("T")
 
@@ -384,7 +387,8 @@ def timeline_page(
     user: User, case: Case, *, department: str = "", cursor: str | None = None, size: int | None = None
 ) -> Page[TimelineEvent]:
     """Newest events first, with the full text of each message the event records."""
-    events = policies.timeline_for(user, case)
+    # Events of a duplicate merged into this case say which case they were written on.
+    events = policies.timeline_for(user, case).annotate(case_reference=F("case__reference"))
     if department in TimelineDepartment.values:
         events = events.filter(department=department)
     page = TIMELINE_ORDER.page(events, cursor, size or TIMELINE_PAGE_SIZE)
@@ -567,7 +571,7 @@ def search_for(
         customer = Customer.objects.filter(pk=customer_id, cases__in=visible).distinct().first()
         if customer is None:
             raise Http404("No such customer")
-        cases = visible.filter(customer=customer).select_related("customer", "owner")
+        cases = visible.filter(customer=customer, merged_into__isnull=True).select_related("customer", "owner")
         return SearchResults(term, SEARCH_CASE_ORDER.page(cases, cases_cursor, size), empty_customers, customer)
     if len(term) < SEARCH_MIN_LENGTH:
         return SearchResults(term, empty_cases, empty_customers)
@@ -581,7 +585,7 @@ def search_for(
     if job:
         case_match |= Exists(policies.jobs_visible_to(user).filter(case=OuterRef("pk"), pk=int(job.group(1))))
     cases = (
-        visible.filter(case_match)
+        visible.filter(case_match, merged_into__isnull=True)
         .select_related("customer", "owner")
         .annotate(
             matched_claim=Subquery(
@@ -598,7 +602,7 @@ def search_for(
         customer_match |= Q(phone_digits__contains=phone)
     latest_cases = visible.select_related("owner").order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
     customers = (
-        Customer.objects.filter(Exists(visible.filter(customer=OuterRef("pk"))))
+        Customer.objects.filter(Exists(visible.filter(customer=OuterRef("pk"))), merged_into__isnull=True)
         .annotate(phone_digits=phone_digits())
         .filter(customer_match)
         .annotate(case_count=_count(visible.filter(customer=OuterRef("pk")), "customer"))
@@ -684,6 +688,7 @@ def intake_matches(
     Each customer carries their open cases, so a second case about the same problem is avoided."""
     match = Q(pk=pinned) if pinned is not None else Q()
     term = term.strip()
+    current = Q(merged_into__isnull=True)
     if len(term) >= SEARCH_MIN_LENGTH:
         words = term.split()
         match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
@@ -713,6 +718,7 @@ def intake_matches(
         policies.customers_visible_to(user)
         .annotate(phone_digits=phone_digits())
         .filter(match)
+        .filter(current)
         .annotate(open_case_count=_count(still_open, "customer"))
         .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))
         .order_by(_when_true(Q(pk=pinned), 1).desc(), "full_name", "pk")[:INTAKE_MATCHES_SHOWN]
@@ -830,4 +836,147 @@ def loose_ends(case: Case, *, page: CasePage | None = None) -> LooseEnds:
         awaiting_reply_since=case.awaiting_reply_since,
         claims=[c for c in claims if c.status != InsuranceClaim.Status.CLOSED],
         jobs=[j for j in jobs if j.status in _OPEN_JOB_STATUSES],
+    )
+
+
+# --- merging duplicates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeLine:
+    """One kind of record and how many of them the merge moves (`label` in the reader's language)."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DetailChoice:
+    """A contact detail the two customer records hold differently, for the manager to choose."""
+
+    name: str
+    label: str
+    kept: str
+    other: str
+
+
+@dataclass(frozen=True)
+class CustomerMergePreview:
+    survivor: Customer
+    merged: Customer
+    refusal: str | None
+    moves: list[MergeLine]
+    choices: list[DetailChoice]
+    joined: list[str]
+    sign_in_moves: bool
+
+
+@dataclass(frozen=True)
+class CaseMergePreview:
+    survivor: Case
+    merged: Case
+    refusal: str | None
+    moves: list[MergeLine]
+
+
+def following_merges(case: Case) -> Case:
+    """The case a merged duplicate's story goes on in; the case itself when it was not merged."""
+    return case.merged_into if case.merged_into_id else case
+
+
+def merge_customer_for(user: User, pk: int) -> Customer:
+    """A customer record to merge, for those who may merge (404 for anyone else, as for no record)."""
+    customer = Customer.objects.filter(pk=pk).first() if policies.can_merge_records(user) else None
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
+
+
+def customer_merge_candidates(user: User, survivor: Customer, *, term: str = "") -> list[Customer]:
+    """Records that may be duplicates of `survivor`: found by the search term when there is one,
+    else by the survivor's own name, e-mail and phone, as intake finds a caller."""
+    if term.strip():
+        found = intake_matches(user, term=term)
+    else:
+        found = intake_matches(user, full_name=survivor.full_name, email=survivor.email, phone=survivor.phone)
+    return [customer for customer in found if customer.pk != survivor.pk]
+
+
+def customer_merge_preview(survivor: Customer, merged: Customer) -> CustomerMergePreview:
+    from cases.services.merge import CHOSEN_FIELDS, JOINED_FIELDS, customer_merge_refusal
+
+    cases = Case.objects.filter(customer=merged)
+    moves = [
+        MergeLine(_("Open cases"), cases.exclude(status=Case.Status.CLOSED).count()),
+        MergeLine(_("Closed cases"), cases.filter(status=Case.Status.CLOSED).count()),
+        MergeLine(_("Delegates (helpers)"), merged.delegates.filter(revoked_at__isnull=True).count()),
+        MergeLine(
+            _("Access grants on the customer"),
+            CustomerUserObjectPermission.objects.filter(content_object=merged).count(),
+        ),
+        MergeLine(_("Services held"), merged.services.exclude(pk__in=survivor.services.values("pk")).count()),
+        MergeLine(
+            _("E-mails, letters and call tasks"),
+            CustomerNotice.objects.filter(case__customer=merged).count()
+            + OutboundEmail.objects.filter(case__customer=merged, notice__isnull=True).count(),
+        ),
+    ]
+    choices = []
+    for name in CHOSEN_FIELDS:
+        kept, other = getattr(survivor, name), getattr(merged, name)
+        if kept != other:
+            field_ = Customer._meta.get_field(name)
+            shown = dict(field_.flatchoices) if field_.choices else {}
+            choices.append(
+                DetailChoice(
+                    name, capfirst(field_.verbose_name), str(shown.get(kept, kept)), str(shown.get(other, other))
+                )
+            )
+    joined = [
+        str(Customer._meta.get_field(name).verbose_name)
+        for name in JOINED_FIELDS
+        if getattr(merged, name).strip() and getattr(merged, name).strip() not in getattr(survivor, name)
+    ]
+    return CustomerMergePreview(
+        survivor=survivor,
+        merged=merged,
+        refusal=customer_merge_refusal(survivor=survivor, merged=merged),
+        moves=moves,
+        choices=choices,
+        joined=joined,
+        sign_in_moves=bool(merged.user_id and not survivor.user_id),
+    )
+
+
+def case_merge_candidates(case: Case) -> list[Case]:
+    """The customer's other open cases that could be merged into this one."""
+    return list(
+        Case.objects.filter(customer_id=case.customer_id, merged_into__isnull=True)
+        .exclude(pk=case.pk)
+        .exclude(status=Case.Status.CLOSED)
+        .select_related("owner")
+        .order_by("-last_activity_at", "-pk")
+    )
+
+
+def case_merge_preview(survivor: Case, merged: Case) -> CaseMergePreview:
+    from cases.services.merge import case_merge_refusal
+
+    moves = [
+        MergeLine(_("Messages, notes and calls"), Message.objects.filter(case=merged).count()),
+        MergeLine(_("Attachments"), Attachment.objects.filter(message__case=merged).count()),
+        MergeLine(_("Open promises and tasks"), merged.promises.filter(status=Promise.Status.OPEN).count()),
+        MergeLine(_("Open flags"), merged.flags.filter(cleared_at__isnull=True).count()),
+        MergeLine(_("Sales"), merged.sales.count()),
+        MergeLine(_("Contractor jobs"), Job.objects.filter(case=merged).count()),
+        MergeLine(_("Insurance claims"), merged.claims.count()),
+        MergeLine(_("Handoffs"), merged.handoffs.count()),
+        MergeLine(
+            _("Delegates and specialists"), CaseUserObjectPermission.objects.filter(content_object=merged).count()
+        ),
+        MergeLine(_("E-mails, letters and call tasks"), CustomerNotice.objects.filter(case=merged).count()),
+        MergeLine(_("Timeline events (shown on this case)"), TimelineEvent.objects.filter(case=merged).count()),
+    ]
+    return CaseMergePreview(
+        survivor=survivor, merged=merged, refusal=case_merge_refusal(survivor=survivor, merged=merged), moves=moves
     )

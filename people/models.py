@@ -225,6 +225,17 @@ class Customer(models.Model):
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers", verbose_name=_("services"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A duplicate record merged into another: its cases, grants and sign-in moved there, and it
+    # no longer matches any search, intake or inbound sender (cases.services.merge).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_customers",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
     # Every saved version of the record, with who saved it: what staff were told about a customer's
     # vulnerability on a given day must stay answerable after the notes change.
     history = HistoricalRecords(
@@ -242,6 +253,10 @@ class Customer(models.Model):
                 name="customer_channel_valid",
             ),
             models.CheckConstraint(condition=~Q(full_name=""), name="customer_name_required"),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | (Q(merged_at__isnull=False) & ~Q(merged_into=models.F("pk"))),
+                name="customer_merged_into_another",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -55,6 +55,9 @@ def case_for_customer(user: User, reference: str) -> Case:
         .filter(reference=reference)
         .first()
     )
+    if case is not None and case.merged_into_id is not None:
+        # A duplicate merged away: its story, and anything written to it, goes on in the survivor.
+        return case_for_customer(user, case.merged_into.reference)
     if case is None or not policies.is_customer_side(user, case):
         raise Http404("No such case")
     return case
@@ -117,7 +120,8 @@ class MyCases:
 
 def my_cases(user: User, *, closed_cursor: str | None = None) -> MyCases:
     now = timezone.now()
-    cases = with_summary(visible_cases(user), now)
+    # A merged duplicate lives on in the case it joined; listing it too would show one problem twice.
+    cases = with_summary(visible_cases(user).filter(merged_into__isnull=True), now)
     open_cases = list(
         cases.exclude(status=Case.Status.CLOSED).order_by("customer__full_name", "customer_id", "-last_activity_at")
     )

@@ -683,3 +683,45 @@ class JobRequestForm(StaffForm):
         elif end and not start:
             self.add_error("window_start", gettext("Give the start of the visit window too."))
         return data
+
+
+class MergeForm(forms.Form):
+    """Confirms a merge: the reason goes on both timelines."""
+
+    reason = forms.CharField(
+        label=_("Why are these the same?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: “Same person, wrote from her work address”. Shown on the timeline."),
+    )
+
+
+class CustomerMergeForm(MergeForm):
+    """Adds, for each contact detail the records hold differently, which value the kept record has."""
+
+    KEEP, TAKE = "keep", "take"
+
+    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for choice in choices:
+            self.fields[f"take_{choice.name}"] = forms.ChoiceField(
+                label=choice.label,
+                choices=[
+                    (self.KEEP, choice.kept or gettext("(empty)")),
+                    (self.TAKE, choice.other or gettext("(empty)")),
+                ],
+                initial=self.KEEP,
+                required=False,  # left unanswered, the kept record keeps its own value
+                widget=forms.RadioSelect,
+            )
+
+        # The reason is asked last, after the choices it sums up.
+        self.fields["reason"] = self.fields.pop("reason")
+
+    def taken(self) -> list[str]:
+        """The details to copy from the merged record."""
+        return [
+            name.removeprefix("take_")
+            for name, value in self.cleaned_data.items()
+            if name.startswith("take_") and value == self.TAKE
+        ]

@@ -13,6 +13,7 @@ from staff.views import (
     intake,
     job_actions,
     job_request,
+    merge,
     notifications,
     sales,
     search,
@@ -40,6 +41,8 @@ urlpatterns = [
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/edit/", alerts.alert_edit, name="alert_edit"),
     path("alerts/<int:pk>/end/", alerts.alert_end, name="alert_end"),
+    path("customers/<int:pk>/merge/", merge.customer_merge_pick, name="customer_merge_pick"),
+    path("customers/<int:pk>/merge/<int:other>/", merge.customer_merge, name="customer_merge"),
     path(case, case_page.case_detail, name="case"),
     path(case + "timeline/", case_page.case_timeline, name="case_timeline"),
     path(case + "reply/", case_actions.reply, name="case_reply"),
@@ -66,4 +69,6 @@ urlpatterns = [
     path(case + "customer/", edits.customer_edit, name="customer_edit"),
     path(case + "specialists/", edits.specialist_add, name="specialist_add"),
     path(case + "specialists/<int:user_id>/remove/", edits.specialist_remove, name="specialist_remove"),
+    path(case + "merge/", merge.case_merge_pick, name="case_merge_pick"),
+    path(case + "merge/<str:other>/", merge.case_merge, name="case_merge"),
 ]

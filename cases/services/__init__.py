@@ -22,6 +22,7 @@ from cases.services.lifecycle import (
     case_send_confirmation_reminder,
     case_set_status,
 )
+from cases.services.merge import case_merge, customer_merge
 from cases.services.messages import call_log, message_receive, message_reply, messages_mark_read, note_add
 from cases.services.promises import promise_break, promise_keep, promise_make, promise_withdraw
 from cases.services.sales import sale_record, sale_update
@@ -39,6 +40,7 @@ __all__ = [
     "case_handoff",
     "case_intake",
     "case_link_alert",
+    "case_merge",
     "case_open",
     "case_reject_resolution",
     "case_reopen",
@@ -49,6 +51,7 @@ __all__ = [
     "claim_update",
     "customer_create",
     "customer_edit",
+    "customer_merge",
     "delegate_grant",
     "delegate_revoke",
     "flag_acknowledge",

@@ -287,16 +287,26 @@ def existing_case(
     reachable = _cases_reachable(customers, accounts)
 
     if threaded:
-        claimed = {case.reference: case for case in reachable.filter(reference__in=threaded).select_related("customer")}
+        claimed = {
+            case.reference: case
+            for case in reachable.filter(reference__in=threaded).select_related("customer", "merged_into__customer")
+        }
         for reference in threaded:
             if reference in claimed:
-                case = claimed[reference]
+                # A merged duplicate's conversation goes on in the case it was merged into.
+                case = claimed[reference].merged_into or claimed[reference]
                 return case, Route.REFERENCE, _label(case, customers, accounts, sender)
         return None
     quoted = _quoted_references(f"{subject}\n{text}")
     if quoted:
-        case = reachable.filter(reference__in=quoted).select_related("customer").order_by("-last_activity_at").first()
+        case = (
+            reachable.filter(reference__in=quoted)
+            .select_related("customer", "merged_into__customer")
+            .order_by("-last_activity_at")
+            .first()
+        )
         if case is not None:
+            case = case.merged_into or case
             return case, Route.REFERENCE, _label(case, customers, accounts, sender)
     case = (
         reachable.exclude(status=Case.Status.CLOSED)
@@ -339,9 +349,11 @@ def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
         match |= Q(phone_digits__endswith=sender.phone_key)
     if not match:
         return Customer.objects.none()
+    # A duplicate merged away still knows its sender: the message goes to the record it joined.
+    known = Customer.objects.annotate(phone_digits=phone_digits()).filter(match)
     return (
-        Customer.objects.annotate(phone_digits=phone_digits())
-        .filter(match)
+        Customer.objects.filter(Q(pk__in=known.values("pk")) | Q(pk__in=known.values("merged_into")))
+        .filter(merged_into__isnull=True)
         .annotate(latest_activity=Max("cases__last_activity_at"))
         .order_by(F("latest_activity").desc(nulls_last=True), "-created_at", "-pk")
     )

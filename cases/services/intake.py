@@ -60,7 +60,11 @@ def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer
         match |= Q(digits__endswith=key)
     if not match:
         return []
-    return list(Customer.objects.annotate(digits=phone_digits()).filter(match).order_by("full_name", "pk")[:5])
+    return list(
+        Customer.objects.annotate(digits=phone_digits())
+        .filter(match, merged_into__isnull=True)
+        .order_by("full_name", "pk")[:5]
+    )
 
 
 def _channel_reachable(channel: str, *, email: str, phone: str, address: str) -> None:

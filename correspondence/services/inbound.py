@@ -477,7 +477,13 @@ def _file_on_triage(inbound: InboundEmail, raw: bytes, *, note: str, outcome: st
     inbound.from_address = address or inbound.from_address
     inbound.subject = subject or inbound.subject
     sender = Sender(name=name, email=address, phone="")
-    customer = Customer.objects.filter(email__iexact=address).order_by("-created_at").first() if address else None
+    customer = (
+        Customer.objects.filter(email__iexact=address).select_related("merged_into").order_by("-created_at").first()
+        if address
+        else None
+    )
+    if customer is not None and customer.merged_into is not None:
+        customer = customer.merged_into
     case = triage_case(
         channel=Channel.EMAIL,
         sender=sender,

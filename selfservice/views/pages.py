@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -116,6 +117,8 @@ def render_case_page(
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for_customer(request.user, reference)
+    if case.reference != reference:
+        return redirect(case_url(case))
     messages_mark_read(actor=request.user, case=case)
     return render_case_page(request, case)
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases import selectors
+from cases import policies, selectors
 from cases.models import Case, Message, TimelineDepartment
 from correspondence.selectors import canned_replies_for, canned_reply_text
 from people.models import Customer
@@ -139,8 +139,17 @@ def render_case_page(
         "showing_older": bool(request.GET.get("before")),
         "now": timezone.now(),
         "loose_ends": loose_ends,
+        "merge": _merge_links(request, case),
     }
     return render(request, "staff/case.html", context, status=status)
+
+
+def _merge_links(request: HttpRequest, case: Case) -> dict[str, bool] | None:
+    """Merge links for those who may merge: a duplicate customer record always, another case
+    only when the customer has one open besides this."""
+    if not policies.can_merge_records(request.user) or not case.is_open:
+        return None
+    return {"cases": bool(selectors.case_merge_candidates(case))}
 
 
 def _loose_ends(page: selectors.CasePage) -> selectors.LooseEnds | None:
@@ -168,6 +177,8 @@ def _more_fragment(request: HttpRequest, page: selectors.CasePage) -> str | None
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for_user(request.user, reference)
+    if case.merged_into_id is not None:
+        return redirect(case_url(selectors.following_merges(case)))
     return render_case_page(request, case)
 
 

@@ -364,3 +364,49 @@ STAFF_ROWS += [
     _change_row("job_request", _job_request_payload),
     _change_row("prerequisite_done", _payload(), _open_prerequisite),
 ]
+
+
+# --- merging duplicates (issue 11) ------------------------------------------------------------
+
+MANAGERS_READ = staff_only(DENIED, manager=OK)
+MANAGERS_CHANGE = staff_only(DENIED, manager=ACCEPTED)
+
+
+def _duplicate_customer(world: World) -> int:
+    """A record triage made for the cast's customer, with a case of its own (the test's savepoint undoes it)."""
+    from tests.factories import CustomerFactory, make_case
+
+    duplicate = CustomerFactory(full_name="Jeanne Martin", email="matrix.dup@example.test", user=None)
+    make_case(customer=duplicate, owner=world.cast.other_agent, subject="Triage: no internet")
+    return duplicate.pk
+
+
+def _duplicate_case(world: World) -> str:
+    """A second open case of the cast's customer (the test's savepoint undoes it)."""
+    from tests.factories import make_case
+
+    return make_case(customer=world.cast.customer, owner=world.cast.owner, subject="Fibre box dead").reference
+
+
+STAFF_ROWS += [
+    Row(
+        "staff:customer_merge_pick",
+        lambda world: reverse("staff:customer_merge_pick", args=[world.cast.customer.pk]),
+        get=MANAGERS_READ,
+    ),
+    Row(
+        "staff:customer_merge",
+        lambda world: reverse("staff:customer_merge", args=[world.cast.customer.pk, _duplicate_customer(world)]),
+        get=MANAGERS_READ,
+        post=MANAGERS_CHANGE,
+        payload=_payload(reason="Same person, work address"),
+    ),
+    Row("staff:case_merge_pick", case_page("staff:case_merge_pick"), get=MANAGERS_READ),
+    Row(
+        "staff:case_merge",
+        case_page("staff:case_merge", _duplicate_case),
+        get=MANAGERS_READ,
+        post=MANAGERS_CHANGE,
+        payload=_payload(reason="Same fibre problem"),
+    ),
+]
