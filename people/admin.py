@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -116,13 +117,79 @@ class StaffProfileAdmin(admin.ModelAdmin):
         return False
 
 
+class DepartmentForm(forms.ModelForm):
+    """The working days as one tick box per day, stored as ISO weekday numbers ("12345")."""
+
+    working_days = forms.MultipleChoiceField(
+        label=gettext_lazy("Working days"),
+        choices=[(str(number + 1), name) for number, name in WEEKDAYS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Department._meta.get_field("working_days").help_text,
+    )
+
+    class Meta:
+        model = Department
+        fields = (
+            "name",
+            "code",
+            "head",
+            "round_the_clock",
+            "working_days",
+            "opens_at",
+            "closes_at",
+            "time_zone",
+            "holiday_country",
+            "holiday_subdivision",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["working_days"] = list(self.instance.working_days or "")
+
+    def clean_working_days(self) -> str:
+        return "".join(sorted(self.cleaned_data["working_days"]))
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "head")
+    form = DepartmentForm
+    list_display = ("name", "code", "head", "working_time")
     list_select_related = ("head",)
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
     autocomplete_fields = ("head",)
+    fieldsets = (
+        (None, {"fields": ("name", "code", "head")}),
+        (
+            gettext_lazy("Working time"),
+            {
+                "description": gettext_lazy(
+                    "Reply targets, the silent-case period, the confirmation window and escalation delays of the "
+                    "cases this department's staff own are counted in these hours. Cases of customers with "
+                    "vulnerability notes, and urgent cases, are counted round the clock whatever is set here."
+                ),
+                "fields": (
+                    "round_the_clock",
+                    "working_days",
+                    ("opens_at", "closes_at"),
+                    "time_zone",
+                    ("holiday_country", "holiday_subdivision"),
+                ),
+            },
+        ),
+    )
+
+    @admin.display(description=gettext_lazy("working time"))
+    def working_time(self, department: Department) -> str:
+        if department.round_the_clock:
+            return _("Round the clock")
+        days = ", ".join(str(WEEKDAYS_ABBR[int(day) - 1]) for day in department.working_days)
+        return _("%(days)s, %(opens)s–%(closes)s (%(zone)s)") % {
+            "days": days,
+            "opens": department.opens_at.strftime("%H:%M"),
+            "closes": department.closes_at.strftime("%H:%M"),
+            "zone": department.time_zone,
+        }
 
 
 @admin.register(Routing)

@@ -1,6 +1,11 @@
 """Who is involved in a case: staff (with department and manager) and customers (with delegates)."""
 
+import zoneinfo
+from datetime import time
+
+import holidays
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
@@ -44,14 +49,104 @@ class Department(models.Model):
         help_text=_("Receives flags at escalation level 3."),
         verbose_name=_("head"),
     )
+    # The department's working calendar: reply targets, the silent-case period, the confirmation
+    # window and escalation delays of the cases its staff own are counted in its working time.
+    round_the_clock = models.BooleanField(
+        _("round the clock"),
+        default=False,
+        help_text=_(
+            "Count every hour of every day, for a desk that never closes. The working days, hours and "
+            "public holidays below are then ignored."
+        ),
+    )
+    working_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default="12345",
+        help_text=_("The days the department works; the other days do not count towards any deadline."),
+    )
+    opens_at = models.TimeField(_("opens at"), default=time(9, 0), help_text=_("Start of the working day, local time."))
+    closes_at = models.TimeField(
+        _("closes at"),
+        default=time(18, 0),
+        help_text=_("End of the working day, local time; it must be later than the opening time on the same day."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Paris",
+        help_text=_('The zone of the opening hours, as a name such as "Europe/Paris" or "America/New_York".'),
+    )
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=3,
+        blank=True,
+        default="FR",
+        help_text=_(
+            'Country whose public holidays the department does not work, as a two-letter code ("FR", "US"). '
+            "Leave blank to work on public holidays."
+        ),
+    )
+    holiday_subdivision = models.CharField(
+        _("region"),
+        max_length=10,
+        blank=True,
+        help_text=_(
+            'Optional region, state or province adding its own holidays, as its code ("57" for Moselle, "NY" for '
+            "New York). Leave blank for the national holidays only."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=models.F("closes_at")), name="department_opens_before_closing"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if not self.working_days or any(day not in "1234567" for day in self.working_days):
+            errors["working_days"] = gettext("Choose at least one working day.")
+        else:
+            self.working_days = "".join(sorted(set(self.working_days)))
+        if self.opens_at is not None and self.closes_at is not None and self.opens_at >= self.closes_at:
+            errors["closes_at"] = gettext("The closing time must be later than the opening time.")
+        if self.time_zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = gettext("“%(zone)s” is not a time zone name such as “Europe/Paris”.") % {
+                "zone": self.time_zone
+            }
+        supported = holidays.list_supported_countries()
+        self.holiday_country = self.holiday_country.strip().upper()
+        if self.holiday_country and self.holiday_country not in supported:
+            errors["holiday_country"] = gettext("No public holidays are known for the country “%(code)s”.") % {
+                "code": self.holiday_country
+            }
+        elif self.holiday_subdivision.strip():
+            given = self.holiday_subdivision.strip()
+            regions = supported.get(self.holiday_country, []) if self.holiday_country else []
+            canonical = {region.upper(): region for region in regions}
+            if not self.holiday_country:
+                errors["holiday_subdivision"] = gettext("Choose the country of this region first.")
+            elif not regions:
+                errors["holiday_subdivision"] = gettext(
+                    "The holidays of %(country)s are the same everywhere: leave the region blank."
+                ) % {"country": self.holiday_country}
+            elif given.upper() not in canonical:
+                errors["holiday_subdivision"] = gettext(
+                    "“%(code)s” is not a region of %(country)s. Its regions are: %(regions)s."
+                ) % {"code": given, "country": self.holiday_country, "regions": ", ".join(regions)}
+            else:
+                self.holiday_subdivision = canonical[given.upper()]
+        if errors:
+            raise ValidationError(errors)
 
 
 class StaffProfile(models.Model):

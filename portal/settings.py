@@ -290,7 +290,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Case references look like CS-2026-000123.
 CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "CS")
-# Days a resolved case waits for the customer's confirmation before it may close.
+# Working days (of the owner's department, see cases/deadlines.py) a resolved case waits for the
+# customer's confirmation before it may close; never shortened for a vulnerable customer.
 CONFIRMATION_WINDOW_DAYS = env_int("CONFIRMATION_WINDOW_DAYS", 7)
 
 # Uploads (message attachments, job and incident photos).
@@ -311,7 +312,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Reply targets per priority (hours), and tighter ones for customers with vulnerability notes.
+# Reply targets per priority, in working hours of the owner's department, and tighter ones for
+# customers with vulnerability notes. Vulnerable customers and urgent cases count round the clock.
 RESPONSE_TARGET_HOURS = {
     "urgent": env_int("RESPONSE_TARGET_URGENT_HOURS", 4),
     "high": env_int("RESPONSE_TARGET_HIGH_HOURS", 8),
@@ -325,7 +327,8 @@ VULNERABLE_RESPONSE_TARGET_HOURS = {
     "low": env_int("VULNERABLE_RESPONSE_TARGET_LOW_HOURS", 24),
 }
 
-# Minutes an unacknowledged flag waits at a level before it goes up one.
+# Working minutes an unacknowledged flag waits at a level before it goes up one (round the clock
+# for vulnerable customers and urgent cases).
 FLAG_ESCALATION_MINUTES = {
     1: env_int("FLAG_ESCALATE_TO_MANAGER_MINUTES", 240),
     2: env_int("FLAG_ESCALATE_TO_HEAD_MINUTES", 480),
@@ -339,7 +342,8 @@ WATCHER_MAX_BATCHES_PER_RUN = env_int("WATCHER_MAX_BATCHES_PER_RUN", 20)
 # Sweeps of append-only tables re-read rows younger than this, in case a slower transaction
 # with a lower id commits after a higher one.
 WATCHER_SETTLE_SECONDS = env_int("WATCHER_SETTLE_SECONDS", 120)
-# Silent case: an open case with no outbound contact with the customer for this many days.
+# Silent case: an open case with no outbound contact with the customer for this many working days
+# (round the clock for vulnerable customers and urgent cases).
 SILENT_CASE_DAYS = env_int("SILENT_CASE_DAYS", 5)
 # Emerging incident: this many new cases in one service and area within the window.
 EMERGING_INCIDENT_CASES = env_int("EMERGING_INCIDENT_CASES", 3)

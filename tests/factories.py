@@ -39,6 +39,9 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     code = "support"
     name = factory.LazyAttribute(lambda d: d.code.replace("-", " ").capitalize())
+    # Tests that reason in elapsed hours ("the reply came 25 hours later") run at the real clock,
+    # whatever the weekday: their desk never closes. Working-time tests pass a calendar of their own.
+    round_the_clock = True
 
 
 class StaffProfileFactory(factory.django.DjangoModelFactory):

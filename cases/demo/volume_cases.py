@@ -626,7 +626,7 @@ class CaseMaker:
     def resolve(self, story: Story) -> None:
         case, when = story.case, story.clock.tick(24)
         case.resolved_at, case.resolution_summary = when, self.rng.choice(phrases.RESOLUTIONS)
-        case.confirmation_due_at = deadlines.confirmation_due(when)
+        case.confirmation_due_at = deadlines.confirmation_due(case, when)
         self.event(
             story,
             Kind.RESOLVED,
@@ -656,7 +656,7 @@ class CaseMaker:
             return
         reminder = story.clock.jump_to(reminder)
         case.confirmation_reminder_sent_at = reminder
-        case.confirmation_due_at = deadlines.confirmation_due(reminder)
+        case.confirmation_due_at = deadlines.confirmation_due(case, reminder)
         self.event(story, Kind.REMINDER, "Reminder sent: is it fixed?", department=TimelineDepartment.SUPPORT)
         closing = case.confirmation_due_at + timedelta(hours=1)
         if case.status != Status.CLOSED:

@@ -4,16 +4,15 @@ One open flag per kind and subject is guaranteed by a partial unique index; rais
 therefore "insert unless one is open", safe when two workers try at the same moment.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cases import policies
+from cases import deadlines, policies
 from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
 from cases.notifications import notification_queue
 from cases.services.timeline import Sentence, flag_said, person_name, record_event
@@ -27,10 +26,6 @@ Kind = TimelineEvent.Kind
 # Olivia's manager would reach people who were never asked, and the request needs no ladder
 # to be seen: it stays on the colleague's worklist until they answer, and on the case page.
 NON_ESCALATING_KINDS = {Flag.Kind.HELP_REQUESTED}
-
-
-def escalation_delay(level: int) -> timedelta:
-    return timedelta(minutes=settings.FLAG_ESCALATION_MINUTES[level])
 
 
 def person_at_level(case: Case | None, level: int) -> User | None:
@@ -71,6 +66,7 @@ def flag_raise(
         summary = summary.english()
     if Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).exists():
         return None
+    assignee = assignee or person_at_level(case, 1)
     try:
         with transaction.atomic():
             flag = Flag.objects.create(
@@ -80,9 +76,11 @@ def flag_raise(
                 data=data,
                 case=case,
                 level=1,
-                assignee=assignee or person_at_level(case, 1),
+                assignee=assignee,
                 raised_at=now,
-                escalate_at=None if kind in NON_ESCALATING_KINDS else now + escalation_delay(1),
+                escalate_at=None
+                if kind in NON_ESCALATING_KINDS
+                else deadlines.escalation_due(case, 1, now, assignee=assignee),
             )
             if case is not None:
                 record_event(
@@ -114,7 +112,9 @@ def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
         ).update(
             level=new_level,
             assignee=target,
-            escalate_at=(now + escalation_delay(new_level)) if new_level < 3 else None,
+            escalate_at=(
+                deadlines.escalation_due(flag.case, new_level, now, assignee=target) if new_level < 3 else None
+            ),
         )
         if not moved:
             return False

@@ -186,7 +186,7 @@ def case_resolve(*, actor: User, case: Case, summary: str, override_reason: str 
     case.status = Status.RESOLVED
     case.resolved_at = now
     case.resolution_summary = summary
-    case.confirmation_due_at = deadlines.confirmation_due(now)
+    case.confirmation_due_at = deadlines.confirmation_due(case, now)
     case.confirmation_reminder_sent_at = None
     case.last_activity_at = now
     case.save(
@@ -255,8 +255,7 @@ def case_confirm(*, actor: User, case: Case) -> Case:
     )
     # Translators: why a flag was cleared, shown as "Flag cleared (confirmed): <the flag>".
     confirmed = Sentence(gettext_noop("confirmed"))
-    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note=confirmed, actor=actor)
-    _clear_conversation_flags(case, actor)
+    _clear_flags_on_closure(case, actor, resolution_note=confirmed)
     _tell(case, "survey", actor=actor, now=now)
     return case
 
@@ -288,12 +287,29 @@ def _tell(case: Case, topic: str, *, actor: User | None, now: datetime, **contex
     customer_tell(case=case, topic=topic, context=context, subject_key=f"case:{case.pk}", actor=actor, now=now)
 
 
-def _clear_conversation_flags(case: Case, actor: User | None) -> None:
-    """A closed case needs no reply or contact any more: nothing about it stays open."""
+# What a closed case can no longer owe: a reply, contact, or an answer about its resolution. A flag
+# of these kinds left open would keep climbing the ladder about a case nobody may act on any more.
+CLEARED_ON_CLOSURE = (
+    Flag.Kind.UNANSWERED_MESSAGE,
+    Flag.Kind.SILENT_CASE,
+    Flag.Kind.UNCONFIRMED_RESOLUTION,
+    Flag.Kind.REJECTED_RESOLUTION,
+)
+
+
+def _clear_flags_on_closure(case: Case, actor: User | None, *, resolution_note: Sentence) -> None:
+    """Called by every path that closes a case, inside its transaction. Each rejection of a
+    resolution has a flag of its own (subject "case:<id>:reopen:<n>"), so flags are found by case."""
     # Translators: why a flag was cleared, shown as "Flag cleared (case closed): <the flag>".
     closed = Sentence(gettext_noop("case closed"))
-    for kind in (Flag.Kind.UNANSWERED_MESSAGE, Flag.Kind.SILENT_CASE):
-        flags_clear(kind=kind, subject_key=f"case:{case.pk}", note=closed, actor=actor)
+    still_open = (
+        Flag.objects.filter(case=case, kind__in=CLEARED_ON_CLOSURE, cleared_at__isnull=True)
+        .order_by("pk")
+        .values_list("kind", "subject_key")
+    )
+    for kind, subject_key in list(still_open):
+        note = resolution_note if kind == Flag.Kind.UNCONFIRMED_RESOLUTION else closed
+        flags_clear(kind=kind, subject_key=subject_key, note=note, actor=actor)
     help_requests_clear_all(case=case, why=closed, actor=actor)
 
 
@@ -382,7 +398,7 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
     now = now or timezone.now()
     updated = Case.objects.filter(
         pk=case.pk, status=Status.RESOLVED, confirmation_reminder_sent_at__isnull=True
-    ).update(confirmation_reminder_sent_at=now, confirmation_due_at=deadlines.confirmation_due(now))
+    ).update(confirmation_reminder_sent_at=now, confirmation_due_at=deadlines.confirmation_due(case, now))
     if not updated:
         return False
     case.refresh_from_db()
@@ -438,7 +454,6 @@ def case_close(*, actor: User | None, case: Case, now: datetime | None = None) -
     )
     # Translators: why a flag was cleared, shown as "Flag cleared (closed): <the flag>" (the case was closed).
     closed = Sentence(gettext_noop("closed"))
-    flags_clear(kind=Flag.Kind.UNCONFIRMED_RESOLUTION, subject_key=f"case:{case.pk}", note=closed, actor=actor)
-    _clear_conversation_flags(case, actor)
+    _clear_flags_on_closure(case, actor, resolution_note=closed)
     _tell(case, "survey", actor=actor, now=now)
     return case

@@ -1,28 +1,31 @@
 """The conversation with the customer: unanswered messages and silent cases.
 
 Unanswered: Case.reply_due_at is set by the message services when the oldest unanswered
-customer message arrives (per priority, tighter for vulnerable customers) and emptied by a
+customer message arrives (per priority, tighter for vulnerable customers, counted in working
+time by cases/deadlines.py) and emptied by a
 reply or a call that reached the customer, which also clears the flag. No case status
 pauses it: waiting on the customer does not answer a message the customer is waiting on.
 
 Silent: an open case with no outbound contact (reply or call that reached the customer)
-for SILENT_CASE_DAYS, counted from the last contact or, if none, from the opening. Contact
-clears the flag.
+for SILENT_CASE_DAYS working days of the owner's department (round the clock for vulnerable
+customers and urgent cases), counted from the last contact or, if none, from the opening.
+Contact clears the flag.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from cases import deadlines
 from cases.models import REPLY_UNFLAGGED, SILENT_NEVER_CONTACTED, SILENT_SINCE_CONTACT, Case, Flag
 from cases.services.flags import flag_raise
 from cases.services.timeline import RECENT_FORMAT, Sentence, moment
 from cases.watchers.base import ScanResult, scan_due
 
-_LADDER = ("owner__staff_profile__manager", "owner__staff_profile__department__head")
+# The customer too: whether they are vulnerable chooses the calendar of the flag's escalation.
+_LADDER = ("customer", "owner__staff_profile__manager", "owner__staff_profile__department__head")
 
 
 # --- unanswered customer messages ----------------------------------------------------------
@@ -72,9 +75,8 @@ def watch_unanswered_messages(*, now: datetime | None = None, batch_size: int | 
 
 def silent_cases_never_contacted(now: datetime) -> QuerySet[Case]:
     """Open cases nobody has contacted the customer about since opening (case_silent_never_contacted)."""
-    cutoff = now - timedelta(days=settings.SILENT_CASE_DAYS)
     return (
-        Case.objects.filter(SILENT_NEVER_CONTACTED, created_at__lte=cutoff)
+        Case.objects.filter(SILENT_NEVER_CONTACTED, deadlines.silence_over("created_at", now))
         .select_related(*_LADDER)
         .order_by("created_at")
     )
@@ -82,9 +84,8 @@ def silent_cases_never_contacted(now: datetime) -> QuerySet[Case]:
 
 def silent_cases_since_contact(now: datetime) -> QuerySet[Case]:
     """Open cases whose last contact is too old and not flagged yet (case_silent_since_contact)."""
-    cutoff = now - timedelta(days=settings.SILENT_CASE_DAYS)
     return (
-        Case.objects.filter(SILENT_SINCE_CONTACT, last_outbound_at__lte=cutoff)
+        Case.objects.filter(SILENT_SINCE_CONTACT, deadlines.silence_over("last_outbound_at", now))
         .select_related(*_LADDER)
         .order_by("last_outbound_at")
     )

@@ -1,7 +1,8 @@
 """The escalation ladder: an open flag nobody acknowledged goes up one level when its
 escalate_at passes — 1 the owner, 2 the owner's manager, 3 the head of department — after
-the delays in FLAG_ESCALATION_MINUTES. flag_escalate moves it with a conditional update, so
-two workers cannot move it twice, and notifies the person at the new level."""
+the delays in FLAG_ESCALATION_MINUTES, counted in working time (cases/deadlines.py).
+flag_escalate moves it with a conditional update, so two workers cannot move it twice, and
+notifies the person at the new level."""
 
 from datetime import datetime
 
@@ -17,7 +18,11 @@ def flags_due_for_escalation(now: datetime) -> QuerySet[Flag]:
     """Unacknowledged open flags past their escalate_at (index flag_escalation_due)."""
     return (
         Flag.objects.filter(cleared_at__isnull=True, acknowledged_at__isnull=True, escalate_at__lte=now)
-        .select_related("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
+        .select_related(
+            "case__customer",  # a vulnerable customer's flags climb round the clock (cases/deadlines.py)
+            "case__owner__staff_profile__manager",
+            "case__owner__staff_profile__department__head",
+        )
         .order_by("escalate_at")
     )
 

@@ -174,7 +174,7 @@ def _task(case: Case, channel: str, topic: str, now: datetime) -> Promise:
         made_by_label=person_name(case.owner),
         owed_to_customer=False,
         owed_to_name=case.customer.full_name[:200],
-        due_at=now + deadlines.reply_target(case),
+        due_at=deadlines.reply_due(case, now),
     )
 
 

@@ -14,7 +14,14 @@ from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
 from cases.services import case_close, case_send_confirmation_reminder, flag_raise
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
-from tests.cases.steps import after_window, close_after_window, close_by_confirmation, later, resolve
+from tests.cases.steps import (
+    CLOSING_ANYWAY,
+    after_window,
+    close_after_window,
+    close_by_confirmation,
+    later,
+    resolve,
+)
 
 
 def _remind(case: Case) -> Case:
@@ -174,3 +181,55 @@ def test_closing_clears_the_conversation_flags_of_the_case(owner, case) -> None:
     resolve(case, owner)
     case_confirm(actor=case.customer.user, case=case)
     assert not Flag.objects.filter(case=case, cleared_at__isnull=True).exists()
+
+
+def _rejected_then_resolved_again(case: Case, owner: User) -> Flag:
+    from cases.services import case_reject_resolution
+
+    resolve(case, owner, override_reason=CLOSING_ANYWAY)
+    case_reject_resolution(actor=case.customer.user, case=case, reason="The socket still has no signal")
+    rejected = Flag.objects.get(kind=Flag.Kind.REJECTED_RESOLUTION, case=case)
+    resolve(case, owner, summary="Signal restored at the cabinet.", override_reason=CLOSING_ANYWAY)
+    return rejected
+
+
+@pytest.mark.parametrize("closure", ["confirmed", "window elapsed"])
+def test_closing_clears_a_rejected_resolution_flag_which_then_never_escalates(owner, case, closure) -> None:
+    from cases.services import case_confirm
+    from cases.watchers import watch_escalations
+
+    rejected = _rejected_then_resolved_again(case, owner)
+    flag_raise(kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", summary="Waiting", case=case)
+    if closure == "confirmed":
+        case_confirm(actor=case.customer.user, case=case)
+    else:
+        _remind(case)
+        case_close(actor=None, case=case, now=after_window(case.confirmation_reminder_sent_at))
+
+    rejected.refresh_from_db()
+    assert rejected.cleared_at is not None and rejected.clear_note == "case closed"
+    assert not Flag.objects.filter(case=case, cleared_at__isnull=True).exists()
+    assert TimelineEvent.objects.filter(
+        case=case, kind=TimelineEvent.Kind.FLAG_CLEARED, subject_key=f"flag:{rejected.pk}"
+    )
+    assert watch_escalations(now=later(days=60)).acted == 0
+    rejected.refresh_from_db()
+    assert rejected.level == 1
+
+
+def test_flags_are_cleared_in_the_closing_transaction(owner, case, monkeypatch) -> None:
+    from cases.services import case_confirm, lifecycle
+
+    rejected = _rejected_then_resolved_again(case, owner)
+
+    def survey_fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(lifecycle, "_tell", survey_fails)  # the last step of the closure
+    with pytest.raises(RuntimeError):
+        case_confirm(actor=case.customer.user, case=case)
+
+    case.refresh_from_db()
+    rejected.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
+    assert rejected.cleared_at is None  # undone with the closure, not cleared on its own
