@@ -209,6 +209,12 @@ def can_edit_customer(user: User | AnonymousUser, customer: Customer) -> bool:
     )
 
 
+def can_invite_customer(user: User | AnonymousUser, customer: Customer) -> bool:
+    """Give the customer their own sign-in for the self-service pages, or send its invitation
+    again: the same people who may change their contact details, the address it goes to."""
+    return can_edit_customer(user, customer)
+
+
 def can_note_on_case(user: User | AnonymousUser, case: Case) -> bool:
     """Any member of staff may log a call or leave an internal note on a case they can see:
     whoever picks up the phone must be able to record it."""

@@ -368,7 +368,7 @@ def case_for_user(user: User, reference: str, *, allowed: Any = None) -> Case:
     403 when `allowed(user, case)` is given and says no."""
     case = (
         policies.cases_visible_to(user)
-        .select_related("customer", "owner__staff_profile__department", "service")
+        .select_related("customer__user", "owner__staff_profile__department", "service")
         .filter(reference=reference)
         .first()
     )

@@ -549,6 +549,10 @@ class CaseEditForm(StaffForm):
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
+class CustomerInviteForm(StaffForm):
+    """No field: the button is the whole form, and a refusal is shown above it."""
+
+
 class CustomerEditForm(StaffForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200, strip=False)
     phone = forms.CharField(

@@ -67,6 +67,7 @@ urlpatterns = [
     path(case + "handoffs/<int:pk>/acknowledge/", handoff.handoff_acknowledge, name="handoff_acknowledge"),
     path(case + "edit/", edits.case_edit, name="case_edit"),
     path(case + "customer/", edits.customer_edit, name="customer_edit"),
+    path(case + "invite-customer/", edits.customer_invite, name="customer_invite"),
     path(case + "specialists/", edits.specialist_add, name="specialist_add"),
     path(case + "specialists/<int:user_id>/remove/", edits.specialist_remove, name="specialist_remove"),
     path(case + "merge/", merge.case_merge_pick, name="case_merge_pick"),

@@ -1,6 +1,7 @@
 """What customers and their delegates start from the self-service pages: a call-back, a new
-request, and inviting a helper. Each reuses the core services and adds only what the customer
-side needs (a promise made in the owner's name, an account for a helper who has none).
+request, inviting a helper; and staff inviting the customer to those pages. Each reuses the
+core services and adds only what the customer side needs (a promise made in the owner's name,
+an account for a helper or a customer who has none).
 """
 
 import logging
@@ -17,9 +18,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -273,6 +275,121 @@ def delegate_invite(
     delegate = delegate_grant(actor=actor, customer=customer, user=user, relationship=relationship, cases=cases)
     transaction.on_commit(lambda: send_helper_email(user=user, customer=customer))
     return delegate
+
+
+# --- the customer's own sign-in, given by staff ------------------------------------------------
+
+
+def _customer_account(customer: Customer) -> tuple[User, bool]:
+    """The customer's sign-in and whether it is new. An existing one keeps its own address:
+    a set-password link never goes to an address its owner did not sign in with."""
+    email = (customer.email or "").strip().lower()
+    if not email:
+        raise RuleViolation(
+            _("%(name)s has no e-mail address. Add one to their details first, then invite them.")
+            % {"name": customer.full_name},
+            field="email",
+        )
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise RuleViolation(
+            _("%(email)s is not a complete e-mail address. Correct it in the customer's details first.")
+            % {"email": email},
+            field="email",
+        ) from None
+    user = customer.user
+    if user is not None and not user.is_active:
+        raise RuleViolation(
+            _("%(name)s's sign-in is switched off. Ask an administrator to switch it on again.")
+            % {"name": customer.full_name},
+            field="email",
+        )
+    if user is not None and user.email:
+        return user, False
+    others = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    if others.exists():
+        raise RuleViolation(
+            _(
+                "Another sign-in already uses %(email)s. Give the customer another e-mail address, "
+                "or ask an administrator to link that sign-in to them."
+            )
+            % {"email": email},
+            field="email",
+        )
+    if user is not None:
+        user.email = email
+        user.save(update_fields=["email"])
+        return user, False
+    first, _sep, last = customer.full_name.partition(" ")
+    user = User(username=_username_for(email), email=email, first_name=first[:150], last_name=last[:150])
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def customer_invite(*, actor: User, customer: Customer) -> User:
+    """Give a customer (often created at intake, on the phone) their own sign-in for the
+    self-service pages and e-mail them the link to choose a password; a customer who already
+    has one gets the e-mail again. Returns the sign-in; the e-mail leaves once this commits."""
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    if not policies.can_invite_customer(actor, customer):
+        raise NotAllowed(
+            _("You may not invite %(name)s: only staff working on one of their open cases can.")
+            % {"name": customer.full_name}
+        )
+    user, created = _customer_account(customer)
+    if created:
+        customer.user = user
+        customer._history_user = actor
+        customer.save(update_fields=["user"])
+    summary = Sentence(
+        gettext_noop("%(name)s invited the customer to the self-service pages.")
+        if created
+        else gettext_noop("%(name)s sent the customer's invitation to the self-service pages again."),
+        {"name": person_name(actor)},
+    )
+    cases = list(customer.cases.exclude(status=Case.Status.CLOSED).order_by("pk"))
+    latest = customer.cases.order_by("-created_at", "-pk").first()
+    for case in cases or ([latest] if latest else []):
+        record_event(
+            case=case,
+            kind=Kind.ACCESS,
+            department=TimelineDepartment.SUPPORT,
+            actor=actor,
+            summary=summary,
+            data={"user": user.pk, "email": user.email},
+        )
+    transaction.on_commit(lambda: send_customer_invitation(user=user, customer=customer))
+    return user
+
+
+def send_customer_invitation(*, user: User, customer: Customer) -> bool:
+    """In the customer's language. Never raises: the sign-in is already stored, and staff can
+    send the e-mail again."""
+    needs_password = not user.has_usable_password()
+    context = {
+        "customer": customer,
+        "needs_password": needs_password,
+        "email": user.email,
+        "url": set_password_url(user) if needs_password else settings.SITE_URL + reverse("login"),
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    with translation.override(customer.language):
+        message = EmailMessage(
+            subject=" ".join(render_to_string("my/email/customer_invitation_subject.txt", context).split()),
+            body=render_to_string("my/email/customer_invitation.txt", context),
+            to=[user.email],
+        )
+    try:
+        message.send()
+    except Exception:
+        logger.warning("Could not e-mail the customer invitation to %s.", user.email, exc_info=True)
+        return False
+    return True
 
 
 def set_password_url(user: User) -> str:

@@ -21,6 +21,7 @@ from staff.forms import (
     ClaimFileForm,
     ClaimUpdateForm,
     CustomerEditForm,
+    CustomerInviteForm,
     JobCancelForm,
     JobCompleteForm,
     JobRequestForm,
@@ -89,6 +90,7 @@ def _case_forms(
         "job": JobRequestForm(prefix="job"),
         "edit": CaseEditForm(prefix="edit", case=case),
         "customer": CustomerEditForm(prefix="customer", customer=case.customer),
+        "invite": CustomerInviteForm(prefix="invite"),
         "specialist": SpecialistAddForm(prefix="specialist", staff=selectors.specialist_candidates(case)),
     }
     made.update({key: form for key, form in bound.items() if key in made})

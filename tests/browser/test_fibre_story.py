@@ -7,19 +7,21 @@ directly) runs; the owner sees the flag, marks the prerequisite done and books t
 the technician completes the job; the owner replies, keeps her promise and resolves; Mrs Martin
 confirms on her self-service page and the case closes.
 
-Only the people exist at the start (factories, not the demo loader). One step is not on a page
-yet: giving the customer created at intake a sign-in for /my/ (see give_the_customer_a_sign_in).
-axe-core runs on the
-intake and case pages, and their desktop and phone screenshots go to docs/screenshots/.
+Only the people exist at the start (factories, not the demo loader). The owner invites Mrs
+Martin to the self-service pages from the case page; she chooses her password from the link in
+the e-mail she gets (read from Django's test outbox) and signs in. axe-core runs on the intake
+and case pages, and their desktop and phone screenshots go to docs/screenshots/.
 """
 
 import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.utils import timezone
 
 from cases.models import Case, Flag, Promise
@@ -31,7 +33,6 @@ from tests.factories import (
     CompanyFactory,
     DepartmentFactory,
     ServiceFactory,
-    UserFactory,
     make_contractor_user,
     make_staff,
 )
@@ -51,6 +52,7 @@ SECOND_NO_SHOW = "Street cabinet still not connected, same as last time."
 REPLY = "Dear Mrs Martin, the street connection is done and FibreCo comes today between now and four hours."
 CALLBACK = "Call Mrs Martin after the visit to check the fibre and the landline work"
 CALL_TASK = "Call Jeanne Martin to tell them"
+JEANNE_PASSWORD = "Fibre-and-landline-2026"
 RESOLUTION = (
     "Street cabinet connected by our network team; FibreCo fitted the fibre socket and connected the router; "
     "internet and landline tested with you on the phone."
@@ -78,10 +80,10 @@ def people(transactional_db) -> dict[str, object]:
     return {"samir": samir, "thierry": thierry, "fibreco": fibreco}
 
 
-def sign_in(page, username: str, lands_on: str) -> None:
+def sign_in(page, username: str, lands_on: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("E-mail address or username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**{lands_on}")
 
@@ -340,11 +342,12 @@ def test_the_fibre_story_from_an_empty_database_through_the_pages(page, people) 
     assert "waiting for the customer to confirm" in page.locator("#manage").inner_text()
     assert_no_axe_violation(page, "case")
     screenshots(page, "case")
+    invite_the_customer(page)
     sign_out(page)
 
-    # Mrs Martin confirms on her own page; the case closes.
-    give_the_customer_a_sign_in("jeanne.martin@example.org")
-    sign_in(page, "jeanne", "/my/")
+    # Mrs Martin chooses her password from the invitation, signs in, confirms; the case closes.
+    choose_a_password_from_the_invitation(page, "jeanne.martin@example.org")
+    sign_in(page, "jeanne.martin@example.org", "/my/", password=JEANNE_PASSWORD)
     page.get_by_role("link", name=SUBJECT, exact=True).click()
     assert RESOLUTION in page.locator("#resolution").inner_text()
     assert REPLY in page.locator("main").inner_text()
@@ -358,9 +361,22 @@ def test_the_fibre_story_from_an_empty_database_through_the_pages(page, people) 
     assert Promise.objects.get(case=case, text=CALLBACK).status == Promise.Status.KEPT
 
 
-def give_the_customer_a_sign_in(email: str) -> None:
-    """No staff page gives a customer created at intake a sign-in for /my/ yet (a product gap,
-    reported): this does what an administrator does today, and nothing else."""
-    customer = Customer.objects.get(email=email)
-    customer.user = UserFactory(username="jeanne", email=email, first_name="Jeanne", last_name="Martin")
-    customer.save(update_fields=["user"])
+def invite_the_customer(page) -> None:
+    card = page.locator("#customer")
+    assert "No sign-in yet" in card.inner_text()
+    card.get_by_role("button", name="Invite to the self-service pages").click()
+    assert "Jeanne Martin now has a sign-in" in notice(page)
+    card = page.locator("#customer")
+    assert "Has a sign-in; has never signed in" in card.inner_text()
+    assert card.get_by_role("button", name="Send the invitation again").is_visible()
+
+
+def choose_a_password_from_the_invitation(page, email: str) -> None:
+    """The link from the e-mail the live server sent (Django's test outbox, in this process)."""
+    (invitation,) = [m for m in mail.outbox if m.to == [email] and "Your own pages on Steward" in m.subject]
+    link = re.search(r"https?://\S+/my/password-reset/\S+", invitation.body).group(0)
+    page.goto(urlsplit(link).path)
+    page.get_by_label("Choose a password", exact=True).fill(JEANNE_PASSWORD)
+    page.get_by_label("Type the same password again").fill(JEANNE_PASSWORD)
+    page.get_by_role("button", name="Save my password").click()
+    page.wait_for_url("**/password-reset/done/")

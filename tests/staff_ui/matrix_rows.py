@@ -320,6 +320,8 @@ STAFF_ROWS += [
         ),
     ),
     _change_row("customer_edit", _customer_edit_payload),
+    # The cast's customer has a sign-in: the invitation goes again.
+    _change_row("customer_invite", _payload()),
     _change_row("specialist_add", lambda world, user: {"specialist-user": str(world.cast.other_agent.pk)}),
     _change_row("specialist_remove", _payload(), _specialist),
 ]
