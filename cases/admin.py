@@ -549,7 +549,7 @@ class FlagAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     """Written with the flag that caused it; the digest sender marks it e-mailed."""
 
-    list_display = ("summary", "recipient", "level", "reason", "created_at", "read_at", "emailed_at")
+    list_display = ("summary", "recipient", "level", "reason", "created_at", "held_until", "read_at", "emailed_at")
     list_filter = (
         "reason",
         "level",

@@ -15,7 +15,14 @@ from django.db.models import Q
 
 from cases.models import Case
 from people.models import Department
-from people.working_time import ROUND_THE_CLOCK, WorkingCalendar, working_days, working_time_after, working_time_before
+from people.working_time import (
+    ROUND_THE_CLOCK,
+    WorkingCalendar,
+    next_working_moment,
+    working_days,
+    working_time_after,
+    working_time_before,
+)
 
 # The cases counted round the clock, as a query (vulnerable: notes with something other than blanks,
 # like Customer.is_vulnerable).
@@ -56,12 +63,22 @@ def confirmation_due(case: Case, since: datetime) -> datetime:
     return working_time_after(calendar, since, working_days(calendar, settings.CONFIRMATION_WINDOW_DAYS))
 
 
+def flag_calendar(case: Case | None, assignee: User | None) -> WorkingCalendar:
+    """The calendar a flag climbs and notifies in: its case's, or for a flag without a case (an
+    emerging incident) the one of the person it is with."""
+    return case_calendar(case) if case is not None else department_calendar(assignee)
+
+
 def escalation_due(case: Case | None, level: int, since: datetime, *, assignee: User | None = None) -> datetime:
-    """When a flag left unacknowledged at `level` goes up one; a flag without a case (an emerging
-    incident) counts in the working time of the person it is with."""
+    """When a flag left unacknowledged at `level` goes up one."""
     delay = timedelta(minutes=settings.FLAG_ESCALATION_MINUTES[level])
-    calendar = case_calendar(case) if case is not None else department_calendar(assignee)
-    return working_time_after(calendar, since, delay)
+    return working_time_after(flag_calendar(case, assignee), since, delay)
+
+
+def notification_due(case: Case | None, recipient: User, now: datetime) -> datetime:
+    """When news of a flag reaches its person: at once in working time (and always for a case
+    counted round the clock), otherwise when the next working period opens."""
+    return next_working_moment(flag_calendar(case, recipient), now)
 
 
 def silence_over(field: str, now: datetime) -> Q:

@@ -830,6 +830,9 @@ class Notification(models.Model):
 
     Written in the transaction that raises or escalates the flag, so a notification is never
     lost; the digest sender claims unsent rows and groups them per recipient into one e-mail.
+    One row per (recipient, flag, level), whatever the workers do; rows of flags of one case
+    escalated together point at the first one (`grouped_into`), which speaks for them all
+    (cases/notifications.py).
     """
 
     Reason = NotificationReason
@@ -842,6 +845,21 @@ class Notification(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     summary = models.CharField(_("summary"), max_length=300)
     created_at = models.DateTimeField(_("created at"))
+    held_until = models.DateTimeField(
+        _("held until"),
+        null=True,
+        blank=True,
+        help_text=_("Written outside the person's working time: when it reaches them. Empty: at once."),
+    )
+    grouped_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grouped",
+        verbose_name=_("grouped into"),
+        help_text=_("The notification that tells this flag together with the other flags of its case."),
+    )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     email_claimed_at = models.DateTimeField(
         _("email claimed at"),
@@ -862,12 +880,18 @@ class Notification(models.Model):
         constraints = [
             models.CheckConstraint(condition=_in("reason", NotificationReason), name="notification_reason_valid"),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="notification_level_1_to_3"),
-            # A flag notifies once per level, however many workers raise or escalate it.
-            models.UniqueConstraint(fields=["flag", "level"], name="notification_one_per_flag_level"),
+            # Nobody hears of the same flag at the same level twice, however many workers raise,
+            # escalate or retry it.
+            models.UniqueConstraint(fields=["recipient", "flag", "level"], name="notification_once_per_person"),
         ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.summary}"
+
+    @property
+    def flags_told(self) -> list["Notification"]:
+        """This row and the rows grouped into it: one per flag this notification tells."""
+        return [self, *self.grouped.all()]
 
 
 class WatcherCursor(models.Model):

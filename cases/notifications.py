@@ -5,6 +5,13 @@ can never be lost. E-mail goes out later as one digest per person: the sender cl
 unsent rows, groups them by recipient and sends one message each. Celery is only asked to
 run the sender after the commit, and a broker that is down changes nothing but the delay:
 the every-minute periodic run sends whatever is still waiting.
+
+Calm escalation (issue 13). A row written outside the recipient's working time is held until
+the start of the next working period of the flag's calendar (`held_until`; cases/deadlines.py,
+so an urgent case or a vulnerable customer is told at once). The in-app list, the unread count
+and the digest only see rows not held or whose time has come; the periodic digest run sends a
+held row in the first minute after it. Rows are unique per (recipient, flag, level):
+whoever writes second (another worker, a retried task, a stale copy) writes nothing.
 """
 
 import logging
@@ -15,13 +22,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cases import deadlines
 from cases.models import Case, Flag, Notification
 from people.preferences import reader_settings
 from portal.errors import NotAllowed
@@ -42,20 +50,69 @@ def case_url(case: Case, *, for_customer: bool = False) -> str:
 
 
 def notification_queue(*, flag: Flag, reason: str, now: datetime) -> Notification | None:
-    """Tell the person now holding the flag. Called inside the transaction that raised or
-    escalated it; raising and escalating happen once per level, and so does this row."""
+    """Tell the person now holding the flag, when their working time allows. Called inside the
+    transaction that raised or escalated it.
+
+    Escalations of one case are told once: a row joins (`grouped_into`) the unread escalation
+    notification of the same person, case and level that reaches them at the same moment. The
+    flags of a case escalated in one watcher pass share its `now`; those held over a weekend
+    share the Monday opening they wait for. The first row of a group speaks for it: one entry
+    with its flags in the in-app list, one item in the digest. Raised flags stay one row each:
+    the owner works through them one by one. Two workers escalating two flags of one case at the
+    very same moment may still make two groups; neither flag is told twice.
+
+    Returns the row telling this flag, or None when nobody is at this level (the flag stays
+    visible in the lists)."""
     if flag.assignee_id is None:
-        return None  # nobody at this level (no manager or head on record): the flag stays visible in lists
-    notification = Notification.objects.create(
-        recipient_id=flag.assignee_id,
-        flag=flag,
-        level=flag.level,
-        reason=reason,
-        summary=flag.summary,
-        created_at=now,
-    )
+        return None
+    once = Notification.objects.filter(recipient_id=flag.assignee_id, flag=flag, level=flag.level)
+    if written := once.first():
+        return written  # a retried task, or a second worker: nothing new to say
+    due = deadlines.notification_due(flag.case, flag.assignee, now)
+    held_until = due if due > now else None
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient_id=flag.assignee_id,
+                flag=flag,
+                level=flag.level,
+                reason=reason,
+                summary=flag.summary,
+                created_at=now,
+                held_until=held_until,
+                grouped_into=_group_to_join(flag, reason, now, held_until),
+            )
+    except IntegrityError:
+        # Another worker wrote it between our look and our insert.
+        if written := once.first():
+            return written
+        raise
     transaction.on_commit(schedule_digest, robust=True)
     return notification
+
+
+def _group_to_join(flag: Flag, reason: str, now: datetime, held_until: datetime | None) -> Notification | None:
+    if reason != Notification.Reason.ESCALATED or flag.case_id is None:
+        return None
+    same_moment = Q(held_until=held_until) if held_until is not None else Q(held_until__isnull=True, created_at=now)
+    return (
+        Notification.objects.filter(
+            same_moment,
+            recipient_id=flag.assignee_id,
+            flag__case_id=flag.case_id,
+            level=flag.level,
+            reason=reason,
+            grouped_into__isnull=True,
+            read_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _delivered(now: datetime) -> Q:
+    """Rows that have reached their person: told at once, or held until a moment now past."""
+    return Q(held_until__isnull=True) | Q(held_until__lte=now)
 
 
 def schedule_digest() -> None:
@@ -95,7 +152,11 @@ def _lockable(queryset: QuerySet) -> QuerySet:
 def _claim_unsent(now: datetime, batch_size: int) -> list[Notification]:
     """Take a batch of unsent notifications so no other sender mails them at the same time."""
     retake_before = now - timedelta(minutes=settings.NOTIFICATION_EMAIL_RETRY_MINUTES)
-    sendable = Q(emailed_at__isnull=True) & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=retake_before))
+    sendable = (
+        Q(emailed_at__isnull=True)
+        & _delivered(now)
+        & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=retake_before))
+    )
     if not Notification.objects.filter(sendable).order_by("created_at").values_list("pk", flat=True)[:1]:
         return []  # nothing waiting (probed in index order, see watchers.base.has_rows): no write transaction
     with transaction.atomic():
@@ -123,18 +184,21 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> EmailMu
 
 def _digest_message(recipient: User, notifications: list[Notification]) -> EmailMultiAlternatives:
     flags_url = settings.SITE_URL + reverse("staff:flags")
+    # One item per notification group: the flags of one case escalated together come as one.
+    groups: dict[int, list[Notification]] = {}
+    for n in notifications:
+        groups.setdefault(n.grouped_into_id or n.pk, []).append(n)
     items = [
         {
-            "summary": n.flag.text,
-            "level": n.level,
-            "escalated": n.reason == Notification.Reason.ESCALATED,
-            "kind": n.flag.get_kind_display(),
-            "reference": n.flag.case.reference if n.flag.case else "",
-            "url": case_url(n.flag.case) if n.flag.case else flags_url,
+            "flags": [{"kind": n.flag.get_kind_display(), "summary": n.flag.text} for n in rows],
+            "level": rows[0].level,
+            "escalated": rows[0].reason == Notification.Reason.ESCALATED,
+            "reference": rows[0].flag.case.reference if rows[0].flag.case else "",
+            "url": case_url(rows[0].flag.case) if rows[0].flag.case else flags_url,
         }
-        for n in notifications
+        for rows in groups.values()
     ]
-    context = {"recipient": recipient, "items": items, "count": len(items), "flags_url": flags_url}
+    context = {"recipient": recipient, "items": items, "count": len(notifications), "flags_url": flags_url}
     subject = " ".join(render_to_string("email/flag_digest_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -179,22 +243,36 @@ def notifications_send_digests(*, now: datetime | None = None, batch_size: int |
 # --- the in-app list ----------------------------------------------------------------------------
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The user's own notifications, newest first, with what the list shows."""
-    return Notification.objects.filter(recipient=user).select_related("flag__case")
+def notifications_for(user: User, *, flag_id: int | None = None, now: datetime | None = None) -> QuerySet[Notification]:
+    """What has reached the user: one entry per notification group (its other flags in
+    `grouped`), optionally only the entries telling one flag."""
+    items = Notification.objects.filter(_delivered(now or timezone.now()), recipient=user, grouped_into__isnull=True)
+    if flag_id is not None:
+        telling = Notification.objects.filter(recipient=user, flag_id=flag_id, grouped_into__isnull=False)
+        items = items.filter(Q(flag_id=flag_id) | Q(pk__in=telling.values("grouped_into_id")))
+    return items.select_related("flag__case").prefetch_related(
+        Prefetch("grouped", queryset=Notification.objects.select_related("flag__case").order_by("pk"))
+    )
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
         raise NotAllowed(_("This notification is not yours."))
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(Q(pk=notification.pk) | Q(grouped_into=notification.pk), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     notification.refresh_from_db(fields=["read_at"])
     return notification
 
 
 def notifications_mark_all_read(*, actor: User) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    """Mark what has reached the actor as read (not what is held for later); returns entries marked."""
+    now = timezone.now()
+    unread = Notification.objects.filter(_delivered(now), recipient=actor, read_at__isnull=True)
+    with transaction.atomic():
+        unread.filter(grouped_into__isnull=False).update(read_at=now)
+        return unread.filter(grouped_into__isnull=True).update(read_at=now)

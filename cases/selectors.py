@@ -301,8 +301,10 @@ def flags_queue_for(
 
 
 def _notified(user: User) -> Exists:
-    """Whether the flag ever reached the reader as a notification (raised or escalated to them)."""
-    return Exists(Notification.objects.filter(flag=OuterRef("pk"), recipient=user))
+    """Whether the flag ever reached the reader as a notification (raised or escalated to them);
+    one held until their next working period has not reached them yet."""
+    reached = Q(held_until__isnull=True) | Q(held_until__lte=timezone.now())
+    return Exists(Notification.objects.filter(reached, flag=OuterRef("pk"), recipient=user))
 
 
 def flag_for_user(user: User, pk: int) -> Flag:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors, services
+from cases import policies, selectors, services
 from cases.models import Flag
 from portal.errors import NotAllowed, RuleViolation
 from staff.views.access import query_with, safe_next, staff_page
@@ -24,6 +24,9 @@ def flags(request: HttpRequest) -> HttpResponse:
     page = selectors.flags_queue_for(request.user, mine_only=mine_only, cursor=request.GET.get("after"))
     context = {
         "flags": page.items,
+        # Escalated flags are read case by case: on the "every flag" list of a manager or head,
+        # the flags of one case share one row group under the case's own row.
+        "groups": _by_case(page.items) if not mine_only and policies.is_manager(request.user) else None,
         "mine_only": mine_only,
         "focus": _focus_after_acknowledging(page.items, request.GET.get("acknowledged", "")),
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
@@ -32,6 +35,16 @@ def flags(request: HttpRequest) -> HttpResponse:
         "mine_url": query_with(request, mine="1", after=None, acknowledged=None),
     }
     return render(request, "staff/flags.html", context)
+
+
+def _by_case(flags: list[Flag]) -> list[dict]:
+    """The page's flags grouped by case, each case where its first flag stands in the queue's
+    order (a case whose flags run onto the next page continues there)."""
+    groups: dict[object, dict] = {}
+    for flag in flags:
+        key = flag.case_id if flag.case_id is not None else f"flag-{flag.pk}"
+        groups.setdefault(key, {"case": flag.case, "flags": []})["flags"].append(flag)
+    return list(groups.values())
 
 
 def _focus_after_acknowledging(flags: list[Flag], acknowledged: str) -> str:

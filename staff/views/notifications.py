@@ -1,4 +1,5 @@
-"""The in-app list of notifications: each flag that reached me, newest first."""
+"""The in-app list of notifications: each flag that reached me, newest first; the flags of one
+case escalated together as one entry."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -15,11 +16,9 @@ PAGE_SIZE = 50
 @staff_page
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = notifications.notifications_for(request.user)
     about = request.GET.get("flag", "")
-    if about.isdigit():
-        # Reached from a flag's row: only what was said about that flag.
-        items = items.filter(flag_id=int(about))
+    # Reached from a flag's row: only what was said about that flag.
+    items = notifications.notifications_for(request.user, flag_id=int(about) if about.isdigit() else None)
     before = request.GET.get("before", "")
     if before.isdigit():
         items = items.filter(pk__lt=int(before))

@@ -92,3 +92,33 @@ def test_queue_query_count_does_not_grow(owner_client, cast: Cast, django_assert
         flag_raise(kind="silent_case", subject_key=f"case:{case.pk}", summary="Quiet", case=case)
     with django_assert_max_num_queries(7):
         owner_client.get(FLAGS)
+
+
+def test_escalated_flags_of_one_case_are_one_row_group_on_the_manager_and_head_lists(cast: Cast) -> None:
+    flags = [
+        flag_raise(kind="stale_promise", subject_key=f"promise:{n}", summary=f"Late {n}", case=cast.case)
+        for n in range(3)
+    ]
+    other = make_case(customer=cast.customer, owner=cast.owner, subject="Another case")
+    lone = flag_raise(kind="silent_case", subject_key=f"case:{other.pk}", summary="Quiet", case=other)
+    for flag in [*flags, lone]:
+        flag_escalate(flag=flag)
+
+    def groups(user) -> list[str]:
+        page = html(signed_in(user).get(FLAGS))
+        return re.findall(r'<tbody class="flag-group"[^>]*>(.*?)</tbody>', page, re.S)
+
+    by_case = {
+        re.search(r"<th scope=\"rowgroup\"[^>]*>.*?>([^<]+)</a>", g, re.S).group(1): g for g in groups(cast.manager)
+    }
+    assert sorted(by_case) == sorted([cast.case.reference, other.reference])
+    assert by_case[cast.case.reference].count('<tr id="flag-') == 3 and "3 flags" in by_case[cast.case.reference]
+    assert by_case[other.reference].count('<tr id="flag-') == 1
+
+    for flag in flags:
+        flag_escalate(flag=Flag.objects.get(pk=flag.pk))
+    assert [g.count('<tr id="flag-') for g in groups(cast.head)] == [3]  # level 3: the head's list
+
+    # "With me" stays one row per flag, as the header counts them.
+    assert html(signed_in(cast.head).get(FLAGS + "?mine=1")).count('<tr id="flag-') == 3
+    assert 'class="flag-group"' not in html(signed_in(cast.owner).get(FLAGS))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cases import selectors
 from cases.models import Flag
 from cases.services import flag_acknowledge, flag_escalate, flag_raise, flags_clear, message_receive
+from cases.watchers import watch_escalations
 from tests.conftest import Cast
 from tests.staff_ui.conftest import signed_in
 from tests.staff_ui.pages import case_url, html, text
@@ -89,6 +90,22 @@ def test_an_escalated_flag_counts_for_the_person_it_is_with_only(cast: Cast) -> 
     page = html(owner.get(case_url(cast.case)))
     assert f'id="case-flag-{flag.pk}"' in page and f"#flag-{flag.pk}" not in page
     assert f"?mine=1#flag-{flag.pk}" in html(manager.get(case_url(cast.case)))
+
+
+def test_escalations_of_one_case_count_as_flags_and_arrive_as_one_notification(cast: Cast, settings) -> None:
+    settings.FLAG_ESCALATION_MINUTES = {1: 240, 2: 480}
+    flags = [raise_flag(cast, f"Late {n}", key=f"promise:{n}") for n in range(3)]
+    assert watch_escalations(now=max(f.escalate_at for f in flags)).acted == 3  # one watcher pass
+    manager = signed_in(cast.manager)
+
+    assert_all_agree(manager, cast.manager, 3)  # the header counts flags, grouped or not
+    page = html(manager.get(NOTIFICATIONS))
+    assert page.count('id="notification-') == 1
+    assert f"3 flags of case {cast.case.reference}" in text(manager.get(NOTIFICATIONS))
+    for flag in flags:
+        assert f'href="{MINE}#flag-{flag.pk}">Waiting for you in your flags' in page
+        assert f'href="{case_url(cast.case)}#case-flag-{flag.pk}"' in page
+        assert html(manager.get(f"{NOTIFICATIONS}?flag={flag.pk}")).count('id="notification-') == 1
 
 
 def test_each_flag_row_links_to_its_case_entry_and_its_notifications(owner_client: Client, cast: Cast) -> None:
