@@ -41,6 +41,7 @@ from cases.models import (
     Survey,
     TimelineEvent,
     WatcherCursor,
+    WatcherHeartbeat,
 )
 from cases.services import (
     alert_end,
@@ -639,6 +640,13 @@ class WatcherCursorAdmin(ReadOnlyAdmin):
     """How far each watcher sweep has read; moved only by the watchers."""
 
     list_display = ("name", "last_id", "last_at", "updated_at")
+
+
+@admin.register(WatcherHeartbeat)
+class WatcherHeartbeatAdmin(ReadOnlyAdmin):
+    """When each watcher last finished a run; written only by the watcher task."""
+
+    list_display = ("name", "last_completed_at")
 
 
 # --- who holds which grant, read-only (managed from the Case and Customer pages) --------------

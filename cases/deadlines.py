@@ -1,5 +1,5 @@
-"""Deadlines computed from one row: reply targets, the silent-case period, confirmation windows and
-escalation delays, all counted in working time (people/working_time.py).
+"""Deadlines computed from one row: reply targets, the silent-case period, confirmation windows,
+the handoff acknowledgement and escalation delays, all counted in working time (people/working_time.py).
 
 The calendar is the one of the owner's department. A customer with vulnerability notes, or an
 urgent case, is counted round the clock: nobody in that situation should wait for Monday. The
@@ -54,6 +54,12 @@ def confirmation_due(case: Case, since: datetime) -> datetime:
     """CONFIRMATION_WINDOW_DAYS working days of the owner's department after `since`."""
     calendar = department_calendar(case.owner)
     return working_time_after(calendar, since, working_days(calendar, settings.CONFIRMATION_WINDOW_DAYS))
+
+
+def handoff_acknowledgement_due(receiver: User, since: datetime) -> datetime:
+    """HANDOFF_ACK_WORKING_HOURS of the receiver's department after `since`. Their calendar, not the
+    case's: what is awaited is the receiver reading the summary, in their own working hours."""
+    return working_time_after(department_calendar(receiver), since, timedelta(hours=settings.HANDOFF_ACK_WORKING_HOURS))
 
 
 def escalation_due(case: Case | None, level: int, since: datetime, *, assignee: User | None = None) -> datetime:
