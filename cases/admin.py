@@ -31,6 +31,7 @@ from cases.models import (
     CaseUserObjectPermission,
     Flag,
     Handoff,
+    InboundDelivery,
     InsuranceClaim,
     Message,
     Notification,
@@ -41,6 +42,7 @@ from cases.models import (
     Survey,
     TimelineEvent,
     WatcherCursor,
+    WatcherHeartbeat,
 )
 from cases.services import (
     alert_end,
@@ -639,6 +641,24 @@ class WatcherCursorAdmin(ReadOnlyAdmin):
     """How far each watcher sweep has read; moved only by the watchers."""
 
     list_display = ("name", "last_id", "last_at", "updated_at")
+
+
+@admin.register(InboundDelivery)
+class InboundDeliveryAdmin(ReadOnlyAdmin):
+    """What a gateway or Steward's own mail doors delivered, kept so a retry is filed once;
+    written only by the inbound service."""
+
+    list_display = ("key", "channel", "route", "sender_email", "sender_phone", "received_at")
+    list_filter = ("channel", "route")
+    search_fields = ("key", "sender_email", "sender_phone")
+    date_hierarchy = "received_at"
+
+
+@admin.register(WatcherHeartbeat)
+class WatcherHeartbeatAdmin(ReadOnlyAdmin):
+    """When each watcher last finished a run; written only by the watcher task."""
+
+    list_display = ("name", "last_completed_at")
 
 
 # --- who holds which grant, read-only (managed from the Case and Customer pages) --------------

@@ -1,5 +1,5 @@
-"""Deadlines computed from one row: reply targets, the silent-case period, confirmation windows and
-escalation delays, all counted in working time (people/working_time.py).
+"""Deadlines computed from one row: reply targets, the silent-case period, confirmation windows,
+the handoff acknowledgement and escalation delays, all counted in working time (people/working_time.py).
 
 The calendar is the one of the owner's department. A customer with vulnerability notes, or an
 urgent case, is counted round the clock: nobody in that situation should wait for Monday. The
@@ -67,6 +67,12 @@ def flag_calendar(case: Case | None, assignee: User | None) -> WorkingCalendar:
     """The calendar a flag climbs and notifies in: its case's, or for a flag without a case (an
     emerging incident) the one of the person it is with."""
     return case_calendar(case) if case is not None else department_calendar(assignee)
+
+
+def handoff_acknowledgement_due(receiver: User, since: datetime) -> datetime:
+    """HANDOFF_ACK_WORKING_HOURS of the receiver's department after `since`. Their calendar, not the
+    case's: what is awaited is the receiver reading the summary, in their own working hours."""
+    return working_time_after(department_calendar(receiver), since, timedelta(hours=settings.HANDOFF_ACK_WORKING_HOURS))
 
 
 def escalation_due(case: Case | None, level: int, since: datetime, *, assignee: User | None = None) -> datetime:

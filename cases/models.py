@@ -292,6 +292,13 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("case group object permissions")
 
 
+# A handoff still waiting for its receiver's acknowledgement, not flagged yet; a later handoff of
+# the case empties acknowledge_due_at, since the earlier one no longer needs acknowledging.
+HANDOFF_UNACKNOWLEDGED_UNFLAGGED = Q(
+    acknowledge_due_at__isnull=False, acknowledged_at__isnull=True, unacknowledged_flagged_at__isnull=True
+)
+
+
 class Handoff(models.Model):
     """The only way ownership changes. The receiver reads the summary and acknowledges."""
 
@@ -309,11 +316,25 @@ class Handoff(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledge_due_at = models.DateTimeField(
+        _("acknowledge by"),
+        null=True,
+        blank=True,
+        help_text=_("When the receiver should have acknowledged, in their department's working hours."),
+    )
+    unacknowledged_flagged_at = models.DateTimeField(_("flagged as unacknowledged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("handoff")
         verbose_name_plural = _("handoffs")
+        indexes = [
+            models.Index(
+                fields=["acknowledge_due_at"],
+                name="handoff_ack_due_unflagged",
+                condition=HANDOFF_UNACKNOWLEDGED_UNFLAGGED,
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(from_user=F("to_user")), name="handoff_to_someone_else"),
             models.CheckConstraint(condition=~Q(summary=""), name="handoff_summary_required"),
@@ -734,6 +755,7 @@ class FlagKind(models.TextChoices):
     EMERGING_INCIDENT = "emerging_incident", _("Several new cases in one service and area")
     UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
     HELP_REQUESTED = "help_requested", _("A colleague asks for your help")
+    HANDOFF_UNACKNOWLEDGED = "handoff_unacknowledged", _("Handoff not acknowledged")
 
 
 class Flag(models.Model):
@@ -908,6 +930,20 @@ class WatcherCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}"
+
+
+class WatcherHeartbeat(models.Model):
+    """When each watcher last finished a run: what the staleness banner and /health/watchers/ read."""
+
+    name = models.CharField(_("name"), max_length=60, primary_key=True)
+    last_completed_at = models.DateTimeField(_("last completed at"))
+
+    class Meta:
+        verbose_name = _("watcher heartbeat")
+        verbose_name_plural = _("watcher heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_completed_at:%Y-%m-%d %H:%M}"
 
 
 class TimelineEventQuerySet(models.QuerySet):

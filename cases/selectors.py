@@ -16,6 +16,7 @@ from functools import reduce
 from operator import or_
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -642,6 +643,65 @@ def alert_for_user(user: User, pk: int) -> ServiceAlert:
     if alert is None:
         raise Http404("No such alert")
     return alert
+
+
+@dataclass
+class IncidentOffer:
+    """An open emerging-incident flag a service alert may explain, with the cases to link."""
+
+    flag: Flag
+    area: str
+    cases: list[Case]
+
+
+def emerging_incident_area(flag: Flag) -> tuple[int, str] | None:
+    """The service id and area an emerging-incident flag is about (subject "area:<service id>:<area>")."""
+    prefix, _sep, rest = flag.subject_key.partition(":")
+    service_id, _sep, area = rest.partition(":")
+    if prefix != "area" or not service_id.isdigit():
+        return None
+    return int(service_id), area
+
+
+def alert_covers(alert: ServiceAlert, service_id: int, area: str) -> bool:
+    """The alert is about this service, in this area or in every area."""
+    return alert.service_id == service_id and (not alert.area or alert.area.strip().lower() == area.strip().lower())
+
+
+def incident_cases(flag: Flag, service_id: int, area: str) -> QuerySet[Case]:
+    """The cases of an emerging incident: open cases of the service and area opened from one window
+    before the flag's latest case on (the burst the watcher saw, and any that came since)."""
+    window = timedelta(minutes=settings.EMERGING_INCIDENT_WINDOW_MINUTES)
+    latest = flag.case.created_at if flag.case is not None else flag.raised_at
+    return (
+        Case.objects.filter(service_id=service_id, customer__service_area=area, created_at__gte=latest - window)
+        .exclude(status=Case.Status.CLOSED)
+        .select_related("customer", "owner")
+        .order_by("created_at", "pk")
+    )
+
+
+def incident_offers_for_alert(user: User, alert: ServiceAlert) -> list[IncidentOffer]:
+    """The open emerging-incident flags the alert covers, each with the cases the user may link to
+    it (not linked yet); flags with no such case are left out."""
+    if not policies.can_manage_alerts(user):
+        return []
+    flags = Flag.objects.filter(
+        kind=Flag.Kind.EMERGING_INCIDENT, cleared_at__isnull=True, subject_key__startswith=f"area:{alert.service_id}:"
+    ).select_related("case")
+    offers = []
+    for flag in flags.order_by("raised_at", "pk"):
+        about = emerging_incident_area(flag)
+        if about is None or not alert_covers(alert, *about):
+            continue
+        cases = [
+            case
+            for case in incident_cases(flag, *about).exclude(linked_alerts=alert)
+            if policies.can_work_on_case(user, case)
+        ]
+        if cases:
+            offers.append(IncidentOffer(flag=flag, area=about[1], cases=cases))
+    return offers
 
 
 def letter_for_staff(user: User | AnonymousUser, pk: int) -> CustomerNotice:

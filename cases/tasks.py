@@ -2,22 +2,28 @@
 
 Beat's schedule lives in the database (django-celery-beat); migration 0004 creates one
 periodic task per watcher and one for the digest, every minute, which operators can change
-in the admin site. Exactly one beat should run; a second one started by mistake only sends
-each task twice, and the watchers are idempotent, so nothing is raised or escalated twice.
+in the admin site (migration 0017 adds the handoff watcher). Exactly one beat should run; a
+second one started by mistake only sends each task twice, and the watchers are idempotent, so
+nothing is raised or escalated twice. Each finished run records a heartbeat, which the managers'
+staleness banner and /health/watchers/ read.
 """
 
 from celery import shared_task
 
 from cases import watchers
 from cases.notifications import notifications_send_digests
+from cases.watchers.liveness import record_completed_run
 
 
 # acks_late: a worker killed mid-scan leaves the message on the broker (with
 # CELERY_TASK_REJECT_ON_WORKER_LOST) and the next worker redoes the scan; safe because a
 # scan only acts on rows still due and every action is a conditional update.
+# The heartbeat is written only after the run finished: a run that raised leaves it to go stale.
 @shared_task(name="cases.run_watcher", acks_late=True)
 def run_watcher(name: str) -> dict[str, int | str]:
-    return watchers.run_watcher(name).as_dict()
+    result = watchers.run_watcher(name).as_dict()
+    record_completed_run(name)
+    return result
 
 
 # Not acks_late: sending e-mail is not idempotent. A killed sender loses nothing either: the

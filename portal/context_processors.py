@@ -1,8 +1,11 @@
-"""What the page header shows: who is signed in and how many flags wait for them."""
+"""What the page header shows: who is signed in, how many flags wait for them, and (to managers)
+whether the watchers have stopped running."""
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from cases import policies, selectors
+from cases.watchers.liveness import watcher_liveness
 
 
 def header(request: HttpRequest) -> dict[str, object]:
@@ -13,4 +16,21 @@ def header(request: HttpRequest) -> dict[str, object]:
     if context["is_staff_member"]:
         context["is_manager"] = policies.is_manager(user)
         context["open_flag_count"] = selectors.flags_waiting_for(user).count()
+        if context["is_manager"]:
+            context.update(_watchers_banner())
     return context
+
+
+def _watchers_banner() -> dict[str, object]:
+    """A fresh database (development, tests) has no run at all yet: no banner until the first one;
+    /health/watchers/ is the place that reports watchers that never ran."""
+    now = timezone.now()
+    liveness = watcher_liveness(now=now)
+    if not (liveness.is_stale and liveness.ever_ran):
+        return {}
+    since = liveness.stale_since
+    return {
+        "watchers_stale": True,
+        "watchers_stale_since": since,
+        "watchers_stale_today": since is not None and timezone.localdate(since) == timezone.localdate(now),
+    }

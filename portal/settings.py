@@ -348,6 +348,11 @@ SILENT_CASE_DAYS = env_int("SILENT_CASE_DAYS", 5)
 # Emerging incident: this many new cases in one service and area within the window.
 EMERGING_INCIDENT_CASES = env_int("EMERGING_INCIDENT_CASES", 3)
 EMERGING_INCIDENT_WINDOW_MINUTES = env_int("EMERGING_INCIDENT_WINDOW_MINUTES", 120)
+# Handoff: the receiver acknowledges within this many working hours of their department, or is flagged.
+HANDOFF_ACK_WORKING_HOURS = env_int("HANDOFF_ACK_WORKING_HOURS", 4)
+# Watchers that have not finished a run for this long are "stale": managers see a banner and
+# /health/watchers/ answers 503 (beat runs each of them every minute).
+WATCHER_STALE_MINUTES = env_int("WATCHER_STALE_MINUTES", 5)
 # Notifications: a digest waits this long after the first flag so that a burst makes one e-mail;
 # an e-mail a sender claimed but never finished is retaken after the retry delay.
 NOTIFICATION_DIGEST_DELAY_SECONDS = env_int("NOTIFICATION_DIGEST_DELAY_SECONDS", 30)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from portal import preferences_views, views
+from portal import health, preferences_views, views
 
 admin.site.site_header = _("Steward administration")
 admin.site.site_title = "Steward"
@@ -21,6 +21,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="registration/no_surface.html"),
         name="no_surface",
     ),
+    path("health/watchers/", health.watchers_health, name="health_watchers"),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
     path("contractor/", include("contractors.urls")),

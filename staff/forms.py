@@ -11,7 +11,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -389,6 +391,39 @@ class AlertForm(StaffForm):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class IncidentLinkForm(StaffForm):
+    """The cases of one emerging incident to link to an alert: all ticked to start with."""
+
+    cases = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one case to link, or leave the flag open.")},
+    )
+
+    def __init__(self, *args: Any, cases: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered = {str(case.pk): case for case in cases}
+        field = self.fields["cases"]
+        field.choices = [
+            (
+                pk,
+                gettext("%(reference)s: %(customer)s, opened %(opened)s")
+                % {
+                    "reference": case.reference,
+                    "customer": case.customer.full_name,
+                    "opened": date_format(timezone.localtime(case.created_at), "j M H:i"),
+                },
+            )
+            for pk, case in self.offered.items()
+        ]
+        field.initial = list(self.offered)
+        field.label = ngettext(
+            "Link this case to this alert", "Link these %(count)s cases to this alert", len(cases)
+        ) % {"count": len(cases)}
+
+    def chosen_cases(self) -> list[Any]:
+        return [self.offered[pk] for pk in self.cleaned_data["cases"]]
 
 
 # --- sales --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ urlpatterns = [
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/edit/", alerts.alert_edit, name="alert_edit"),
     path("alerts/<int:pk>/end/", alerts.alert_end, name="alert_end"),
+    path("alerts/<int:pk>/incidents/", alerts.alert_incidents, name="alert_incidents"),
     path("customers/<int:pk>/merge/", merge.customer_merge_pick, name="customer_merge_pick"),
     path("customers/<int:pk>/merge/<int:other>/", merge.customer_merge, name="customer_merge"),
     path(case, case_page.case_detail, name="case"),

@@ -325,7 +325,12 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "django_celery_beat.PeriodicTask": _periodic_task,
     # Written by the watchers' first sweep; the matrix runs none.
     "cases.WatcherCursor": lambda: _model_by_label("cases.WatcherCursor")._default_manager.create(name="matrix"),
+    # Written by the watcher task after each run; a name no watcher has, so no banner depends on it.
+    "cases.WatcherHeartbeat": lambda: _model_by_label("cases.WatcherHeartbeat")._default_manager.create(
+        name="matrix", last_completed_at=timezone.now()
+    ),
     # An e-mail from the customer, through the mail server's door.
+    "cases.InboundDelivery": lambda: _inbound_email(message_id="matrix-delivery").message.inbound_delivery,
     "correspondence.InboundEmail": lambda: _inbound_email(),
     # Seeded by a migration, set in the admin site; the cast's department fixture writes it already.
     "people.Routing": lambda: _model_by_label("people.Routing")._default_manager.create(
@@ -337,12 +342,12 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
 }
 
 
-def _inbound_email() -> models.Model:
+def _inbound_email(message_id: str = "matrix-1") -> models.Model:
     from correspondence.services.inbound import mail_receive
 
     raw = (
         b"From: Jeanne Martin <jeanne@example.test>\r\nTo: support@steward.localhost\r\n"
-        b"Subject: The pipe\r\nMessage-ID: <matrix-1@example.test>\r\n\r\nIt still leaks.\r\n"
+        b"Subject: The pipe\r\nMessage-ID: <" + message_id.encode() + b"@example.test>\r\n\r\nIt still leaks.\r\n"
     )
     return mail_receive(raw, door="pipe")
 
@@ -412,11 +417,25 @@ def _landing(world: World) -> Expectations:
 
 SIGNED_IN_GO_HOME = every(REDIRECT("landing"), anonymous=OK)
 
+
+def _health_after_fresh_runs(world: World) -> str:
+    """Every watcher just finished a run, so the endpoint answers 200 (503 when stale is in
+    tests/watchers/test_liveness.py)."""
+    from cases.watchers import WATCHERS
+    from cases.watchers.liveness import record_completed_run
+
+    for name in WATCHERS:
+        record_completed_run(name)
+    return reverse("health_watchers")
+
+
 PORTAL_ROWS: list[Row] = [
     Row("landing", named("landing"), get=_landing),
     Row("login", named("login"), get=SIGNED_IN_GO_HOME, post=SIGNED_IN_GO_HOME, payload=_wrong_password),
     Row("logout", named("logout"), get=every(NOT_ALLOWED), post=every(REDIRECT("login"))),
     Row("no_surface", named("no_surface"), get=every(OK)),
+    # For a monitor or load balancer: no sign-in, no case data (watcher names and times only).
+    Row("health_watchers", _health_after_fresh_runs, get=every(OK), post=every(NOT_ALLOWED)),
     # Anyone may switch the language (a cookie for visitors, the preference for a signed-in person).
     Row(
         "language_switch",

@@ -6,7 +6,7 @@ transaction together with its timeline events, and raises portal.errors.RuleViol
 """
 
 from cases.services.access import delegate_grant, delegate_revoke, specialist_add, specialist_remove
-from cases.services.alerts import alert_end, alert_post, alert_update, case_link_alert
+from cases.services.alerts import alert_end, alert_link_incident, alert_post, alert_update, case_link_alert
 from cases.services.claims import claim_file, claim_update
 from cases.services.edits import case_edit, customer_edit
 from cases.services.flags import flag_acknowledge, flag_dismiss, flag_escalate, flag_raise, flags_clear
@@ -31,6 +31,7 @@ from cases.services.surveys import survey_submit
 
 __all__ = [
     "alert_end",
+    "alert_link_incident",
     "alert_post",
     "alert_update",
     "call_log",

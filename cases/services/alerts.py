@@ -1,5 +1,6 @@
 """Service alerts (maintenance and outages) and linking cases to them."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cases import policies
+from cases import policies, selectors
 from cases.models import Case, Flag, ServiceAlert, TimelineDepartment, TimelineEvent
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_text
@@ -124,3 +125,38 @@ def case_link_alert(*, actor: User, case: Case, alert: ServiceAlert) -> Case:
             actor=actor,
         )
     return case
+
+
+@transaction.atomic
+def alert_link_incident(*, actor: User, alert: ServiceAlert, flag: Flag, cases: Iterable[Case]) -> int:
+    """Link the cases of an emerging incident to the alert that explains it, and clear the incident's
+    flag: all of it or nothing. Returns how many cases were linked."""
+    if not policies.can_manage_alerts(actor):
+        raise NotAllowed(_("Only staff can link cases to service alerts."))
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    about = selectors.emerging_incident_area(flag) if flag.kind == Flag.Kind.EMERGING_INCIDENT else None
+    if about is None or not selectors.alert_covers(alert, *about):
+        raise RuleViolation(_("This alert is not about that service and area."), field="flag")
+    if flag.cleared_at is not None:
+        raise RuleViolation(_("This flag has already been cleared."), field="flag")
+    cases = list(cases)
+    if not cases:
+        raise RuleViolation(_("Tick at least one case to link, or leave the flag open."), field="cases")
+    service_id, area = about
+    for case in cases:
+        if case.service_id != service_id or case.customer.service_area != area:
+            raise RuleViolation(
+                _("Case %(reference)s is not about this service and area.") % {"reference": case.reference},
+                field="cases",
+            )
+    # Cleared first, with its own reason: each link below would otherwise clear it as "linked".
+    flags_clear(
+        kind=flag.kind,
+        subject_key=flag.subject_key,
+        # Translators: why a flag was cleared, shown as "Flag cleared (its cases linked to …): <the flag>".
+        note=Sentence(gettext_noop("its cases linked to the service alert “%(title)s”"), {"title": alert.title}),
+        actor=actor,
+    )
+    for case in cases:
+        case_link_alert(actor=actor, case=case, alert=alert)
+    return len(cases)

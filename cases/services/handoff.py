@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cases import policies
-from cases.models import Case, Handoff, TimelineDepartment, TimelineEvent
-from cases.services.flags import NON_ESCALATING_KINDS, person_at_level
+from cases import deadlines, policies
+from cases.models import Case, Flag, Handoff, TimelineDepartment, TimelineEvent
+from cases.services.flags import NON_ESCALATING_KINDS, flags_clear, person_at_level
 from cases.services.guards import lock_active_staff, lock_case, require_open, require_text
 from cases.services.help import HANDED_TO_THEM, help_requests_clear
 from cases.services.timeline import Sentence, person_name, record_event
@@ -49,11 +49,19 @@ def case_handoff(
     if to_user.pk == case.owner_id:
         raise RuleViolation(_("%(name)s already owns this case.") % {"name": person_name(to_user)}, field="to_user")
     previous = case.owner
+    now = timezone.now()
+    _supersede_earlier_handoffs(case, actor)
     handoff = Handoff.objects.create(
-        case=case, from_user=previous, to_user=to_user, reason=reason, summary=summary, created_by=actor
+        case=case,
+        from_user=previous,
+        to_user=to_user,
+        reason=reason,
+        summary=summary,
+        created_by=actor,
+        acknowledge_due_at=deadlines.handoff_acknowledgement_due(to_user, now),
     )
     case.owner = to_user
-    case.last_activity_at = timezone.now()
+    case.last_activity_at = now
     case.save(update_fields=["owner", "last_activity_at", "updated_at"])
     # Open flags follow the case: to the new owner, or up the new owner's ladder. A help request
     # stays with the colleague asked, unless they are the one taking the case.
@@ -91,6 +99,30 @@ def case_handoff(
     return handoff
 
 
+def handoff_subject(handoff_pk: int) -> str:
+    """The subject of a handoff's events and of its "not acknowledged" flag."""
+    return f"handoff:{handoff_pk}"
+
+
+def _supersede_earlier_handoffs(case: Case, actor: User) -> None:
+    """An earlier handoff still unacknowledged no longer needs it once the case moves on: the watcher
+    stops waiting for it and its flag clears (the new receiver gets a handoff of their own)."""
+    Handoff.objects.filter(case=case, acknowledged_at__isnull=True, acknowledge_due_at__isnull=False).update(
+        acknowledge_due_at=None
+    )
+    open_subjects = case.flags.filter(kind=Flag.Kind.HANDOFF_UNACKNOWLEDGED, cleared_at__isnull=True).values_list(
+        "subject_key", flat=True
+    )
+    for subject_key in list(open_subjects):
+        flags_clear(
+            kind=Flag.Kind.HANDOFF_UNACKNOWLEDGED,
+            subject_key=subject_key,
+            # Translators: why a flag was cleared, shown as "Flag cleared (handed on again): <the flag>".
+            note=Sentence(gettext_noop("handed on again")),
+            actor=actor,
+        )
+
+
 def _tell_new_owner(case: Case, handoff: Handoff, actor: User) -> None:
     """The customer is told the new owner's name, in the way they prefer (invariant 2's promise)."""
     from correspondence.services.tell import customer_tell
@@ -122,6 +154,13 @@ def handoff_acknowledge(*, actor: User, handoff: Handoff) -> Handoff:
         raise Conflict(_("The case has been handed on again since; this handoff no longer needs acknowledging."))
     Handoff.objects.filter(pk=handoff.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
     handoff.refresh_from_db()
+    flags_clear(
+        kind=Flag.Kind.HANDOFF_UNACKNOWLEDGED,
+        subject_key=handoff_subject(handoff.pk),
+        # Translators: why a flag was cleared, shown as "Flag cleared (handoff acknowledged): <the flag>".
+        note=Sentence(gettext_noop("handoff acknowledged")),
+        actor=actor,
+    )
     record_event(
         case=handoff.case,
         kind=Kind.HANDOFF_ACKNOWLEDGED,

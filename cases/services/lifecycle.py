@@ -287,13 +287,15 @@ def _tell(case: Case, topic: str, *, actor: User | None, now: datetime, **contex
     customer_tell(case=case, topic=topic, context=context, subject_key=f"case:{case.pk}", actor=actor, now=now)
 
 
-# What a closed case can no longer owe: a reply, contact, or an answer about its resolution. A flag
-# of these kinds left open would keep climbing the ladder about a case nobody may act on any more.
+# What a closed case can no longer owe: a reply, contact, an answer about its resolution, or a
+# handoff's acknowledgement. A flag of these kinds left open would keep climbing the ladder about
+# a case nobody may act on any more.
 CLEARED_ON_CLOSURE = (
     Flag.Kind.UNANSWERED_MESSAGE,
     Flag.Kind.SILENT_CASE,
     Flag.Kind.UNCONFIRMED_RESOLUTION,
     Flag.Kind.REJECTED_RESOLUTION,
+    Flag.Kind.HANDOFF_UNACKNOWLEDGED,
 )
 
 

@@ -16,6 +16,7 @@ from cases.watchers.claims import watch_stalled_claims
 from cases.watchers.conversation import watch_silent_cases, watch_unanswered_messages
 from cases.watchers.emerging import watch_emerging_incidents
 from cases.watchers.escalation import watch_escalations
+from cases.watchers.handoffs import watch_unacknowledged_handoffs
 from cases.watchers.jobs import watch_incidents, watch_job_cancellations
 from cases.watchers.promises import watch_stale_promises
 from cases.watchers.resolution import watch_unconfirmed_resolutions
@@ -33,6 +34,7 @@ WATCHERS: dict[str, Watcher] = {
     "stalled_claims": watch_stalled_claims,
     "unconfirmed_resolutions": watch_unconfirmed_resolutions,
     "emerging_incidents": watch_emerging_incidents,
+    "unacknowledged_handoffs": watch_unacknowledged_handoffs,
     "escalations": watch_escalations,
 }
 
@@ -63,6 +65,7 @@ __all__ = [
     "watch_silent_cases",
     "watch_stale_promises",
     "watch_stalled_claims",
+    "watch_unacknowledged_handoffs",
     "watch_unanswered_messages",
     "watch_unconfirmed_resolutions",
 ]

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from cases.models import Flag, Handoff, InsuranceClaim, Promise, ServiceAlert, WatcherCursor
+from cases.models import Flag, Handoff, InsuranceClaim, Promise, ServiceAlert, WatcherCursor, WatcherHeartbeat
 from cases.services import (
     alert_post,
     case_confirm,
@@ -99,6 +99,7 @@ def records(cast) -> Records:
     assign_perm("people.view_customer", crew, cast.customer)
     assign_perm("contractors.view_job", cast.contractor_user, cast.job)
     WatcherCursor.objects.create(name="admin-site-test")  # the watchers' own bookmark
+    WatcherHeartbeat.objects.create(name="admin-site-test", last_completed_at=now)
     handoff = case_handoff(
         actor=owner,
         case=case,

@@ -211,6 +211,25 @@ def _alert_payload(world: World, user: User | None) -> dict[str, object]:
     }
 
 
+def _incident_payload(world: World, user: User | None) -> dict[str, object]:
+    """A new case of the cast's customer about the world's alert's service, and an emerging-incident
+    flag on it that the alert (every area) covers (the test's savepoint undoes both)."""
+    from cases.services import case_open, flag_raise
+
+    alert = ServiceAlert.objects.select_related("service").get(pk=_alert(world))
+    customer = world.cast.case.customer
+    case = case_open(
+        actor=world.cast.owner, customer=customer, owner=world.cast.owner, subject="No signal", service=alert.service
+    )
+    flag = flag_raise(
+        kind=Flag.Kind.EMERGING_INCIDENT,
+        subject_key=f"area:{alert.service_id}:{customer.service_area}",
+        summary="Three new fibre cases in one area",
+        case=case,
+    )
+    return {"flag": str(flag.pk), f"incident-{flag.pk}-cases": [str(case.pk)]}
+
+
 def _timeline(world: World) -> Expectations:
     # Without htmx the fragment's URL sends the browser to the whole case page.
     return staff_only(REDIRECT(reverse("staff:case", args=[_case(world)])))
@@ -259,6 +278,13 @@ STAFF_ROWS: list[Row] = [
         payload=_alert_payload,
     ),
     Row("staff:alert_end", lambda world: reverse("staff:alert_end", args=[_alert(world)]), get=POST_ONLY, post=CHANGE),
+    Row(
+        "staff:alert_incidents",
+        lambda world: reverse("staff:alert_incidents", args=[_alert(world)]),
+        get=READ,
+        post=CHANGE,
+        payload=_incident_payload,
+    ),
     Row("staff:case", case_page("staff:case"), get=READ),
     Row("staff:case_timeline", case_page("staff:case_timeline"), get=_timeline),
     _change_row("case_reply", _payload(**{"reply-body": "The plumber comes Monday.", "reply-channel": "email"})),

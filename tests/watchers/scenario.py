@@ -7,11 +7,11 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from cases.models import Case, InsuranceClaim
-from cases.services import case_resolve, claim_file, message_receive, promise_make
+from cases.services import case_handoff, case_resolve, claim_file, message_receive, promise_make
 from cases.watchers import watch_emerging_incidents
 from contractors.models import IncidentReport, Job, JobCancellation
 from people.models import Customer
-from tests.factories import CustomerFactory, ServiceFactory, make_case
+from tests.factories import CustomerFactory, ServiceFactory, make_case, make_staff
 
 
 @dataclass
@@ -43,5 +43,10 @@ def build_everything_due(*, case: Case, owner: User, customer: Customer, job: Jo
     watch_emerging_incidents(now=now)  # the watcher has been running: it catches up from here
     for _ in range(3):
         make_case(customer=CustomerFactory(service_area="69003"), owner=owner, subject="No e-mail", service=mail)
-    # Past the confirmation window (7 days), the silence threshold and every reply target.
+    # A handoff its receiver never acknowledges.
+    colleague = make_staff("scenario-colleague", department=owner.staff_profile.department)
+    handed = make_case(customer=customer, owner=owner, subject="Moving house")
+    case_handoff(actor=owner, case=handed, to_user=colleague, reason="Moves team", summary="Call on Monday.")
+    # Past the confirmation window (7 days), the silence threshold, every reply target and the
+    # handoff acknowledgement.
     return Everything(due=now + timedelta(days=8))
