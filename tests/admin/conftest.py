@@ -28,6 +28,7 @@ from cases.services import (
 )
 from contractors.models import IncidentReport
 from contractors.services import incident_correct, incident_report, job_cancel, job_share
+from correspondence.services.inbound import mail_receive
 from tests.factories import ServiceFactory, make_job
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -98,6 +99,12 @@ def records(cast) -> Records:
     assign_perm("cases.view_case", crew, case)
     assign_perm("people.view_customer", crew, cast.customer)
     assign_perm("contractors.view_job", cast.contractor_user, cast.job)
+    # A delivery through Steward's own mail door, kept so a retry is filed once.
+    mail_receive(
+        b"From: Jeanne Martin <jeanne@example.test>\r\nTo: support@steward.localhost\r\n"
+        b"Subject: The pipe\r\nMessage-ID: <admin-site-test@example.test>\r\n\r\nIt still leaks.\r\n",
+        door="pipe",
+    )
     WatcherCursor.objects.create(name="admin-site-test")  # the watchers' own bookmark
     WatcherHeartbeat.objects.create(name="admin-site-test", last_completed_at=now)
     handoff = case_handoff(
