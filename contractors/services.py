@@ -148,8 +148,14 @@ def _require_move(job: Job, new_status: str) -> None:
         current = job.get_status_display().lower()
         allowed = ", ".join(sorted(str(Status(s).label).lower() for s in TRANSITIONS[job.status]))
         if not allowed:
+            # A completed job's report and photos tell of a visit that happened: more work is a new job.
             raise RuleViolation(
-                _("A job that is %(status)s can only become: nothing.") % {"status": current}, field="status"
+                _(
+                    "Job %(reference)s is %(status)s and cannot change any more. "
+                    "If more work is needed, request a new job."
+                )
+                % {"reference": job.reference, "status": current},
+                field="status",
             )
         raise RuleViolation(
             _("A job that is %(status)s can only become: %(allowed)s.") % {"status": current, "allowed": allowed},

@@ -154,8 +154,16 @@ def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) ->
     if flag.acknowledged_at is not None:
         return flag
     with transaction.atomic():
-        Flag.objects.filter(pk=flag.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=actor)
+        acknowledged = Flag.objects.filter(pk=flag.pk, acknowledged_at__isnull=True, cleared_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
         flag.refresh_from_db()
+        # A stale copy: since it was read, someone acknowledged the flag (the timeline already
+        # says so) or its cause was fixed.
+        if not acknowledged and flag.acknowledged_at is None:
+            raise RuleViolation(_("This flag has already been cleared."))
+        if not acknowledged:
+            return flag
         if flag.case is not None:
             record_event(
                 case=flag.case,
