@@ -59,12 +59,13 @@ def test_the_commit_schedules_one_digest_for_a_burst(case, owner, settings, cloc
     settings.CELERY_TASK_ALWAYS_EAGER = False
     moment = _overdue_promises(case, owner, clock, 3)
     with (
-        mock.patch("cases.tasks.send_flag_notifications.apply_async") as schedule,
+        mock.patch("portal.celery.app.send_task") as schedule,
         django_capture_on_commit_callbacks(execute=True),
     ):
         watch_stale_promises(now=moment)
     schedule.assert_called_once()
-    assert schedule.call_args.kwargs["countdown"] > 0
+    assert schedule.call_args.args == ("cases.send_flag_notifications",)
+    assert schedule.call_args.kwargs["countdown"] > 0 and schedule.call_args.kwargs["retry"] is False
 
 
 def test_with_eager_tasks_the_commit_sends_the_digest_at_once(
