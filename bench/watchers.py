@@ -56,6 +56,66 @@ def _counting() -> Iterator[list[int]]:
         yield count
 
 
+class _WriteTransactions:
+    """The longest write transaction while active: from the start of a transaction (SQLite
+    takes its write lock at BEGIN IMMEDIATE, as portal/settings.py configures) to its commit
+    or rollback; a write outside a transaction counts as a transaction of its own."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self.count = 0
+        self._began: float | None = None
+        self._wrote = False
+
+    def _end(self) -> None:
+        if self._began is not None and self._wrote:
+            self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._began) * 1000)
+            self.count += 1
+        self._began, self._wrote = None, False
+
+    @contextmanager
+    def watching(self) -> Iterator["_WriteTransactions"]:
+        from django.db import connection
+
+        originals = {name: getattr(connection, name) for name in ("set_autocommit", "_commit", "_rollback")}
+
+        def set_autocommit(autocommit: bool, *args: object, **kwargs: object) -> None:
+            if not autocommit and self._began is None:
+                self._began, self._wrote = time.perf_counter(), False
+            originals["set_autocommit"](autocommit, *args, **kwargs)
+
+        def commit() -> None:
+            originals["_commit"]()
+            self._end()
+
+        def rollback() -> None:
+            originals["_rollback"]()
+            self._end()
+
+        def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
+            write = sql.lstrip().upper().startswith(self.WRITES)
+            if self._began is not None:
+                self._wrote = self._wrote or write
+                return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                if write:  # autocommit: the statement is its own transaction
+                    self.longest_ms = max(self.longest_ms, (time.perf_counter() - started) * 1000)
+                    self.count += 1
+
+        connection.set_autocommit, connection._commit, connection._rollback = set_autocommit, commit, rollback
+        try:
+            with connection.execute_wrapper(wrapper):
+                yield self
+        finally:
+            for name in originals:
+                delattr(connection, name)  # back to the class's methods
+
+
 def measure(now: datetime, reruns: int) -> list[dict[str, object]]:
     from django.conf import settings
 
@@ -67,7 +127,7 @@ def measure(now: datetime, reruns: int) -> list[dict[str, object]]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # customer reminders stay in memory
     rows = []
     for name, watcher in WATCHERS.items():
-        with _counting() as work_queries:
+        with _counting() as work_queries, _WriteTransactions().watching() as writes:
             started = time.perf_counter()
             result = watcher(now=now)
             work_ms = (time.perf_counter() - started) * 1000
@@ -86,6 +146,8 @@ def measure(now: datetime, reruns: int) -> list[dict[str, object]]:
                 "acted": result.acted,
                 "work_ms": work_ms,
                 "work_queries": work_queries[0],
+                "longest_write_ms": writes.longest_ms,
+                "write_transactions": writes.count,
                 "idle_ms": statistics.median(idle_times),
                 "idle_queries": idle_queries[0],
             }
@@ -113,15 +175,27 @@ def main() -> None:
     backend = f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}"
     print(f"# {backend.strip()}, built in {built:.0f} s: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
     print(
-        "| watcher | rows handled | raised | acted | scan with work (ms) | queries | re-run, nothing new (ms) "
-        "| queries |"
+        "| watcher | rows handled | raised | acted | first pass (ms) | queries | write transactions "
+        "| longest write transaction (ms) | re-run, nothing new (ms) | queries |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for row in measure(now, args.reruns):
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = measure(now, args.reruns)
+    for row in rows:
         print(
             f"| {row['watcher']} | {row['handled']:,} | {row['raised']:,} | {row['acted']:,} | {row['work_ms']:,.0f} "
-            f"| {row['work_queries']:,} | {row['idle_ms']:.1f} | {row['idle_queries']} |"
+            f"| {row['work_queries']:,} | {row['write_transactions']:,} | {row['longest_write_ms']:,.0f} "
+            f"| {row['idle_ms']:.1f} | {row['idle_queries']} |"
         )
+    total = {key: sum(row[key] for row in rows) for key in ("handled", "raised", "acted", "work_ms", "work_queries")}
+    print(
+        f"| **total** | {total['handled']:,} | {total['raised']:,} | {total['acted']:,} | {total['work_ms']:,.0f} "
+        f"| {total['work_queries']:,} | {sum(row['write_transactions'] for row in rows):,} "
+        f"| {max(row['longest_write_ms'] for row in rows):,.0f} | | |"
+    )
+    print(
+        f"# first pass over the backlog ({sizes['cases']:,} cases): {total['work_ms'] / 1000:.1f} s; "
+        f"longest write transaction: {max(row['longest_write_ms'] for row in rows):,.0f} ms"
+    )
 
 
 if __name__ == "__main__":

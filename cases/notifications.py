@@ -93,6 +93,95 @@ def notification_queue(*, flag: Flag, reason: str, now: datetime) -> Notificatio
     return notification
 
 
+def notifications_queue_many(*, flags: list[Flag], reason: str, now: datetime) -> list[Notification]:
+    """notification_queue for many flags raised or escalated together (a watcher's batch), with
+    the same holding and grouping rules, in a few statements: one look for rows already written
+    and for groups to join, one insert for the rows that start a group, one for the others."""
+    flags = [flag for flag in flags if flag.assignee_id is not None]
+    if not flags:
+        return []
+    written = set(
+        Notification.objects.filter(flag__in=flags).values_list("recipient_id", "flag_id", "level")
+    )  # a retried batch: nothing new to say about these
+    rows: list[Notification] = []
+    for flag in flags:
+        if (flag.assignee_id, flag.pk, flag.level) in written:
+            continue
+        due = deadlines.notification_due(flag.case, flag.assignee, now)
+        rows.append(
+            Notification(
+                recipient_id=flag.assignee_id,
+                flag=flag,
+                level=flag.level,
+                reason=reason,
+                summary=flag.summary,
+                created_at=now,
+                held_until=due if due > now else None,
+            )
+        )
+    try:
+        with transaction.atomic():
+            if reason == Notification.Reason.ESCALATED:
+                _insert_grouped(rows, now)
+            else:
+                Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        # Another worker wrote some of them between our look and our insert: one by one.
+        return [n for flag in flags if (n := notification_queue(flag=flag, reason=reason, now=now)) is not None]
+    transaction.on_commit(schedule_digest, robust=True)
+    return rows
+
+
+def _insert_grouped(rows: list[Notification], now: datetime) -> None:
+    """Escalations: each row joins the group _group_to_join would find for it, the first row of
+    a new group (in flag order) starting it."""
+
+    def key(recipient_id: int, case_id: int, level: int, held_until: datetime | None, created_at: datetime) -> tuple:
+        return (recipient_id, case_id, level, held_until if held_until is not None else ("at", created_at))
+
+    groupable = [n for n in rows if n.flag.case_id is not None]
+    heads: dict[tuple, int] = {}
+    if groupable:
+        held = {n.held_until for n in groupable if n.held_until is not None}
+        same_moment = Q(held_until__in=held) | Q(held_until__isnull=True, created_at=now)
+        for pk, recipient_id, case_id, level, held_until, created_at in (
+            Notification.objects.filter(
+                same_moment,
+                recipient_id__in={n.recipient_id for n in groupable},
+                flag__case_id__in={n.flag.case_id for n in groupable},
+                level__in={n.level for n in groupable},
+                reason=Notification.Reason.ESCALATED,
+                grouped_into__isnull=True,
+                read_at__isnull=True,
+            )
+            .order_by("-pk")  # the oldest wins, as _group_to_join's .first()
+            .values_list("pk", "recipient_id", "flag__case_id", "level", "held_until", "created_at")
+        ):
+            heads[key(recipient_id, case_id, level, held_until, created_at)] = pk
+    starting: list[Notification] = []
+    joining: list[tuple[Notification, tuple]] = []
+    started: set[tuple] = set()
+    for n in rows:
+        if n.flag.case_id is None:
+            starting.append(n)
+            continue
+        k = key(n.recipient_id, n.flag.case_id, n.level, n.held_until, n.created_at)
+        if k in heads:
+            n.grouped_into_id = heads[k]
+        elif k not in started:
+            started.add(k)
+            starting.append(n)
+            continue
+        joining.append((n, k))
+    Notification.objects.bulk_create(starting)
+    for n in starting:
+        if n.flag.case_id is not None:
+            heads.setdefault(key(n.recipient_id, n.flag.case_id, n.level, n.held_until, n.created_at), n.pk)
+    for n, k in joining:
+        n.grouped_into_id = heads[k]
+    Notification.objects.bulk_create([n for n, _k in joining])
+
+
 def _group_to_join(flag: Flag, reason: str, now: datetime, held_until: datetime | None) -> Notification | None:
     if reason != Notification.Reason.ESCALATED or flag.case_id is None:
         return None

@@ -339,6 +339,10 @@ FLAG_ESCALATION_MINUTES = {
 # what is left waits for the next run a minute later).
 WATCHER_BATCH_SIZE = env_int("WATCHER_BATCH_SIZE", 500)
 WATCHER_MAX_BATCHES_PER_RUN = env_int("WATCHER_MAX_BATCHES_PER_RUN", 20)
+# Watchers that handle a batch with bulk statements cut it to this many rows per transaction, so
+# that SQLite's single write lock is never held long (about 2 ms of Python per flag); a run still
+# handles up to WATCHER_BATCH_SIZE × WATCHER_MAX_BATCHES_PER_RUN rows.
+WATCHER_WRITE_BATCH_SIZE = env_int("WATCHER_WRITE_BATCH_SIZE", 50)
 # Sweeps of append-only tables re-read rows younger than this, in case a slower transaction
 # with a lower id commits after a higher one.
 WATCHER_SETTLE_SECONDS = env_int("WATCHER_SETTLE_SECONDS", 120)

@@ -4,18 +4,21 @@ One open flag per kind and subject is guaranteed by a partial unique index; rais
 therefore "insert unless one is open", safe when two workers try at the same moment.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import DateTimeField, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cases import deadlines, policies
 from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
-from cases.notifications import notification_queue
-from cases.services.timeline import Sentence, flag_said, person_name, record_event
+from cases.notifications import notification_queue, notifications_queue_many
+from cases.services.timeline import Sentence, flag_said, person_name, record_event, timeline_event
 from portal.errors import NotAllowed, RuleViolation
 
 Kind = TimelineEvent.Kind
@@ -58,45 +61,185 @@ def flag_raise(
     `data["sentence"]` and read in each reader's language; `summary` gets its English.
     """
     now = now or timezone.now()
-    if kind not in Flag.Kind.values:
-        raise RuleViolation(_("Unknown flag kind “%(kind)s”.") % {"kind": kind}, field="kind")
-    data = {}
-    if isinstance(summary, Sentence):
-        data["sentence"] = summary.as_data()
-        summary = summary.english()
+    _check_kind(kind)
     if Flag.objects.filter(kind=kind, subject_key=subject_key, cleared_at__isnull=True).exists():
         return None
-    assignee = assignee or person_at_level(case, 1)
+    flag = _new_flag(FlagToRaise(kind, subject_key, summary, case, assignee), now)
     try:
         with transaction.atomic():
-            flag = Flag.objects.create(
-                kind=kind,
-                subject_key=subject_key,
-                summary=summary[:300],
-                data=data,
-                case=case,
-                level=1,
-                assignee=assignee,
-                raised_at=now,
-                escalate_at=None
-                if kind in NON_ESCALATING_KINDS
-                else deadlines.escalation_due(case, 1, now, assignee=assignee),
-            )
+            flag.save(force_insert=True)
             if case is not None:
-                record_event(
-                    case=case,
-                    kind=Kind.FLAG_RAISED,
-                    department=TimelineDepartment.SYSTEM,
-                    actor=None,
-                    summary=Sentence(gettext_noop("Flag raised: %(flag)s"), {"flag": data.get("sentence") or summary}),
-                    subject_key=f"flag:{flag.pk}",
-                    data={"flag_kind": kind, "level": 1},
-                )
+                _raised_event(flag).save(force_insert=True)
             notification_queue(flag=flag, reason=Notification.Reason.RAISED, now=now)
     except IntegrityError:
         # Another worker raised the same flag between our check and our insert.
         return None
     return flag
+
+
+@dataclass(frozen=True)
+class FlagToRaise:
+    """One flag a watcher wants raised, as flag_raise takes it."""
+
+    kind: str
+    subject_key: str
+    summary: str | Sentence
+    case: Case | None
+    assignee: User | None = None
+
+
+def flags_raise_many(*, items: list[FlagToRaise], now: datetime) -> list[Flag]:
+    """flag_raise for many subjects at once, for watchers working through a backlog: one query
+    for the flags already open, then one insert each for the flags, their timeline events and
+    their notifications. Returns the flags raised. Call it inside the watcher's transaction.
+
+    Should another writer raise one of the same flags between the look and the insert, the
+    unique index refuses the whole insert and each is raised one by one instead, as flag_raise
+    does: never two open flags on one subject.
+    """
+    for kind in {item.kind for item in items}:
+        _check_kind(kind)
+    open_already = set(
+        Flag.objects.filter(
+            kind__in={item.kind for item in items},
+            subject_key__in={item.subject_key for item in items},
+            cleared_at__isnull=True,
+        ).values_list("kind", "subject_key")
+    )
+    flags: list[Flag] = []
+    for item in items:
+        if (item.kind, item.subject_key) in open_already:
+            continue
+        open_already.add((item.kind, item.subject_key))  # the same subject twice in one call
+        flags.append(_new_flag(item, now))
+    if not flags:
+        return []
+    try:
+        with transaction.atomic():
+            Flag.objects.bulk_create(flags)
+    except IntegrityError:
+        raised = (
+            flag_raise(
+                kind=i.kind, subject_key=i.subject_key, summary=i.summary, case=i.case, now=now, assignee=i.assignee
+            )
+            for i in items
+        )
+        return [flag for flag in raised if flag is not None]
+    TimelineEvent.objects.bulk_create([_raised_event(flag) for flag in flags if flag.case is not None])
+    notifications_queue_many(flags=flags, reason=Notification.Reason.RAISED, now=now)
+    return flags
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in Flag.Kind.values:
+        raise RuleViolation(_("Unknown flag kind “%(kind)s”.") % {"kind": kind}, field="kind")
+
+
+def _new_flag(item: FlagToRaise, now: datetime) -> Flag:
+    """The flag flag_raise inserts, unsaved. A Sentence summary is kept in `data["sentence"]`."""
+    summary, data = item.summary, {}
+    if isinstance(summary, Sentence):
+        data["sentence"] = summary.as_data()
+        summary = summary.english()
+    assignee = item.assignee or person_at_level(item.case, 1)
+    flag = Flag(
+        kind=item.kind,
+        subject_key=item.subject_key,
+        summary=summary[:300],
+        data=data,
+        case=item.case,
+        level=1,
+        assignee=assignee,
+        raised_at=now,
+        escalate_at=None
+        if item.kind in NON_ESCALATING_KINDS
+        else deadlines.escalation_due(item.case, 1, now, assignee=assignee),
+    )
+    flag.said_in_full = data.get("sentence") or summary  # the timeline event keeps a summary over 300 characters whole
+    return flag
+
+
+def _raised_event(flag: Flag) -> TimelineEvent:
+    return timeline_event(
+        case=flag.case,
+        kind=Kind.FLAG_RAISED,
+        department=TimelineDepartment.SYSTEM,
+        actor=None,
+        summary=Sentence(
+            gettext_noop("Flag raised: %(flag)s"), {"flag": getattr(flag, "said_in_full", None) or flag_said(flag)}
+        ),
+        subject_key=f"flag:{flag.pk}",
+        data={"flag_kind": flag.kind, "level": 1},
+    )
+
+
+def flags_escalate_many(*, flags: list[Flag], now: datetime) -> list[Flag]:
+    """flag_escalate for many flags at once (the escalation watcher's batch): per level, one
+    conditional update moves every flag still open, unacknowledged and at that level, then one
+    insert each writes their timeline events and notifications. Returns the flags moved.
+
+    Call it inside the transaction that read and locked the flags (watchers.base.scan_due): the
+    rows it finds still movable cannot change before the update.
+    """
+    moved: list[Flag] = []
+    by_level: dict[int, list[Flag]] = {}
+    for flag in flags:
+        if flag.level < 3 and flag.kind not in NON_ESCALATING_KINDS:
+            by_level.setdefault(flag.level, []).append(flag)
+    for level, group in by_level.items():
+        still = Flag.objects.filter(level=level, cleared_at__isnull=True, acknowledged_at__isnull=True)
+        movable = set(still.filter(pk__in=[flag.pk for flag in group]).values_list("pk", flat=True))
+        group = [flag for flag in group if flag.pk in movable]
+        if not group:
+            continue
+        new_level = level + 1
+        for flag in group:
+            target = person_at_level(flag.case, new_level) or flag.assignee
+            flag.level, flag.assignee = new_level, target
+            flag.escalate_at = (
+                deadlines.escalation_due(flag.case, new_level, now, assignee=target) if new_level < 3 else None
+            )
+        updated = still.filter(pk__in=[flag.pk for flag in group]).update(
+            level=new_level,
+            assignee_id=CaseWhen(
+                *(When(pk=f.pk, then=Value(f.assignee_id)) for f in group),
+                default=F("assignee_id"),
+                output_field=IntegerField(),
+            ),
+            escalate_at=CaseWhen(
+                *(When(pk=f.pk, then=Value(f.escalate_at)) for f in group),
+                default=F("escalate_at"),
+                output_field=DateTimeField(),
+            ),
+        )
+        if updated != len(group):  # cannot happen under the batch's lock; never tell a move that did not happen
+            raise RuntimeError(f"escalated {updated} of {len(group)} flags at level {level}")
+        moved.extend(group)
+    TimelineEvent.objects.bulk_create([_escalated_event(flag) for flag in moved if flag.case is not None])
+    notifications_queue_many(flags=moved, reason=Notification.Reason.ESCALATED, now=now)
+    return moved
+
+
+def _escalated_event(flag: Flag) -> TimelineEvent:
+    if flag.assignee is not None:
+        said = Sentence(
+            gettext_noop("Flag escalated to level %(level)s (%(name)s): %(flag)s"),
+            {"level": flag.level, "name": person_name(flag.assignee), "flag": flag_said(flag)},
+        )
+    else:
+        said = Sentence(
+            gettext_noop("Flag escalated to level %(level)s (nobody (no manager on record)): %(flag)s"),
+            {"level": flag.level, "flag": flag_said(flag)},
+        )
+    return timeline_event(
+        case=flag.case,
+        kind=Kind.FLAG_ESCALATED,
+        department=TimelineDepartment.SYSTEM,
+        actor=None,
+        summary=said,
+        subject_key=f"flag:{flag.pk}",
+        data={"flag_kind": flag.kind, "level": flag.level},
+    )
 
 
 def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:

@@ -143,11 +143,39 @@ def record_event(
     A Sentence is kept in `data["sentence"]` and read in each reader's language; the summary
     column gets its English rendering, for the admin, search and readers of the raw rows.
     """
+    event = timeline_event(
+        case=case,
+        kind=kind,
+        department=department,
+        actor=actor,
+        summary=summary,
+        label=label,
+        customer_visible=customer_visible,
+        subject_key=subject_key,
+        data=data,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def timeline_event(
+    *,
+    case: Case,
+    kind: str,
+    department: str,
+    actor: AbstractBaseUser | None,
+    summary: str | Sentence,
+    label: str | None = None,
+    customer_visible: bool = False,
+    subject_key: str = "",
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """The event record_event writes, unsaved: for writers that insert many at once (watchers)."""
     data = dict(data or {})
     if isinstance(summary, Sentence):
         data["sentence"] = summary.as_data()
         summary = summary.english()
-    return TimelineEvent.objects.create(
+    return TimelineEvent(
         case=case,
         kind=kind,
         department=department,

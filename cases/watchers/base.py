@@ -8,6 +8,7 @@ reading the same rows; SQLite has none, and serialises writing transactions inst
 """
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
@@ -42,6 +43,11 @@ class ScanResult:
 Handler = Callable[[Model, datetime, ScanResult], bool]
 
 
+# A set handler deals with a whole batch at once (bulk statements, watchers working through a
+# backlog); it returns the pks of the rows that needed nothing after all.
+SetHandler = Callable[[list[Model], datetime, ScanResult], set[int]]
+
+
 def lock_for_scan(queryset: QuerySet) -> QuerySet:
     """Lock the batch's rows so a concurrent worker takes the next ones instead (PostgreSQL)."""
     if connection.features.has_select_for_update_skip_locked:
@@ -71,6 +77,23 @@ def _handle(row: Model, handle: Handler, now: datetime, result: ScanResult) -> b
         return False
 
 
+def _handle_set(
+    rows: list[Model], handle_set: SetHandler, handle: Handler, now: datetime, result: ScanResult
+) -> set[int]:
+    """The batch through `handle_set` in one savepoint; if it fails, row by row through `handle`,
+    so that one bad row is logged and passed over without holding back the others."""
+    before = ScanResult(**result.as_dict())
+    try:
+        with transaction.atomic():
+            return handle_set(rows, now, result)
+    except Exception:
+        result.raised, result.acted, result.failed = before.raised, before.acted, before.failed
+        logger.warning("%s watcher: a batch failed, handling its rows one by one", result.watcher, exc_info=True)
+    for row in rows:
+        row.refresh_from_db()  # the set handler may have changed the copies it was given
+    return {row.pk for row in rows if not _handle(row, handle, now, result)}
+
+
 def scan_due(
     *,
     result: ScanResult,
@@ -78,23 +101,38 @@ def scan_due(
     handle: Handler,
     now: datetime,
     size: int | None = None,
+    handle_set: SetHandler | None = None,
+    write_size: int | None = None,
 ) -> ScanResult:
     """Hand every due row to `handle`, batch by batch, until none is left or the run's budget
     (WATCHER_MAX_BATCHES_PER_RUN) is spent. `due()` must select only rows that still need
-    work, through an index, so that a scan with nothing due costs one index probe."""
+    work, through an index, so that a scan with nothing due costs one index probe.
+
+    With `handle_set`, each batch goes to it whole, and batches are at most
+    WATCHER_WRITE_BATCH_SIZE rows: one short write transaction each (SQLite holds its single
+    write lock for the whole transaction), with as many more batches in the run's budget;
+    `write_size` sets a smaller size for a handler that costs more per row."""
     size = resolve_batch_size(size)
+    budget = settings.WATCHER_MAX_BATCHES_PER_RUN
+    write_size = write_size or settings.WATCHER_WRITE_BATCH_SIZE
+    if handle_set is not None and size > write_size:
+        budget *= math.ceil(size / write_size)  # the same rows per run
+        size = write_size
     if not has_rows(due()):
         return result  # the common case: one index probe, and no write transaction (SQLite locks on BEGIN)
     passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
-    for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
+    for _ in range(budget):
         with transaction.atomic():
             queryset = due()
             if passed_over:
                 queryset = queryset.exclude(pk__in=passed_over)
             rows = list(lock_for_scan(queryset)[:size])
-            for row in rows:
-                if not _handle(row, handle, now, result):
-                    passed_over.add(row.pk)
+            if handle_set is not None:
+                passed_over |= _handle_set(rows, handle_set, handle, now, result)
+            else:
+                for row in rows:
+                    if not _handle(row, handle, now, result):
+                        passed_over.add(row.pk)
         result.batches += 1
         result.examined += len(rows)
         if len(rows) < size:
@@ -102,10 +140,25 @@ def scan_due(
     return result
 
 
+def claim_rows(still_due: QuerySet, rows: list[Model], **marks: object) -> list[Model]:
+    """Mark those of `rows` that `still_due` still selects, in one conditional update, and return
+    them. Inside the batch's transaction the rows cannot change between the look and the update:
+    PostgreSQL holds their locks (lock_for_scan), SQLite its one write lock."""
+    claimable = set(still_due.filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+    if claimable:
+        still_due.filter(pk__in=claimable).update(**marks)
+    return [row for row in rows if row.pk in claimable]
+
+
 def lock_cursor(name: str) -> WatcherCursor | None:
     """The sweep's cursor, locked for this transaction; None if another worker holds it."""
     WatcherCursor.objects.get_or_create(name=name)
     return lock_for_scan(WatcherCursor.objects.filter(name=name)).first()
+
+
+# A sweep checks each row with the services one by one (several statements each, about 5 ms):
+# few rows per transaction keeps SQLite's single write lock short.
+SWEEP_ROWS_PER_TRANSACTION = 25
 
 
 def sweep_new_rows(
@@ -125,11 +178,15 @@ def sweep_new_rows(
     (handlers are idempotent, so rows read again cost time, not correctness).
     """
     size = resolve_batch_size(size)
+    budget = settings.WATCHER_MAX_BATCHES_PER_RUN
+    if size > SWEEP_ROWS_PER_TRANSACTION:
+        budget *= math.ceil(size / SWEEP_ROWS_PER_TRANSACTION)  # the same rows per run
+        size = SWEEP_ROWS_PER_TRANSACTION
     settled_before = now - timedelta(seconds=settings.WATCHER_SETTLE_SECONDS)
     cursor = WatcherCursor.objects.filter(name=cursor_name).first()
     if cursor is not None and not has_rows(rows.filter(pk__gt=cursor.last_id).order_by("pk")):
         return result  # nothing new since the last sweep: no write transaction
-    for _ in range(settings.WATCHER_MAX_BATCHES_PER_RUN):
+    for _ in range(budget):
         with transaction.atomic():
             cursor = lock_cursor(cursor_name)
             if cursor is None:

@@ -14,15 +14,15 @@ Contact clears the flag.
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases import deadlines
 from cases.models import REPLY_UNFLAGGED, SILENT_NEVER_CONTACTED, SILENT_SINCE_CONTACT, Case, Flag
-from cases.services.flags import flag_raise
+from cases.services.flags import FlagToRaise, flag_raise, flags_raise_many
 from cases.services.timeline import RECENT_FORMAT, Sentence, moment
-from cases.watchers.base import ScanResult, scan_due
+from cases.watchers.base import ScanResult, claim_rows, scan_due
 
 # The customer too: whether they are vulnerable chooses the calendar of the flag's escalation.
 _LADDER = ("customer", "owner__staff_profile__manager", "owner__staff_profile__department__head")
@@ -42,21 +42,29 @@ def _flag_unanswered(case: Case, now: datetime, result: ScanResult) -> bool:
     if not claimed:
         return False
     flag = flag_raise(
-        kind=Flag.Kind.UNANSWERED_MESSAGE,
-        subject_key=f"case:{case.pk}",
-        case=case,
-        summary=Sentence(
-            gettext_noop("%(case)s: the customer has waited since %(since)s for a reply (due %(due)s)"),
-            {
-                "case": case.reference,
-                "since": moment(case.awaiting_reply_since or due, RECENT_FORMAT),
-                "due": moment(due, RECENT_FORMAT),
-            },
-        ),
-        now=now,
+        kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", case=case, summary=_unanswered(case), now=now
     )
     result.raised += flag is not None
     return True
+
+
+def _unanswered(case: Case) -> Sentence:
+    due = case.reply_due_at
+    return Sentence(
+        gettext_noop("%(case)s: the customer has waited since %(since)s for a reply (due %(due)s)"),
+        {
+            "case": case.reference,
+            "since": moment(case.awaiting_reply_since or due, RECENT_FORMAT),
+            "due": moment(due, RECENT_FORMAT),
+        },
+    )
+
+
+def _flag_unanswered_set(cases: list[Case], now: datetime, result: ScanResult) -> set[int]:
+    claimed = claim_rows(Case.objects.filter(REPLY_UNFLAGGED), cases, reply_flagged_due_at=F("reply_due_at"))
+    items = [FlagToRaise(Flag.Kind.UNANSWERED_MESSAGE, f"case:{c.pk}", _unanswered(c), c) for c in claimed]
+    result.raised += len(flags_raise_many(items=items, now=now))
+    return {c.pk for c in cases} - {c.pk for c in claimed}
 
 
 def watch_unanswered_messages(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
@@ -65,6 +73,7 @@ def watch_unanswered_messages(*, now: datetime | None = None, batch_size: int | 
         result=ScanResult("unanswered_messages"),
         due=lambda: unanswered_cases(now),
         handle=_flag_unanswered,
+        handle_set=_flag_unanswered_set,
         now=now,
         size=batch_size,
     )
@@ -98,29 +107,49 @@ def _flag_silent(case: Case, now: datetime, result: ScanResult) -> bool:
     )
     if not claimed:
         return False
+    flag = flag_raise(
+        kind=Flag.Kind.SILENT_CASE, subject_key=f"case:{case.pk}", case=case, summary=_silent(case), now=now
+    )
+    result.raised += flag is not None
+    return True
+
+
+def _silent(case: Case) -> Sentence:
     since = case.last_outbound_at or case.created_at
     said = (
         gettext_noop("%(case)s: nobody has contacted the customer since the last contact (%(since)s)")
         if case.last_outbound_at
         else gettext_noop("%(case)s: nobody has contacted the customer since the case was opened (%(since)s)")
     )
-    flag = flag_raise(
-        kind=Flag.Kind.SILENT_CASE,
-        subject_key=f"case:{case.pk}",
-        case=case,
-        summary=Sentence(said, {"case": case.reference, "since": moment(since, RECENT_FORMAT)}),
-        now=now,
+    return Sentence(said, {"case": case.reference, "since": moment(since, RECENT_FORMAT)})
+
+
+def _flag_silent_set(cases: list[Case], now: datetime, result: ScanResult) -> set[int]:
+    contacted = [c for c in cases if c.last_outbound_at]
+    claimed = claim_rows(Case.objects.filter(SILENT_SINCE_CONTACT), contacted, silent_flagged_at=now) + claim_rows(
+        Case.objects.filter(SILENT_NEVER_CONTACTED), [c for c in cases if not c.last_outbound_at], silent_flagged_at=now
     )
-    result.raised += flag is not None
-    return True
+    items = [FlagToRaise(Flag.Kind.SILENT_CASE, f"case:{c.pk}", _silent(c), c) for c in claimed]
+    result.raised += len(flags_raise_many(items=items, now=now))
+    return {c.pk for c in cases} - {c.pk for c in claimed}
 
 
 def watch_silent_cases(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult("silent_cases")
     scan_due(
-        result=result, due=lambda: silent_cases_never_contacted(now), handle=_flag_silent, now=now, size=batch_size
+        result=result,
+        due=lambda: silent_cases_never_contacted(now),
+        handle=_flag_silent,
+        handle_set=_flag_silent_set,
+        now=now,
+        size=batch_size,
     )
     return scan_due(
-        result=result, due=lambda: silent_cases_since_contact(now), handle=_flag_silent, now=now, size=batch_size
+        result=result,
+        due=lambda: silent_cases_since_contact(now),
+        handle=_flag_silent,
+        handle_set=_flag_silent_set,
+        now=now,
+        size=batch_size,
     )

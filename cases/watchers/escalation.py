@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.models import Flag
-from cases.services.flags import flag_escalate
+from cases.services.flags import flag_escalate, flags_escalate_many
 from cases.watchers.base import ScanResult, scan_due
 
 
@@ -34,12 +34,19 @@ def _escalate(flag: Flag, now: datetime, result: ScanResult) -> bool:
     return True
 
 
+def _escalate_set(flags: list[Flag], now: datetime, result: ScanResult) -> set[int]:
+    moved = flags_escalate_many(flags=flags, now=now)
+    result.acted += len(moved)
+    return {flag.pk for flag in flags} - {flag.pk for flag in moved}
+
+
 def watch_escalations(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
     now = now or timezone.now()
     return scan_due(
         result=ScanResult("escalations"),
         due=lambda: flags_due_for_escalation(now),
         handle=_escalate,
+        handle_set=_escalate_set,
         now=now,
         size=batch_size,
     )

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases.models import HANDOFF_UNACKNOWLEDGED_UNFLAGGED, Case, Flag, Handoff
-from cases.services.flags import flag_raise
+from cases.services.flags import FlagToRaise, flag_raise, flags_raise_many
 from cases.services.handoff import handoff_subject
 from cases.services.timeline import RECENT_FORMAT, Sentence, moment, person_name
-from cases.watchers.base import ScanResult, scan_due
+from cases.watchers.base import ScanResult, claim_rows, scan_due
 
 # What flag_raise needs for the receiver's ladder, and the customer whose vulnerability chooses
 # the calendar the flag escalates in.
@@ -43,12 +43,30 @@ def _flag_unacknowledged(handoff: Handoff, now: datetime, result: ScanResult) ->
     )
     if not claimed:
         return False
-    case = handoff.case
-    # Marked but not flagged: nobody can act on a closed case, and a case handed on since has a
-    # newer handoff of its own (case_handoff empties the due date; this guards rows it missed).
-    if case.status == Case.Status.CLOSED or case.owner_id != handoff.to_user_id:
+    if not _still_theirs(handoff):
         return True
+    item = _to_raise(handoff)
     flag = flag_raise(
+        kind=item.kind,
+        subject_key=item.subject_key,
+        case=item.case,
+        assignee=item.assignee,
+        summary=item.summary,
+        now=now,
+    )
+    result.raised += flag is not None
+    return True
+
+
+def _still_theirs(handoff: Handoff) -> bool:
+    """Marked but not flagged otherwise: nobody can act on a closed case, and a case handed on since
+    has a newer handoff of its own (case_handoff empties the due date; this guards rows it missed)."""
+    return handoff.case.status != Case.Status.CLOSED and handoff.case.owner_id == handoff.to_user_id
+
+
+def _to_raise(handoff: Handoff) -> FlagToRaise:
+    case = handoff.case
+    return FlagToRaise(
         kind=Flag.Kind.HANDOFF_UNACKNOWLEDGED,
         subject_key=handoff_subject(handoff.pk),
         case=case,
@@ -62,10 +80,16 @@ def _flag_unacknowledged(handoff: Handoff, now: datetime, result: ScanResult) ->
                 "due": moment(handoff.acknowledge_due_at, RECENT_FORMAT),
             },
         ),
-        now=now,
     )
-    result.raised += flag is not None
-    return True
+
+
+def _flag_unacknowledged_set(handoffs: list[Handoff], now: datetime, result: ScanResult) -> set[int]:
+    claimed = claim_rows(
+        Handoff.objects.filter(HANDOFF_UNACKNOWLEDGED_UNFLAGGED), handoffs, unacknowledged_flagged_at=now
+    )
+    items = [_to_raise(h) for h in claimed if _still_theirs(h)]
+    result.raised += len(flags_raise_many(items=items, now=now))
+    return {h.pk for h in handoffs} - {h.pk for h in claimed}
 
 
 def watch_unacknowledged_handoffs(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
@@ -74,6 +98,7 @@ def watch_unacknowledged_handoffs(*, now: datetime | None = None, batch_size: in
         result=ScanResult("unacknowledged_handoffs"),
         due=lambda: unacknowledged_handoffs(now),
         handle=_flag_unacknowledged,
+        handle_set=_flag_unacknowledged_set,
         now=now,
         size=batch_size,
     )

@@ -7,7 +7,7 @@ import pytest
 
 from cases.models import Flag, Promise
 from cases.services import promise_make
-from cases.services.flags import flag_raise
+from cases.services.flags import flag_raise, flags_raise_many
 from cases.watchers import watch_stale_promises
 
 
@@ -46,7 +46,15 @@ def test_a_row_that_fails_is_logged_and_retried_next_run_without_undoing_the_oth
             raise RuntimeError("database hiccup")
         return flag_raise(**kwargs)
 
-    with mock.patch("cases.watchers.promises.flag_raise", side_effect=flaky):
+    def flaky_many(**kwargs):
+        if any(item.subject_key == f"promise:{broken.pk}" for item in kwargs["items"]):
+            raise RuntimeError("database hiccup")
+        return flags_raise_many(**kwargs)
+
+    with (
+        mock.patch("cases.watchers.promises.flags_raise_many", side_effect=flaky_many),
+        mock.patch("cases.watchers.promises.flag_raise", side_effect=flaky),
+    ):
         result = watch_stale_promises(now=after)
     assert (result.raised, result.failed) == (4, 1)
     assert "stale_promises watcher failed" in caplog.text
