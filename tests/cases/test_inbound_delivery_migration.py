@@ -40,10 +40,8 @@ def at_latest() -> Iterator[None]:
 
 @pytest.mark.django_db(transaction=True)
 def test_deliveries_and_permission_grants_survive_the_move(at_latest: None) -> None:
-    executor = _migrate(BEFORE)
-    assert "api_inbounddelivery" in _tables()
-    assert "cases_inbounddelivery" not in _tables()
-
+    # The case and its message are written with today's models, before the schema goes back: later
+    # migrations added columns (a case's merge link…) that the old schema does not have.
     owner = make_staff("owner")
     case = make_case(customer=CustomerFactory(), owner=owner)
     message = Message.objects.create(
@@ -55,6 +53,11 @@ def test_deliveries_and_permission_grants_survive_the_move(at_latest: None) -> N
         body_html="<p>Still no internet.</p>",
         external_id="email:gw-1",
     )
+
+    executor = _migrate(BEFORE)
+    assert "api_inbounddelivery" in _tables()
+    assert "cases_inbounddelivery" not in _tables()
+
     gateway = UserFactory(username="mail-gateway")
     phone_system = UserFactory(username="phone-system")
     old_permission = Permission.objects.get(content_type__app_label="api", codename="deliver_inbound")
