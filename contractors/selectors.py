@@ -254,14 +254,14 @@ def job_page(user: User, job: Job) -> JobPage:
         open_prerequisites=[p for p in prerequisites if p.state == Prerequisite.State.OPEN],
         # Only the notes the owner marked for the contractor; never the rest of the conversation.
         notes=list(
-            Message.objects.filter(case_id=job.case_id, is_internal=True, for_contractor=True).order_by("created_at")
+            Message.objects.filter(case_id=job.case_id, is_internal=True, for_contractor=True).order_by("created_at", "pk")
         ),
         cancellations=list(job.cancellations.select_related("cancelled_by")),
         incidents=list(
             job.incidents.select_related("reported_by").prefetch_related("corrections__written_by", "photos")
         ),
-        outcome_photos=list(job.photos.filter(incident__isnull=True).order_by("created_at")),
-        promises=list(Promise.objects.filter(job=job).order_by("due_at")),
+        outcome_photos=list(job.photos.filter(incident__isnull=True).order_by("created_at", "pk")),
+        promises=list(Promise.objects.filter(job=job).order_by("due_at", "pk")),
     )
 
 
@@ -395,7 +395,7 @@ def _cancellation_figures(company: ContractorCompany, period: Period) -> list[Fi
     rows = list(
         JobCancellation.objects.filter(job__company=company)
         .filter(_in(period, "cancelled_at"))
-        .order_by("cancelled_at")
+        .order_by("cancelled_at", "pk")
         .values("reason", *_fields("job__"))
     )
     figures = [Figure("cancellations", _("Cancellations"), company.cancellations, _cases(rows, "job__"))]
@@ -411,7 +411,7 @@ def _promise_figures(company: ContractorCompany, period: Period, now: datetime) 
     rows = list(
         Promise.objects.filter(job__company=company)
         .filter(_in(period, "due_at"))
-        .order_by("due_at")
+        .order_by("due_at", "pk")
         .values("status", "due_at", *_CASE_FIELDS)
     )
 
@@ -437,17 +437,17 @@ def company_figures(company: ContractorCompany, period: Period, *, now: datetime
     done = (
         Job.objects.filter(company=company, status=Status.COMPLETED)
         .filter(_in(period, "completed_at"))
-        .order_by("completed_at")
+        .order_by("completed_at", "pk")
         .values(*_CASE_FIELDS)
     )
     incidents = (
         IncidentReport.objects.filter(job__company=company)
         .filter(_in(period, "created_at"))
-        .order_by("created_at")
+        .order_by("created_at", "pk")
         .values(*_fields("job__"))
     )
     rated = _cases(
-        _rated_cases(company.pk, period).order_by("submitted_at").values("score", *_CASE_FIELDS), detail="score"
+        _rated_cases(company.pk, period).order_by("submitted_at", "pk").values("score", *_CASE_FIELDS), detail="score"
     )
     return [
         Figure("jobs_done", _("Jobs done"), company.jobs_done, _cases(done)),

@@ -335,7 +335,7 @@ def customer_invite(*, actor: User, customer: Customer) -> User:
     """Give a customer (often created at intake, on the phone) their own sign-in for the
     self-service pages and e-mail them the link to choose a password; a customer who already
     has one gets the e-mail again. Returns the sign-in; the e-mail leaves once this commits."""
-    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
     if not policies.can_invite_customer(actor, customer):
         raise NotAllowed(
             _("You may not invite %(name)s: only staff working on one of their open cases can.")
