@@ -254,7 +254,9 @@ def job_page(user: User, job: Job) -> JobPage:
         open_prerequisites=[p for p in prerequisites if p.state == Prerequisite.State.OPEN],
         # Only the notes the owner marked for the contractor; never the rest of the conversation.
         notes=list(
-            Message.objects.filter(case_id=job.case_id, is_internal=True, for_contractor=True).order_by("created_at", "pk")
+            Message.objects.filter(case_id=job.case_id, is_internal=True, for_contractor=True).order_by(
+                "created_at", "pk"
+            )
         ),
         cancellations=list(job.cancellations.select_related("cancelled_by")),
         incidents=list(
