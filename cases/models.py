@@ -5,6 +5,8 @@ Rows are written only by `cases.services`; constraints here are the database's h
 the invariants in DESIGN.md section 4.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -64,6 +66,10 @@ class ServiceAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("posted by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Not columns: set by the selectors on the alerts they list, for the pages to read.
+    is_current: bool
+    is_live: bool
 
     class Meta:
         ordering = ["-starts_at"]
@@ -708,6 +714,9 @@ class Promise(models.Model):
         help_text=_("When the stale-promise watcher flagged it (the due date itself never moves)."),
     )
 
+    # Not a column: set by selfservice.selectors on the promises the customer's page lists.
+    is_late: bool
+
     class Meta:
         ordering = ["due_at"]
         verbose_name = _("promise")
@@ -802,6 +811,10 @@ class Flag(models.Model):
     )
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     clear_note = models.CharField(_("clear note"), max_length=300, blank=True)
+
+    # Not a column: cases.services.flags keeps a new flag's whole summary (a sentence's record, or
+    # text longer than the column) for the timeline event that announces it.
+    said_in_full: "dict[str, Any] | str"
 
     class Meta:
         ordering = ["-level", "raised_at"]
@@ -1021,6 +1034,11 @@ class TimelineEvent(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TimelineEventQuerySet.as_manager()
+
+    # Not columns: cases.selectors.timeline_page attaches the message or notice an event records
+    # (the notice is a correspondence.models.CustomerNotice, a module this one may not import).
+    message: "Message | None"
+    notice: "models.Model | None"
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -7,7 +7,7 @@ added to a case, and jobs shared with a second contractor company.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -18,7 +18,7 @@ from people.models import Customer, CustomerUserObjectPermission
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from contractors.models import ContractorCompany, Job
+    from contractors.models import ContractorCompany, ContractorUser, Job
 
 DELEGATE_PERM = "act_for_customer"
 SPECIALIST_PERM = "work_on_case"
@@ -28,7 +28,7 @@ SHARED_JOB_PERM = "work_on_job"
 # --- who is this user -----------------------------------------------------------------
 
 
-def is_staff_member(user: User | AnonymousUser) -> bool:
+def is_staff_member(user: User | AnonymousUser) -> TypeGuard[User]:
     """An active employee with a staff profile: may own cases and use the staff pages."""
     return bool(user.is_authenticated and user.is_active and hasattr(user, "staff_profile"))
 
@@ -56,7 +56,7 @@ def customer_of(user: User | AnonymousUser) -> Customer | None:
 def contractor_company_of(user: User | AnonymousUser) -> ContractorCompany | None:
     if not user.is_authenticated or not user.is_active:
         return None
-    profile = getattr(user, "contractor_profile", None)
+    profile: ContractorUser | None = getattr(user, "contractor_profile", None)
     if profile is None or not profile.company.is_active:
         return None
     return profile.company
@@ -72,13 +72,13 @@ def is_any_delegate(user: User | AnonymousUser) -> bool:
     )
 
 
-def _delegated_case_ids(user: User) -> QuerySet:
+def _delegated_case_ids(user: User) -> QuerySet[CaseUserObjectPermission, dict[str, Any]]:
     return CaseUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).values(
         "content_object_id"
     )
 
 
-def _delegated_customer_ids(user: User) -> QuerySet:
+def _delegated_customer_ids(user: User) -> QuerySet[CustomerUserObjectPermission, dict[str, Any]]:
     return CustomerUserObjectPermission.objects.filter(user=user, permission__codename=DELEGATE_PERM).values(
         "content_object_id"
     )
@@ -121,7 +121,7 @@ def is_customer_side(user: User | AnonymousUser, case: Case) -> bool:
     )
 
 
-def case_delegates(case: Case) -> QuerySet:
+def case_delegates(case: Case) -> QuerySet[User]:
     """Users granted this one case as delegates (not those granted the whole customer)."""
     from django.contrib.auth.models import User
 
@@ -155,7 +155,7 @@ def is_specialist(user: User | AnonymousUser, case: Case) -> bool:
     ).exists()
 
 
-def case_specialists(case: Case) -> QuerySet:
+def case_specialists(case: Case) -> QuerySet[User]:
     """Colleagues added to help on this case (not those granted through a group)."""
     from django.contrib.auth.models import User
 

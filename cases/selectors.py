@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -60,7 +60,22 @@ from correspondence.models import CustomerNotice, OutboundEmail
 from people.contact import phone_digits, phone_key
 from people.models import Customer, CustomerUserObjectPermission
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django.db.models.expressions import Combinable
+    from django.utils.functional import _StrPromise
+    from django_stubs_ext import WithAnnotations
+
+    class _AlertMarks(TypedDict):
+        affects: bool
+        linked: bool
+
+    # An alert as the case page lists it, marked for this case.
+    CaseAlert = WithAnnotations[ServiceAlert, _AlertMarks]
+
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 WORKLIST_PAGE_SIZE = 50
 FLAGS_PAGE_SIZE = 50
@@ -122,13 +137,14 @@ class Keyset:
 
     def after(self, values: tuple[Any, ...]) -> Q:
         """Rows that sort strictly after the row holding `values`."""
-        clauses, equal = [], {}
+        clauses: list[Q] = []
+        equal: dict[str, Any] = {}
         for (name, desc), value in zip(self.fields, values, strict=True):
             clauses.append(Q(**equal, **{f"{name}__{'lt' if desc else 'gt'}": value}))
             equal[name] = value
         return reduce(or_, clauses)
 
-    def page(self, queryset: QuerySet, cursor: str | None, size: int) -> Page:
+    def page(self, queryset: QuerySet[M], cursor: str | None, size: int) -> Page[M]:
         start = decode_cursor(cursor, self.kinds)
         if start is not None:
             queryset = queryset.filter(self.after(start))
@@ -324,7 +340,7 @@ def flag_for_user(user: User, pk: int) -> Flag:
 # --- the team view ----------------------------------------------------------------------
 
 
-def _count(queryset: QuerySet, group_by: str) -> Coalesce:
+def _count(queryset: QuerySet[Any], group_by: str) -> Coalesce:
     """A correlated COUNT(*) for one row of the outer query, 0 when nothing matches."""
     counted = queryset.order_by().values(group_by).annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -391,7 +407,7 @@ def timeline_page(
 ) -> Page[TimelineEvent]:
     """Newest events first, with the full text of each message the event records."""
     # Events of a duplicate merged into this case say which case they were written on.
-    events = policies.timeline_for(user, case).annotate(case_reference=F("case__reference"))
+    events: QuerySet[TimelineEvent] = policies.timeline_for(user, case).annotate(case_reference=F("case__reference"))
     if department in TimelineDepartment.values:
         events = events.filter(department=department)
     page = TIMELINE_ORDER.page(events, cursor, size or TIMELINE_PAGE_SIZE)
@@ -421,7 +437,7 @@ def _subject_pk(wanted: str, subject_key: str) -> int | None:
     return int(pk) if kind == wanted and pk.isdigit() else None
 
 
-def alerts_for_case(case: Case, now: datetime) -> list[ServiceAlert]:
+def alerts_for_case(case: Case, now: datetime) -> list[CaseAlert]:
     """Alerts current or starting within a week, and every alert linked to the case, each
     marked `affects` (the customer's services and area) and `linked`."""
     service_ids = Subquery(Customer.services.through.objects.filter(customer_id=case.customer_id).values("service_id"))
@@ -454,7 +470,7 @@ class CasePage:
     may_handoff: bool
     timeline: Page[TimelineEvent]
     department: str
-    alerts: list[ServiceAlert]
+    alerts: list[CaseAlert]
     sales: list[Sale]
     jobs: list[Job]
     claims: list[InsuranceClaim]
@@ -476,15 +492,15 @@ class CasePage:
         return sorted((f for f in self.flags if f.kind == Flag.Kind.HELP_REQUESTED), key=lambda f: (f.raised_at, f.pk))
 
     @property
-    def header_alerts(self) -> list[ServiceAlert]:
+    def header_alerts(self) -> list[CaseAlert]:
         return [a for a in self.alerts if a.affects and a.is_live]
 
     @property
-    def linked_alerts(self) -> list[ServiceAlert]:
+    def linked_alerts(self) -> list[CaseAlert]:
         return [a for a in self.alerts if a.linked]
 
     @property
-    def linkable_alerts(self) -> list[ServiceAlert]:
+    def linkable_alerts(self) -> list[CaseAlert]:
         return [a for a in self.alerts if a.is_live and not a.linked]
 
     @property
@@ -580,7 +596,7 @@ def search_for(
         return SearchResults(term, empty_cases, empty_customers)
 
     job = _JOB_ID.match(term)
-    case_match = (
+    case_match: Q | Combinable = (
         Q(reference__icontains=term)
         | Q(subject__icontains=term)
         | Exists(InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__icontains=term))
@@ -629,8 +645,10 @@ def alerts_overview(user: User, now: datetime | None = None) -> tuple[list[Servi
         return [], []
     now = now or timezone.now()
     alerts = ServiceAlert.objects.select_related("service", "posted_by").annotate(linked_cases=Count("cases"))
-    live = list(alerts.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now)).order_by("starts_at", "pk"))
-    ended = list(alerts.filter(ends_at__lte=now).order_by("-ends_at", "-pk")[:ENDED_ALERTS_SHOWN])
+    live: list[ServiceAlert] = list(
+        alerts.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now)).order_by("starts_at", "pk")
+    )
+    ended: list[ServiceAlert] = list(alerts.filter(ends_at__lte=now).order_by("-ends_at", "-pk")[:ENDED_ALERTS_SHOWN])
     for alert in live:
         alert.is_current = alert.starts_at <= now
     return live, ended
@@ -917,7 +935,7 @@ class DetailChoice:
     """A contact detail the two customer records hold differently, for the manager to choose."""
 
     name: str
-    label: str
+    label: str | _StrPromise  # the field's verbose name, translated when shown
     kept: str
     other: str
 
@@ -943,7 +961,7 @@ class CaseMergePreview:
 
 def following_merges(case: Case) -> Case:
     """The case a merged duplicate's story goes on in; the case itself when it was not merged."""
-    return case.merged_into if case.merged_into_id else case
+    return case.merged_into or case
 
 
 def merge_customer_for(user: User, pk: int) -> Customer:
@@ -987,7 +1005,8 @@ def customer_merge_preview(survivor: Customer, merged: Customer) -> CustomerMerg
     for name in CHOSEN_FIELDS:
         kept, other = getattr(survivor, name), getattr(merged, name)
         if kept != other:
-            field_ = Customer._meta.get_field(name)
+            # CHOSEN_FIELDS are the record's own columns, never a relation.
+            field_ = cast("models.Field[Any, Any]", Customer._meta.get_field(name))
             shown = dict(field_.flatchoices) if field_.choices else {}
             choices.append(
                 DetailChoice(
@@ -995,7 +1014,7 @@ def customer_merge_preview(survivor: Customer, merged: Customer) -> CustomerMerg
                 )
             )
     joined = [
-        str(Customer._meta.get_field(name).verbose_name)
+        str(cast("models.Field[Any, Any]", Customer._meta.get_field(name)).verbose_name)
         for name in JOINED_FIELDS
         if getattr(merged, name).strip() and getattr(merged, name).strip() not in getattr(survivor, name)
     ]

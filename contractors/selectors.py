@@ -10,8 +10,10 @@ does not grow with its rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -33,12 +35,33 @@ from contractors.models import (
     Prerequisite,
 )
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django.db.models.expressions import OrderBy
+    from django.utils.functional import _StrPromise
+    from django_stubs_ext import WithAnnotations
+
+    class _Scores(TypedDict):
+        jobs_done: int
+        cancellations: int
+        incidents: int
+        promises_kept: int
+        promises_broken: int
+        promises_late: int
+        ratings: int
+        rating_average: float | None
+
+    # A company with its figures for a period, as `scorecard` returns it (the counts by
+    # cancellation reason, cancelled_<reason>, are read by name).
+    ScoredCompany = WithAnnotations[ContractorCompany, _Scores]
+
 Status = Job.Status
 JOBS_PAGE_SIZE = 50
 
 # --- the jobs list ------------------------------------------------------------------------
 
-TABS: dict[str, str] = {
+TABS: dict[str, _StrPromise] = {
     "today": pgettext_lazy("jobs tab", "Today"),
     "upcoming": pgettext_lazy("jobs tab", "Upcoming"),
     "report": pgettext_lazy("jobs tab", "Needing a report"),
@@ -65,7 +88,7 @@ def tab_filters(now: datetime) -> dict[str, Q]:
     }
 
 
-def _tab_order(tab: str) -> list[object]:
+def _tab_order(tab: str) -> list[OrderBy | str]:
     if tab == "all":
         return [F("window_start").desc(nulls_first=True), "-pk"]
     return [F("window_start").asc(nulls_last=True), "pk"]
@@ -81,7 +104,8 @@ def filtered_jobs(user: User, *, technician: str = "", status: str = "") -> Quer
     if technician == UNASSIGNED:
         jobs = jobs.filter(technician__isnull=True)
     elif technician:
-        jobs = jobs.filter(technician_id=technician)
+        # The form offers technicians' pks as text (validated choices); the ORM converts them.
+        jobs = jobs.filter(technician_id=technician)  # type: ignore[misc]
     if status:
         jobs = jobs.filter(status=status)
     return jobs
@@ -297,7 +321,7 @@ class Period:
 REASONS = Job.CancellationReason
 
 
-def _count(queryset: QuerySet) -> Subquery:
+def _count(queryset: QuerySet[Any]) -> Subquery:
     """COUNT(*) of a correlated subquery, as one column of the outer query (no GROUP BY)."""
     counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
     return Subquery(counted.values("n"), output_field=IntegerField())
@@ -314,7 +338,7 @@ def _rated_cases(company_ref: OuterRef | int, period: Period) -> QuerySet[Survey
     return Survey.objects.filter(_in(period, "submitted_at")).filter(Exists(had_a_job))
 
 
-def scorecard(period: Period, *, now: datetime | None = None) -> QuerySet[ContractorCompany]:
+def scorecard(period: Period, *, now: datetime | None = None) -> QuerySet[ScoredCompany]:
     """Every company with its figures for the period, in one SQL query: jobs done,
     cancellations (in all and by reason), incidents, promises kept, broken or left open past
     their due date (promises due in the period), and the customers' survey scores."""
@@ -374,7 +398,7 @@ class Figure:
 _CASE_FIELDS = ("case__reference", "case__subject", "case__customer__full_name")
 
 
-def _cases(rows: QuerySet, prefix: str = "", detail: str | None = None) -> list[CaseBehind]:
+def _cases(rows: Iterable[Mapping[str, Any]], prefix: str = "", detail: str | None = None) -> list[CaseBehind]:
     """Distinct cases from `values()` rows, in the order given."""
     seen: dict[str, CaseBehind] = {}
     for row in rows:
@@ -393,7 +417,7 @@ def _fields(prefix: str) -> list[str]:
     return [prefix + name for name in _CASE_FIELDS]
 
 
-def _cancellation_figures(company: ContractorCompany, period: Period) -> list[Figure]:
+def _cancellation_figures(company: ScoredCompany, period: Period) -> list[Figure]:
     rows = list(
         JobCancellation.objects.filter(job__company=company)
         .filter(_in(period, "cancelled_at"))
@@ -409,7 +433,7 @@ def _cancellation_figures(company: ContractorCompany, period: Period) -> list[Fi
     return figures
 
 
-def _promise_figures(company: ContractorCompany, period: Period, now: datetime) -> list[Figure]:
+def _promise_figures(company: ScoredCompany, period: Period, now: datetime) -> list[Figure]:
     rows = list(
         Promise.objects.filter(job__company=company)
         .filter(_in(period, "due_at"))
@@ -432,7 +456,7 @@ def _promise_figures(company: ContractorCompany, period: Period, now: datetime) 
     ]
 
 
-def company_figures(company: ContractorCompany, period: Period, *, now: datetime | None = None) -> list[Figure]:
+def company_figures(company: ScoredCompany, period: Period, *, now: datetime | None = None) -> list[Figure]:
     """The figures of one company (already annotated by `scorecard`) and, for each, the cases
     behind it: one query per kind of record, whatever the number of cases."""
     now = now or timezone.now()

@@ -5,7 +5,8 @@ Everything a contractor reports lands on the owner's case timeline in the same t
 
 import zoneinfo
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -52,6 +53,9 @@ from contractors.models import (
 from people.models import Customer, StaffProfile
 from portal.errors import NotAllowed, RuleViolation
 from portal.uploads import validate_upload
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 Kind = TimelineEvent.Kind
 Status = Job.Status
@@ -136,6 +140,7 @@ def _require_job_access(actor: User, job: Job) -> None:
     if not policies.can_work_on_job(actor, job):
         raise NotAllowed(_("You may not report on this job."))
     if _assigned_to_a_colleague(actor, job):
+        assert job.technician is not None, "a job assigned to a colleague has its technician"
         name = job.technician.get_full_name() or job.technician.get_username()
         raise NotAllowed(
             _("Job %(reference)s is assigned to %(name)s: only they or your company's administrator can report on it.")
@@ -193,7 +198,7 @@ def contractor_user_add(
     if StaffProfile.objects.filter(user=user).exists() or Customer.objects.filter(user=user).exists():
         raise RuleViolation(_("Staff and customer accounts cannot be contractor users."), field="user")
     member = ContractorUser.objects.create(user=user, company=company, is_company_admin=is_company_admin)
-    if company.group_id:
+    if company.group is not None:
         user.groups.add(company.group)
     return member
 
@@ -352,7 +357,7 @@ def job_request(
     return job
 
 
-def _tell_visit(job: Job, actor: User, event: str, reason: str = "") -> None:
+def _tell_visit(job: Job, actor: User, event: str, reason: "str | _StrPromise" = "") -> None:
     """The customer hears of a visit booked, moved or cancelled in the way they prefer."""
     from correspondence.services.tell import customer_tell
 
@@ -380,7 +385,7 @@ def job_schedule(
         raise RuleViolation(_("Give the start and end of the visit window."), field="window_start")
     if window_end <= window_start:
         raise RuleViolation(_("The window must end after it starts."), field="window_end")
-    if window_start < timezone.now() - timezone.timedelta(hours=1):
+    if window_start < timezone.now() - timedelta(hours=1):
         raise RuleViolation(_("The visit window is in the past."), field="window_start")
     job = _lock_job(job)
     _require_job_access(actor, job)
@@ -554,6 +559,7 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
         subject_key=f"job:{job.pk}",
     )
     if early:
+        assert job.window_start is not None, "only a visit with a window can start early"
         # Staff only: the customer already sees the technician coming; the reason is for the owner.
         record_event(
             case=job.case,
@@ -570,8 +576,14 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
     return job
 
 
-def _store_photos(job: Job, photos: Sequence[tuple[UploadedFile, str]], actor: User, incident=None) -> None:
+def _store_photos(
+    job: Job,
+    photos: Sequence[tuple["UploadedFile[bytes]", str]],
+    actor: User,
+    incident: IncidentReport | None = None,
+) -> None:
     for upload, content_type in photos:
+        assert upload.size is not None, "validate_upload refuses a file without a size"
         photo = JobPhoto(
             job=job,
             incident=incident,
@@ -585,7 +597,7 @@ def _store_photos(job: Job, photos: Sequence[tuple[UploadedFile, str]], actor: U
 
 
 @transaction.atomic
-def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence[UploadedFile] = ()) -> Job:
+def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence["UploadedFile[bytes]"] = ()) -> Job:
     report = require_text(outcome_report, field="outcome_report", what=_("what was done on the visit"))
     checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
@@ -621,7 +633,7 @@ def job_complete(*, actor: User, job: Job, outcome_report: str, photos: Sequence
 
 
 @transaction.atomic
-def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence[UploadedFile] = ()) -> Job:
+def job_fail(*, actor: User, job: Job, outcome_report: str, photos: Sequence["UploadedFile[bytes]"] = ()) -> Job:
     report = require_text(outcome_report, field="outcome_report", what=_("why the visit failed"))
     checked = [(p, validate_upload(p, field="photos", images_only=True)) for p in photos]
     job = _lock_job(job)
@@ -702,7 +714,7 @@ def incident_report(
     affects_water: bool = False,
     affects_power: bool = False,
     affects_heating: bool = False,
-    photos: Sequence[UploadedFile] = (),
+    photos: Sequence["UploadedFile[bytes]"] = (),
 ) -> IncidentReport:
     """Damage caused on site: on the case timeline at once, and a flag for the owner."""
     what = require_text(what, field="what", what=_("what was damaged"))

@@ -203,6 +203,9 @@ class InboundEmail(models.Model):
     )
     processed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: correspondence.services.inbound.mail_receive says whether this e-mail had been received before.
+    duplicate: bool
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("incoming e-mail")

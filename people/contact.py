@@ -14,7 +14,7 @@ PHONE_KEY_DIGITS = 9
 PHONE_SEPARATORS = (" ", ".", "-", "(", ")", "/", "+")
 
 # The detail each preferred channel needs on the customer's record.
-CHANNEL_NEEDS = {
+CHANNEL_NEEDS: dict[str, str] = {
     Customer.Channel.EMAIL: "email",
     Customer.Channel.PORTAL: "email",
     Customer.Channel.PHONE: "phone",

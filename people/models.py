@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import time
+from typing import TYPE_CHECKING
 
 import holidays
 from django.conf import settings
@@ -12,6 +13,11 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.contrib.auth.models import User
 
 
 def _language_choices() -> list[tuple[str, str]]:
@@ -336,6 +342,8 @@ class Customer(models.Model):
     history = HistoricalRecords(
         verbose_name=_("customer version"), verbose_name_plural=_("customer versions"), excluded_fields=["created_at"]
     )
+    # Not a column: django-simple-history records this user as the author of the next saved version.
+    _history_user: "User | None"
 
     class Meta:
         ordering = ["full_name"]
@@ -394,6 +402,10 @@ class Delegate(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    # Not a column: selfservice.selectors.helpers_of sets the cases granted one by one (cases.models
+    # Case, a module this one may not import).
+    granted_cases: "Sequence[models.Model]"
 
     class Meta:
         verbose_name = _("delegate")

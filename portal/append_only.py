@@ -1,9 +1,13 @@
 """Rows that are written once and never changed or deleted (the record of what happened)."""
 
+from typing import TypeVar
+
 from django.db import models
 
+_M = TypeVar("_M", bound=models.Model)
 
-class AppendOnlyQuerySet(models.QuerySet):
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: object) -> int:
         raise TypeError(f"{self.model.__name__} rows are append-only")
 

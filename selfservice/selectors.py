@@ -55,7 +55,7 @@ def case_for_customer(user: User, reference: str) -> Case:
         .filter(reference=reference)
         .first()
     )
-    if case is not None and case.merged_into_id is not None:
+    if case is not None and case.merged_into is not None:
         # A duplicate merged away: its story, and anything written to it, goes on in the survivor.
         return case_for_customer(user, case.merged_into.reference)
     if case is None or not policies.is_customer_side(user, case):
@@ -197,7 +197,7 @@ class CustomerCasePage:
     now: datetime
 
 
-def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page:
+def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page[TimelineEvent]:
     """Newest first; each message event carries its message and attachments (never a note)."""
     page = TIMELINE_ORDER.page(policies.timeline_for(user, case), cursor, size or TIMELINE_PAGE_SIZE)
     ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]

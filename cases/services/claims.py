@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -135,7 +136,8 @@ def claim_update(
             _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
     for field in ("amount_claimed", "amount_paid"):
-        _check_amount(changes.get(field), field)  # type: ignore[arg-type]
+        # The staff form and the API's serializer give amounts as Decimal.
+        _check_amount(cast("Decimal | None", changes.get(field)), field)
     claim = InsuranceClaim.objects.select_for_update(of=("self",)).select_related("case").get(pk=claim.pk)
     require_can_work(actor, claim.case)
     if claim.status == Status.CLOSED:

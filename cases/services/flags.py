@@ -6,6 +6,7 @@ therefore "insert unless one is open", safe when two workers try at the same mom
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -20,6 +21,9 @@ from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineE
 from cases.notifications import notification_queue, notifications_queue_many
 from cases.services.timeline import Sentence, flag_said, person_name, record_event, timeline_event
 from portal.errors import NotAllowed, RuleViolation
+
+if TYPE_CHECKING:
+    from people.models import StaffProfile
 
 Kind = TimelineEvent.Kind
 
@@ -38,7 +42,7 @@ def person_at_level(case: Case | None, level: int) -> User | None:
     owner = case.owner
     if level == 1:
         return owner
-    profile = getattr(owner, "staff_profile", None)
+    profile: StaffProfile | None = getattr(owner, "staff_profile", None)
     if profile is None:
         return None
     if level == 2:
@@ -160,6 +164,7 @@ def _new_flag(item: FlagToRaise, now: datetime) -> Flag:
 
 
 def _raised_event(flag: Flag) -> TimelineEvent:
+    assert flag.case is not None, "only flags on a case have a timeline event"
     return timeline_event(
         case=flag.case,
         kind=Kind.FLAG_RAISED,
@@ -221,6 +226,7 @@ def flags_escalate_many(*, flags: list[Flag], now: datetime) -> list[Flag]:
 
 
 def _escalated_event(flag: Flag) -> TimelineEvent:
+    assert flag.case is not None, "only flags on a case have a timeline event"
     if flag.assignee is not None:
         said = Sentence(
             gettext_noop("Flag escalated to level %(level)s (%(name)s): %(flag)s"),

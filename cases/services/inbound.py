@@ -27,6 +27,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -98,7 +99,7 @@ def inbound_receive(
     sender_name: str = "",
     sender_email: str = "",
     sender_phone: str = "",
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[bytes]] = (),
 ) -> InboundFiling:
     """File one delivered message on the right case (see the module's docstring); a retry of the
     same `external_id` on the same channel returns the first filing."""
@@ -114,7 +115,7 @@ def inbound_receive(
             _("Give the gateway's own id for this message, so a retry is filed once."), field="external_id"
         )
     key = f"{channel}:{external_id}"
-    if len(key) > InboundDelivery._meta.get_field("key").max_length:
+    if len(key) > cast(int, InboundDelivery._meta.get_field("key").max_length):
         raise RuleViolation(_("The message id is too long (at most 190 characters)."), field="external_id")
     sender = Sender(name=sender_name.strip()[:200], email=sender_email.strip()[:254], phone=sender_phone.strip()[:40])
     digest = _digest(channel, sender, subject, body, attachments)
@@ -142,7 +143,7 @@ def _delivered(key: str) -> InboundDelivery | None:
     return InboundDelivery.objects.select_related("message__case").filter(key=key).first()
 
 
-def _digest(channel: str, sender: Sender, subject: str, body: str, attachments: Sequence[UploadedFile]) -> str:
+def _digest(channel: str, sender: Sender, subject: str, body: str, attachments: Sequence[UploadedFile[bytes]]) -> str:
     parts = [channel, sender.email.lower(), sender.phone, subject.strip(), body.strip()]
     parts += sorted(f"{upload.name}:{upload.size}" for upload in attachments)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
@@ -167,7 +168,7 @@ def file_delivery(
     sender: Sender,
     subject: str,
     body: str,
-    attachments: Sequence[UploadedFile],
+    attachments: Sequence[UploadedFile[bytes]],
     threaded: Sequence[str] = (),
 ) -> InboundFiling:
     """File one delivery, inside the caller's transaction: the one way in for the API's gateways
@@ -207,10 +208,12 @@ def file_delivery(
 # --- never lose what was sent -------------------------------------------------------------
 
 
-def _keepable(subject: str, body: str, attachments: Sequence[UploadedFile]) -> tuple[str, list[UploadedFile]]:
+def _keepable(
+    subject: str, body: str, attachments: Sequence[UploadedFile[bytes]]
+) -> tuple[str, list[UploadedFile[bytes]]]:
     """The text to file and the attachments we can keep; what we cannot keep is named in the text."""
     text = body.strip() or subject
-    kept: list[UploadedFile] = []
+    kept: list[UploadedFile[bytes]] = []
     refused: list[str] = []
     for upload in attachments:
         try:
@@ -285,6 +288,7 @@ def existing_case(
     customers = list(_customers_known_by(sender))
     accounts = list(_customer_side_accounts(sender))
     reachable = _cases_reachable(customers, accounts)
+    case: Case | None
 
     if threaded:
         claimed = {
@@ -426,7 +430,8 @@ def _first_line(text: str) -> str:
 
 
 def _preferred_channel(channel: str) -> str:
-    return {
+    preferred: dict[str, str] = {
         Channel.PHONE: Customer.Channel.PHONE,
         Channel.POST: Customer.Channel.POST,
-    }.get(channel, Customer.Channel.EMAIL)
+    }
+    return preferred.get(channel, Customer.Channel.EMAIL)

@@ -68,7 +68,7 @@ def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer
 
 
 def _channel_reachable(channel: str, *, email: str, phone: str, address: str) -> None:
-    messages = {
+    messages: dict[str, str] = {
         Channel.EMAIL: _("They prefer e-mail: write their e-mail address."),
         Channel.PORTAL: _("The portal tells them by e-mail that something is waiting: write their e-mail address."),
         Channel.PHONE: _("They prefer the phone: write their phone number."),
@@ -176,6 +176,7 @@ def case_intake(
     require_choice(department, INTAKE_DEPARTMENTS, field="department", what=_("department"))
     created = customer is None
     if customer is None:
+        assert new_customer is not None, "checked above: one of the two is given"
         customer = customer_create(actor=actor, allow_duplicate=allow_duplicate, **asdict(new_customer))
     case = case_open(
         actor=actor,

@@ -404,6 +404,7 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
     if not updated:
         return False
     case.refresh_from_db()
+    assert case.confirmation_due_at is not None, "set by the update above"
     record_event(
         case=case,
         kind=Kind.REMINDER,

@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.ctypes import get_content_type
-from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.models import (
+    GroupObjectPermission,
+    GroupObjectPermissionBase,
+    UserObjectPermission,
+    UserObjectPermissionBase,
+)
 
 from cases import deadlines, policies
 from cases.models import (
@@ -65,7 +70,12 @@ def _reason(reason: str) -> str:
     return require_text(reason, field="reason", what=_("why the records are merged"), max_length=300)
 
 
-def _move_grants(model: type[models.Model], holder: str, merged: models.Model, survivor: models.Model) -> None:
+def _move_grants(
+    model: type[UserObjectPermissionBase] | type[GroupObjectPermissionBase],
+    holder: str,
+    merged: models.Model,
+    survivor: models.Model,
+) -> None:
     """Guardian grants on the merged record go to the survivor; one the survivor already holds
     is dropped rather than doubled (the tables allow each grant once)."""
     for grant in model.objects.filter(content_object=merged):

@@ -37,12 +37,13 @@ def render_body(body: str) -> str:
     return linebreaks(urlize(body, nofollow=True, autoescape=True), autoescape=False)
 
 
-def _validated(attachments: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+def _validated(attachments: Sequence["UploadedFile[bytes]"]) -> list[tuple["UploadedFile[bytes]", str]]:
     return [(upload, validate_upload(upload)) for upload in attachments]
 
 
-def _store_attachments(message: Message, checked: list[tuple[UploadedFile, str]]) -> None:
+def _store_attachments(message: Message, checked: list[tuple["UploadedFile[bytes]", str]]) -> None:
     for upload, content_type in checked:
+        assert upload.size is not None, "validate_upload refuses a file without a size"
         attachment = Attachment(
             message=message, original_name=(upload.name or "file")[:255], content_type=content_type, size=upload.size
         )
@@ -108,7 +109,7 @@ def message_receive(
     actor: User | None = None,
     sender_label: str = "",
     external_id: str | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence["UploadedFile[bytes]"] = (),
     automatic: bool = False,
 ) -> Message:
     """File a message from the customer (or a delegate, or a mail/phone gateway with no actor).
@@ -185,7 +186,7 @@ def message_reply(
     case: Case,
     body: str,
     channel: str = Channel.EMAIL,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence["UploadedFile[bytes]"] = (),
 ) -> Message:
     """A member of staff writes to the customer: it answers every waiting message."""
     body = require_text(body, field="body", what=_("your reply"), max_length=MAX_BODY)

@@ -1,6 +1,7 @@
 """Promises: made, then kept, broken or withdrawn. The due date is never moved."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -15,11 +16,14 @@ from cases.services.guards import lock_case, require_choice, require_open, requi
 from cases.services.timeline import DUE_FORMAT, Sentence, actor_label, moment, record_event
 from portal.errors import NotAllowed, RuleViolation
 
+if TYPE_CHECKING:
+    from contractors.models import Job
+
 Kind = TimelineEvent.Kind
 Status = Promise.Status
 
 # One whole sentence per outcome, with and without a note, so that each translates on its own.
-_SETTLED = {
+_SETTLED: dict[str, tuple[str, str]] = {
     Status.KEPT: (gettext_noop("Promise kept: “%(text)s”"), gettext_noop("Promise kept: “%(text)s” — %(note)s")),
     Status.BROKEN: (
         gettext_noop("Promise broken: “%(text)s”"),
@@ -30,7 +34,7 @@ _SETTLED = {
         gettext_noop("Promise withdrawn: “%(text)s” — %(note)s"),
     ),
 }
-_ALREADY = {
+_ALREADY: dict[str, str] = {
     Status.KEPT: gettext_noop("This promise is already kept."),
     Status.BROKEN: gettext_noop("This promise is already broken."),
     Status.WITHDRAWN: gettext_noop("This promise is already withdrawn."),
@@ -41,7 +45,7 @@ _ALREADY = {
 PROMISABLE_KINDS = [k for k in Promise.Kind.values if k not in (Promise.Kind.CALL_TASK, Promise.Kind.LETTER_TASK)]
 
 
-def _may_promise(actor: User, case: Case, job: object | None) -> bool:
+def _may_promise(actor: User, case: Case, job: "Job | None") -> bool:
     if job is not None and policies.contractor_company_of(actor) is not None:
         return policies.can_work_on_job(actor, job)
     return policies.can_work_on_case(actor, case)
@@ -57,7 +61,7 @@ def promise_make(
     kind: str = Promise.Kind.GENERAL,
     owed_to_customer: bool = True,
     owed_to_name: str = "",
-    job: object | None = None,
+    job: "Job | None" = None,
     now: datetime | None = None,
 ) -> Promise:
     """Record a commitment. Contractors promise through one of their jobs."""

@@ -13,12 +13,20 @@
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from cases.models import Case
 from people.models import Customer, Department, Routing, StaffProfile
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    class _HeadRow(TypedDict):
+        head: int
+
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ def eligible_staff(*, routing: Routing) -> QuerySet[User]:
     return User.objects.filter(members, is_active=True, staff_profile__isnull=False)
 
 
-def _heads() -> QuerySet[Department]:
+def _heads() -> "QuerySet[Department, _HeadRow]":
     return Department.objects.filter(head__isnull=False).values("head")
 
 

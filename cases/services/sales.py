@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -93,7 +94,7 @@ def _shown(field: str, value: object) -> str | Sentence:
         # Translators: a sale detail that had, or now has, no value, as in "plan: (none) → Premium".
         return Sentence(gettext_noop("(none)"))
     if field == "advisor":
-        return person_name(value)  # type: ignore[arg-type]
+        return person_name(cast(User, value))  # a sale's advisor is a user
     return str(value)
 
 
@@ -208,7 +209,8 @@ def _data(values: dict[str, object], fields: list[str]) -> dict[str, object]:
     for field in fields:
         value = values[field]
         if field == "advisor":
-            kept[field] = {"id": value.pk, "name": person_name(value)}  # type: ignore[union-attr]
+            advisor = cast(User, value)  # a sale always has its advisor
+            kept[field] = {"id": advisor.pk, "name": person_name(advisor)}
         elif isinstance(value, Decimal):
             kept[field] = str(value)
         else:

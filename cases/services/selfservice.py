@@ -162,7 +162,7 @@ def case_open_from_portal(
     subject: str,
     details: str,
     service: Service | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence["UploadedFile[bytes]"] = (),
 ) -> Case:
     """A new request for something else: a case with an owner from the first minute, whose
     first message is what the customer wrote (so the reply clock starts at once)."""
@@ -254,7 +254,7 @@ def delegate_invite(
     relationship = require_text(relationship, field="relationship", what=_("who they are to you"), max_length=100)
     if not policies.can_grant_delegate(actor, customer):
         raise NotAllowed(_("Only the customer can invite a helper."))
-    if customer.user_id is not None and customer.user.email.lower() == email:
+    if customer.user is not None and customer.user.email.lower() == email:
         raise RuleViolation(_("That is your own e-mail address: write your helper's."), field="email")
     user = _helper_account(email, full_name)
     active = Delegate.objects.filter(customer=customer, revoked_at__isnull=True)

@@ -29,7 +29,7 @@ def survey_submit(*, actor: User, case: Case, score: int, comment: str = "", wan
         raise NotAllowed(_("Only the customer or their delegate can answer the survey."))
     if case.status != Case.Status.CLOSED:
         raise RuleViolation(_("The survey opens once the case is closed."), field="case")
-    if case.merged_into_id is not None:
+    if case.merged_into is not None:
         raise RuleViolation(
             _("This case was merged into case %(reference)s: its survey comes with that case.")
             % {"reference": case.merged_into.reference},

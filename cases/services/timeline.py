@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -103,11 +103,11 @@ def flag_said(flag: Flag) -> Any:
     return (flag.data or {}).get("sentence") or flag.summary
 
 
-def person_name(user: AbstractBaseUser) -> str:
+def person_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def actor_label(user: AbstractBaseUser | None, *, case: Case | None = None) -> str:
+def actor_label(user: User | None, *, case: Case | None = None) -> str:
     """How an actor is shown on the timeline: with department, company, or on whose behalf."""
     if user is None:
         return SYSTEM_LABEL
@@ -131,7 +131,7 @@ def record_event(
     case: Case,
     kind: str,
     department: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     summary: str | Sentence,
     label: str | None = None,
     customer_visible: bool = False,
@@ -163,7 +163,7 @@ def timeline_event(
     case: Case,
     kind: str,
     department: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     summary: str | Sentence,
     label: str | None = None,
     customer_visible: bool = False,

@@ -10,8 +10,9 @@ reading the same rows; SQLite has none, and serialises writing transactions inst
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +22,8 @@ from django.utils import timezone
 from cases.models import WatcherCursor
 
 logger = logging.getLogger("cases.watchers")
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass
@@ -40,22 +43,22 @@ class ScanResult:
 
 # A handler deals with one due row; it returns False when the row needed nothing after all
 # (someone else got there first), so the run does not read it again.
-Handler = Callable[[Model, datetime, ScanResult], bool]
+Handler = Callable[[_M, datetime, ScanResult], bool]
 
 
 # A set handler deals with a whole batch at once (bulk statements, watchers working through a
 # backlog); it returns the pks of the rows that needed nothing after all.
-SetHandler = Callable[[list[Model], datetime, ScanResult], set[int]]
+SetHandler = Callable[[list[_M], datetime, ScanResult], set[int]]
 
 
-def lock_for_scan(queryset: QuerySet) -> QuerySet:
+def lock_for_scan(queryset: QuerySet[_M]) -> QuerySet[_M]:
     """Lock the batch's rows so a concurrent worker takes the next ones instead (PostgreSQL)."""
     if connection.features.has_select_for_update_skip_locked:
         return queryset.select_for_update(skip_locked=True, of=("self",))
     return queryset
 
 
-def has_rows(queryset: QuerySet) -> bool:
+def has_rows(queryset: QuerySet[Any]) -> bool:
     """Whether an ordered query has any row, keeping its ORDER BY: with it PostgreSQL walks the
     index the ordering names; a bare EXISTS (LIMIT 1, no order) tempts it into a sequential
     scan when its statistics still count the rows just handled as due."""
@@ -66,7 +69,7 @@ def resolve_batch_size(given: int | None) -> int:
     return given or settings.WATCHER_BATCH_SIZE
 
 
-def _handle(row: Model, handle: Handler, now: datetime, result: ScanResult) -> bool:
+def _handle(row: _M, handle: Handler[_M], now: datetime, result: ScanResult) -> bool:
     """One row in its own savepoint: a row that fails is logged and does not undo the batch."""
     try:
         with transaction.atomic():
@@ -78,11 +81,11 @@ def _handle(row: Model, handle: Handler, now: datetime, result: ScanResult) -> b
 
 
 def _handle_set(
-    rows: list[Model], handle_set: SetHandler, handle: Handler, now: datetime, result: ScanResult
+    rows: list[_M], handle_set: SetHandler[_M], handle: Handler[_M], now: datetime, result: ScanResult
 ) -> set[int]:
     """The batch through `handle_set` in one savepoint; if it fails, row by row through `handle`,
     so that one bad row is logged and passed over without holding back the others."""
-    before = ScanResult(**result.as_dict())
+    before = replace(result)
     try:
         with transaction.atomic():
             return handle_set(rows, now, result)
@@ -97,11 +100,11 @@ def _handle_set(
 def scan_due(
     *,
     result: ScanResult,
-    due: Callable[[], QuerySet],
-    handle: Handler,
+    due: Callable[[], QuerySet[_M]],
+    handle: Handler[_M],
     now: datetime,
     size: int | None = None,
-    handle_set: SetHandler | None = None,
+    handle_set: SetHandler[_M] | None = None,
     write_size: int | None = None,
 ) -> ScanResult:
     """Hand every due row to `handle`, batch by batch, until none is left or the run's budget
@@ -140,7 +143,7 @@ def scan_due(
     return result
 
 
-def claim_rows(still_due: QuerySet, rows: list[Model], **marks: object) -> list[Model]:
+def claim_rows(still_due: QuerySet[_M], rows: list[_M], **marks: object) -> list[_M]:
     """Mark those of `rows` that `still_due` still selects, in one conditional update, and return
     them. Inside the batch's transaction the rows cannot change between the look and the update:
     PostgreSQL holds their locks (lock_for_scan), SQLite its one write lock."""
@@ -165,9 +168,9 @@ def sweep_new_rows(
     *,
     result: ScanResult,
     cursor_name: str,
-    rows: QuerySet,
+    rows: QuerySet[_M],
     created_field: str,
-    handle: Handler,
+    handle: Handler[_M],
     now: datetime,
     size: int | None = None,
 ) -> ScanResult:

@@ -42,6 +42,7 @@ def _check_claim(claim: InsuranceClaim, now: datetime, result: ScanResult) -> bo
 
 
 def _stalled(claim: InsuranceClaim) -> Sentence:
+    assert claim.next_action_due is not None, "CLAIM_STALL_UNCHECKED selects only claims with a due action"
     return Sentence(
         gettext_noop("%(case)s: claim with %(insurer)s stalled — “%(action)s” was due %(due)s"),
         {

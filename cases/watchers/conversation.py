@@ -50,6 +50,7 @@ def _flag_unanswered(case: Case, now: datetime, result: ScanResult) -> bool:
 
 def _unanswered(case: Case) -> Sentence:
     due = case.reply_due_at
+    assert due is not None, "REPLY_UNFLAGGED selects only cases with a reply due"
     return Sentence(
         gettext_noop("%(case)s: the customer has waited since %(since)s for a reply (due %(due)s)"),
         {

@@ -67,6 +67,7 @@ def _check_area(service_id: int, area: str, since: datetime, now: datetime, resu
     latest = Case.objects.select_related(
         "service", "owner__staff_profile__manager", "owner__staff_profile__department__head"
     ).get(pk=burst[-1])
+    assert latest.service is not None, "the burst was selected by its service"
     minutes = settings.EMERGING_INCIDENT_WINDOW_MINUTES
     flag = flag_raise(
         kind=Flag.Kind.EMERGING_INCIDENT,

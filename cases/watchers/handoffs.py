@@ -65,6 +65,9 @@ def _still_theirs(handoff: Handoff) -> bool:
 
 
 def _to_raise(handoff: Handoff) -> FlagToRaise:
+    assert handoff.acknowledge_due_at is not None, (
+        "HANDOFF_UNACKNOWLEDGED_UNFLAGGED selects only handoffs with a due date"
+    )
     case = handoff.case
     return FlagToRaise(
         kind=Flag.Kind.HANDOFF_UNACKNOWLEDGED,

@@ -53,6 +53,7 @@ def _follow_up(case: Case, now: datetime, result: ScanResult) -> bool:
 
 
 def _unconfirmed(case: Case) -> Sentence:
+    assert case.confirmation_due_at is not None, "only resolved cases awaiting confirmation are followed up"
     return Sentence(
         gettext_noop(
             "%(case)s: the customer has not confirmed the resolution; reminder sent, "

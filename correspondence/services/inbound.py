@@ -31,6 +31,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -182,7 +183,7 @@ def _process(inbound: InboundEmail, raw: bytes | None) -> None:
 
 def _read_raw(inbound: InboundEmail) -> bytes:
     with inbound.raw.open("rb") as stored:
-        return stored.read()
+        return cast(bytes, stored.read())
 
 
 def _claim(inbound: InboundEmail) -> bool:

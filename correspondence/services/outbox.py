@@ -23,6 +23,7 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -158,7 +159,9 @@ def _retry_delay(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-def outbox_send(email_id: int, *, now: datetime | None = None, connection=None) -> SendResult:
+def outbox_send(
+    email_id: int, *, now: datetime | None = None, connection: BaseEmailBackend | None = None
+) -> SendResult:
     """Claim and send one e-mail. Safe to call from any number of workers at once."""
     now = now or timezone.now()
     claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED, next_attempt_at__lte=now).update(

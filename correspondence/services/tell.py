@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -47,7 +47,7 @@ Channel = CustomerNotice.Channel
 # How a staff reply's "Send by" choice decides the channel: e-mail and post are explicit; for the
 # portal the customer's preference decides how they hear of it; phone, chat and social are channels
 # the member of staff uses themself.
-REPLY_CHANNELS = {
+REPLY_CHANNELS: dict[str, str | None] = {
     Message.Channel.EMAIL: Channel.EMAIL,
     Message.Channel.POST: Channel.LETTER,
     Message.Channel.PORTAL: None,
@@ -81,18 +81,19 @@ def _delegate_reader(user: User) -> _Reader:
 def channel_for(customer: Customer, *, forced: str | None = None) -> str:
     """The way to tell this customer: the one asked for if it can work, else their preference,
     else the next way that can reach them."""
-    can = {
+    can: dict[str, bool] = {
         Channel.EMAIL: bool(customer.email),
         Channel.PORTAL_NOTICE: bool(customer.email),
         Channel.CALL_TASK: bool(customer.phone.strip()),
         Channel.LETTER: bool(customer.address.strip()),
     }
-    preferred = {
+    by_preference: dict[str, str] = {
         Customer.Channel.EMAIL: Channel.EMAIL,
         Customer.Channel.PORTAL: Channel.PORTAL_NOTICE,
         Customer.Channel.PHONE: Channel.CALL_TASK,
         Customer.Channel.POST: Channel.LETTER,
-    }[customer.preferred_channel]
+    }
+    preferred = by_preference[customer.preferred_channel]
     for channel in (forced, preferred, Channel.EMAIL, Channel.CALL_TASK, Channel.LETTER):
         if channel is not None and can[channel]:
             return channel
@@ -198,7 +199,7 @@ def _signature(case: Case) -> str:
 
 
 def _record(case: Case, notice: CustomerNotice, actor: User | None) -> None:
-    summaries = {
+    summaries: dict[str, str] = {
         Channel.EMAIL: gettext_noop("E-mail to %(name)s: %(subject)s"),
         Channel.PORTAL_NOTICE: gettext_noop(
             "E-mail to %(name)s saying something is waiting on the portal: %(subject)s"
@@ -347,7 +348,7 @@ def customer_tell(
     return notices
 
 
-def reply_channel(message_channel: str) -> str | bool | None:
+def reply_channel(message_channel: str) -> str | Literal[False] | None:
     """The forced notice channel for a staff reply "sent by" this channel; False when the member of
     staff reaches the customer themself (phone, chat, social) and Steward sends nothing."""
     if message_channel in REPLY_CHANNELS:
