@@ -51,6 +51,7 @@ from contractors.models import (
 )
 from people.models import Customer, StaffProfile
 from portal.errors import NotAllowed, RuleViolation
+from portal.image_metadata import without_metadata
 from portal.uploads import validate_upload
 
 Kind = TimelineEvent.Kind
@@ -571,16 +572,17 @@ def job_update_status(*, actor: User, job: Job, status: str, override_reason: st
 
 
 def _store_photos(job: Job, photos: Sequence[tuple[UploadedFile, str]], actor: User, incident=None) -> None:
-    for upload, content_type in photos:
+    for sent, content_type in photos:
+        upload = without_metadata(sent, content_type)  # no GPS position of the customer's home
         photo = JobPhoto(
             job=job,
             incident=incident,
-            original_name=(upload.name or "photo")[:255],
+            original_name=(sent.name or "photo")[:255],
             content_type=content_type,
             size=upload.size,
             uploaded_by=actor,
         )
-        photo.file.save(upload.name or "photo", upload, save=False)
+        photo.file.save(sent.name or "photo", upload, save=False)
         photo.save()
 
 
