@@ -1008,6 +1008,7 @@ class TimelineEventKind(models.TextChoices):
     DETAILS_CHANGED = "details_changed", _("Details changed")
     HELP_REQUESTED = "help_requested", _("Help asked of a colleague")
     MERGED = "merged", pgettext_lazy("timeline event", "Merged")
+    PRIVACY = "privacy", _("Personal data exported or erased")
 
 
 class TimelineEvent(models.Model):

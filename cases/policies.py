@@ -260,6 +260,17 @@ def can_merge_records(user: User | AnonymousUser) -> bool:
     return is_active_superuser(user) or is_manager(user)
 
 
+def can_export_customer_data(user: User | AnonymousUser) -> bool:
+    """Export everything held about a customer: administrators of the admin site granted
+    `people.export_customer_data` (superusers hold every permission)."""
+    return is_administrator(user) and user.has_perm("people.export_customer_data")
+
+
+def can_erase_customer_data(user: User | AnonymousUser) -> bool:
+    """Erase a customer's personal data: administrators granted `people.erase_customer_data`."""
+    return is_administrator(user) and user.has_perm("people.erase_customer_data")
+
+
 def can_manage_alerts(user: User | AnonymousUser) -> bool:
     return is_staff_member(user) or is_active_superuser(user)
 

@@ -12,6 +12,7 @@ from celery import shared_task
 
 from cases import watchers
 from cases.notifications import notifications_send_digests
+from cases.services.retention import retention_apply
 from cases.watchers.liveness import record_completed_run
 
 
@@ -31,3 +32,9 @@ def run_watcher(name: str) -> dict[str, int | str]:
 @shared_task(name="cases.send_flag_notifications")
 def send_flag_notifications() -> int:
     return notifications_send_digests()
+
+
+# Every step only acts on rows still due, so a retried or doubled run does nothing twice.
+@shared_task(name="cases.apply_retention", acks_late=True)
+def apply_retention() -> dict[str, int]:
+    return retention_apply()

@@ -52,6 +52,7 @@ from contractors.models import (
 )
 from people.models import Customer, StaffProfile
 from portal.errors import NotAllowed, RuleViolation
+from portal.image_metadata import without_metadata
 from portal.uploads import validate_upload
 
 if TYPE_CHECKING:
@@ -582,17 +583,18 @@ def _store_photos(
     actor: User,
     incident: IncidentReport | None = None,
 ) -> None:
-    for upload, content_type in photos:
+    for sent, content_type in photos:
+        upload = without_metadata(sent, content_type)  # no GPS position of the customer's home
         assert upload.size is not None, "validate_upload refuses a file without a size"
         photo = JobPhoto(
             job=job,
             incident=incident,
-            original_name=(upload.name or "photo")[:255],
+            original_name=(sent.name or "photo")[:255],
             content_type=content_type,
             size=upload.size,
             uploaded_by=actor,
         )
-        photo.file.save(upload.name or "photo", upload, save=False)
+        photo.file.save(sent.name or "photo", upload, save=False)
         photo.save()
 
 

@@ -9,15 +9,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from cases import policies
 from cases.admin import (
     GrantsAdminMixin,
     GroupGrantAdmin,
@@ -32,6 +35,7 @@ from cases.admin import (
 )
 from cases.models import Case
 from cases.services import delegate_grant, delegate_revoke, staff_deactivate
+from cases.services.privacy import customer_data_export, customer_erase, erasure_refusal
 from cases.services.routing import eligible_staff
 from people.models import (
     Customer,
@@ -249,8 +253,10 @@ class CustomerAdmin(LinkedRecordsAdminMixin, GrantsAdminMixin, admin.ModelAdmin)
     filter_horizontal = ("services",)
     autocomplete_fields = ("user",)
     inlines = (DelegateInline,)
+    actions = ("export_personal_data", "erase_personal_data")
+    readonly_fields = ("erased_at",)
     fieldsets = (
-        (None, {"fields": ("full_name", "email", "phone", "preferred_channel", "user")}),
+        (None, {"fields": ("full_name", "email", "phone", "preferred_channel", "user", "erased_at")}),
         # Translators: title of the group of a customer's address fields in the admin.
         (gettext_lazy("Where"), {"fields": ("address", "postcode", "service_area", "access_notes")}),
         # Translators: title of the group of a customer's vulnerability notes in the admin.
@@ -261,6 +267,66 @@ class CustomerAdmin(LinkedRecordsAdminMixin, GrantsAdminMixin, admin.ModelAdmin)
     @admin.display(description=gettext_lazy("vulnerable"), boolean=True)
     def vulnerable(self, customer: Customer) -> bool:
         return customer.is_vulnerable
+
+    # --- a customer's requests about their personal data (docs/privacy.md) ---
+
+    def has_export_customer_data_permission(self, request: HttpRequest) -> bool:
+        return policies.can_export_customer_data(request.user)
+
+    def has_erase_customer_data_permission(self, request: HttpRequest) -> bool:
+        return policies.can_erase_customer_data(request.user)
+
+    @admin.action(
+        description=gettext_lazy("Export everything held about the selected customers (zip)"),
+        permissions=["export_customer_data"],
+    )
+    def export_personal_data(self, request: HttpRequest, queryset: QuerySet[Customer]) -> HttpResponse:
+        customers = list(queryset.order_by("pk"))
+        archive = customer_data_export(actor=request.user, customers=customers)
+        for customer in customers:
+            self.log_change(request, customer, gettext_noop("Personal data exported."))
+        name = f"customer-{customers[0].pk}-data.zip" if len(customers) == 1 else "customers-data.zip"
+        response = HttpResponse(archive, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.action(
+        description=gettext_lazy("Erase the personal data of the selected customers…"),
+        permissions=["erase_customer_data"],
+    )
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Customer]) -> TemplateResponse | None:
+        customers = list(queryset.order_by("pk"))
+        if request.POST.get("post") != "yes":
+            return self._erase_confirmation(request, customers)
+        force = request.POST.get("force") == "yes"
+        apply_to_each(
+            self,
+            request,
+            customers,
+            lambda customer: customer_erase(actor=request.user, customer=customer, force=force),
+            done=_("Personal data erased: %(rows)s."),
+        )
+        return None
+
+    def _erase_confirmation(self, request: HttpRequest, customers: list[Customer]) -> TemplateResponse:
+        rows = [
+            {
+                "customer": customer,
+                "refusal": erasure_refusal(customer=customer),
+                "erased": customer.erased_at is not None,
+                "cases": customer.cases.count(),
+            }
+            for customer in customers
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Erase personal data"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "any_open": any(row["refusal"] for row in rows if not row["erased"]),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/people/customer/erase_confirmation.html", context)
 
 
 @admin.register(Customer.history.model)

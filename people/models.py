@@ -337,6 +337,9 @@ class Customer(models.Model):
         verbose_name=_("merged into"),
     )
     merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
+    # Set once the person's data was erased on request or after the retention period
+    # (cases.services.privacy): the record stays, anonymised, so the case statistics add up.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     # Every saved version of the record, with who saved it: what staff were told about a customer's
     # vulnerability on a given day must stay answerable after the notes change.
     history = HistoricalRecords(
@@ -349,7 +352,11 @@ class Customer(models.Model):
         ordering = ["full_name"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        permissions = [("act_for_customer", _("Act for the customer on all their cases"))]
+        permissions = [
+            ("act_for_customer", _("Act for the customer on all their cases")),
+            ("export_customer_data", _("Export everything held about a customer")),
+            ("erase_customer_data", _("Erase a customer's personal data")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(preferred_channel__in=["phone", "email", "post", "portal"]),

@@ -361,3 +361,16 @@ WATCHER_STALE_MINUTES = env_int("WATCHER_STALE_MINUTES", 5)
 # an e-mail a sender claimed but never finished is retaken after the retry delay.
 NOTIFICATION_DIGEST_DELAY_SECONDS = env_int("NOTIFICATION_DIGEST_DELAY_SECONDS", 30)
 NOTIFICATION_EMAIL_RETRY_MINUTES = env_int("NOTIFICATION_EMAIL_RETRY_MINUTES", 10)
+
+# --- Privacy: how long personal data is kept (cases.services.retention, run hourly by beat) ----
+# 0 keeps it for ever. Raw inbound e-mails: the original file of each e-mail received (the text
+# filed on the case stays). Outgoing e-mail bodies: the copy of each e-mail sent or given up on.
+# Closed cases: once every case of a customer closed this many days ago, the customer is
+# anonymised as by an erasure on request (docs/privacy.md).
+RETENTION_INBOUND_RAW_DAYS = env_int("RETENTION_INBOUND_RAW_DAYS", 365)
+RETENTION_OUTBOX_BODY_DAYS = env_int("RETENTION_OUTBOX_BODY_DAYS", 365)
+RETENTION_CLOSED_CASE_DAYS = env_int("RETENTION_CLOSED_CASE_DAYS", 0)
+# Rows handled per transaction and transactions per run, so a first run on years of data is
+# spread over several hours rather than holding the database.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 100)
+RETENTION_MAX_BATCHES_PER_RUN = env_int("RETENTION_MAX_BATCHES_PER_RUN", 20)

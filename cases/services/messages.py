@@ -25,6 +25,7 @@ from cases.services.lifecycle import case_open, reopen_on_customer_reply
 from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import Sentence, actor_label, choice, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
+from portal.image_metadata import without_metadata
 from portal.uploads import validate_upload
 
 Kind = TimelineEvent.Kind
@@ -42,12 +43,13 @@ def _validated(attachments: Sequence["UploadedFile[bytes]"]) -> list[tuple["Uplo
 
 
 def _store_attachments(message: Message, checked: list[tuple["UploadedFile[bytes]", str]]) -> None:
-    for upload, content_type in checked:
+    for sent, content_type in checked:
+        upload = without_metadata(sent, content_type)  # no GPS position of a customer's home
         assert upload.size is not None, "validate_upload refuses a file without a size"
         attachment = Attachment(
-            message=message, original_name=(upload.name or "file")[:255], content_type=content_type, size=upload.size
+            message=message, original_name=(sent.name or "file")[:255], content_type=content_type, size=upload.size
         )
-        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.file.save(sent.name or "file", upload, save=False)
         attachment.save()
 
 
