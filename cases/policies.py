@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from cases.models import Case, CaseUserObjectPermission, Handoff, InsuranceClaim, Message, Promise, Sale, TimelineEvent
+from cases.models import (
+    Case,
+    CaseUserObjectPermission,
+    Flag,
+    Handoff,
+    InsuranceClaim,
+    Message,
+    Promise,
+    Sale,
+    TimelineEvent,
+)
 from people.models import Customer, CustomerUserObjectPermission
 
 if TYPE_CHECKING:
@@ -45,6 +56,16 @@ def is_active_superuser(user: User | AnonymousUser) -> bool:
 def is_administrator(user: User | AnonymousUser) -> bool:
     """May use the admin site (Django's is_staff flag), with model permissions or as superuser."""
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def must_use_two_factor(user: User | AnonymousUser) -> bool:
+    """Asked for a one-time code after the password: whoever may reach the admin site, and staff
+    whose role is listed in TWO_FACTOR_STAFF_ROLES. TWO_FACTOR_ENFORCED off asks nobody."""
+    if not settings.TWO_FACTOR_ENFORCED or not user.is_authenticated or not user.is_active:
+        return False
+    if is_administrator(user) or user.is_superuser:
+        return True
+    return is_staff_member(user) and user.staff_profile.role in settings.TWO_FACTOR_STAFF_ROLES
 
 
 def customer_of(user: User | AnonymousUser) -> Customer | None:
@@ -269,6 +290,26 @@ def can_export_customer_data(user: User | AnonymousUser) -> bool:
 def can_erase_customer_data(user: User | AnonymousUser) -> bool:
     """Erase a customer's personal data: administrators granted `people.erase_customer_data`."""
     return is_administrator(user) and user.has_perm("people.erase_customer_data")
+
+
+# Flags whose cause has no record to fix: a person looks and decides they need nothing more.
+DISMISSIBLE_FLAG_KINDS = frozenset({Flag.Kind.EMERGING_INCIDENT})
+
+
+def can_dismiss_flag(user: User | AnonymousUser, flag: Flag) -> bool:
+    """Declare an emerging incident a coincidence: the person the flag is with (the ladder's
+    owner, manager or head), the manager of the flagged case's owner or the head of their
+    department, or a superuser. A manager of another team may see the case but not decide
+    for a team that is not theirs, and neither may a specialist helping on one case."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_active_superuser(user):
+        return True
+    if not is_staff_member(user):
+        return False
+    if flag.assignee_id == user.pk:
+        return True
+    return flag.case is not None and is_manager(user) and _manages_owner(user, flag.case)
 
 
 def can_manage_alerts(user: User | AnonymousUser) -> bool:

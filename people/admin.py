@@ -19,6 +19,8 @@ from django.template.response import TemplateResponse
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import policies
 from cases.admin import (
@@ -48,6 +50,7 @@ from people.models import (
     Service,
     StaffProfile,
 )
+from portal.two_factor import forget_devices
 
 # --- users and staff ---------------------------------------------------------------------------
 
@@ -65,6 +68,11 @@ class StaffProfileInline(admin.StackedInline):
 
 
 admin.site.unregister(User)
+# A person's two-step devices are theirs to set up (portal.two_factor); the admin site only
+# removes them, with the action on users below, so django-otp's own device pages are not offered.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)
@@ -73,7 +81,7 @@ class StewardUserAdmin(ServiceFormAdminMixin, UserAdmin):
     list_display = ("username", "full_name", "email", "department", "is_active", "is_staff", "is_superuser")
     list_filter = ("is_active", "is_staff", "is_superuser", "staff_profile__department", "groups")
     list_select_related = ("staff_profile__department",)
-    actions = ("deactivate_staff",)
+    actions = ("deactivate_staff", "forget_two_factor_devices")
 
     @admin.display(description=gettext_lazy("name"), ordering="last_name")
     def full_name(self, user: User) -> str:
@@ -98,6 +106,19 @@ class StewardUserAdmin(ServiceFormAdminMixin, UserAdmin):
             queryset,
             lambda user: staff_deactivate(actor=request.user, user=user),
             done=_("Deactivated: %(rows)s."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Remove two-step sign-in devices (lost phone: a new app is set up at next sign-in)"),
+        permissions=["change"],
+    )
+    def forget_two_factor_devices(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda user: forget_devices(user=user),
+            done=_("Two-step sign-in devices removed: %(rows)s."),
         )
 
 

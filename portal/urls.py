@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from portal import health, preferences_views, views
+from portal import health, preferences_views, two_factor_views, views
 
 admin.site.site_header = _("Steward administration")
 admin.site.site_title = "Steward"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-step/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-step/code/", two_factor_views.verify, name="two_factor_verify"),
     path("language/", preferences_views.language_switch, name="language_switch"),
     path("preferences/", preferences_views.preferences, name="preferences"),
     path(

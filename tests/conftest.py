@@ -33,6 +33,9 @@ def _media_in_tmp(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests sign people in with force_login, which checks no one-time code; tests/test_two_factor.py
+    # turns two-step sign-in back on and drives it through its pages.
+    settings.TWO_FACTOR_ENFORCED = False
 
 
 @pytest.fixture(autouse=True)

@@ -451,6 +451,22 @@ PORTAL_ROWS: list[Row] = [
         post=every(ACCEPTED, anonymous=LOGIN),
         payload=lambda world, user: {"language": "en", "time_zone": "Europe/Paris"},
     ),
+    # Two-step sign-in, off in tests (tests/conftest.py): nobody needs it, so everyone signed in is
+    # sent on to their landing page; tests/test_two_factor.py drives the pages with it on.
+    Row(
+        "two_factor_setup",
+        named("two_factor_setup"),
+        get=every(REDIRECT("landing"), anonymous=LOGIN),
+        post=every(REDIRECT("landing"), anonymous=LOGIN),
+        payload=lambda world, user: {"code": "123456"},
+    ),
+    Row(
+        "two_factor_verify",
+        named("two_factor_verify"),
+        get=every(REDIRECT("landing"), anonymous=LOGIN),
+        post=every(REDIRECT("landing"), anonymous=LOGIN),
+        payload=lambda world, user: {"code": "123456"},
+    ),
 ]
 
 

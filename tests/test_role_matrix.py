@@ -66,6 +66,8 @@ def world(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         CELERY_TASK_ALWAYS_EAGER=True,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Sessions come from force_login, which types no one-time code (tests/test_two_factor.py).
+        TWO_FACTOR_ENFORCED=False,
     )
     with django_db_blocker.unblock(), quiet, transaction.atomic():
         yield build_world()

@@ -325,25 +325,17 @@ def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) ->
     return flag
 
 
-# Flags whose cause has no record to fix: a person looks and decides they need nothing more.
-DISMISSIBLE_KINDS = {Flag.Kind.EMERGING_INCIDENT}
-
-
 @transaction.atomic
 def flag_dismiss(*, flag: Flag, actor: User, note: str) -> Flag:
     """Close an emerging-incident flag that turned out to be a coincidence, saying why."""
     note = (note or "").strip()
     if not note:
         raise RuleViolation(_("Say why nothing more is needed."), field="note")
-    if flag.kind not in DISMISSIBLE_KINDS:
+    if flag.kind not in policies.DISMISSIBLE_FLAG_KINDS:
         raise RuleViolation(_("This flag clears itself when its cause is fixed; it cannot be dismissed."), field="flag")
-    if not (
-        flag.assignee_id == actor.pk
-        or policies.is_manager(actor)
-        or (flag.case is not None and policies.can_work_on_case(actor, flag.case))
-    ):
+    if not policies.can_dismiss_flag(actor, flag):
         raise NotAllowed(
-            _("Only the person the flag is with, a manager, or someone working on the case can dismiss it.")
+            _("Only the person the flag is with, or the case owner's manager or head of department, can dismiss it.")
         )
     if flag.cleared_at is not None:
         raise RuleViolation(_("This flag has already been cleared."))

@@ -77,3 +77,14 @@ def test_reset_mails_to_one_account_are_limited_per_hour(cast: Cast, client: Cli
         response = client.post(RESET, {"email": "customer@example.test"})
         assert response["Location"] == reverse("my:password_reset_done")
     assert len(mail.outbox) == RESET_MAILS_PER_HOUR
+
+
+def test_the_link_is_built_from_site_url_not_the_host_the_request_named(cast: Cast, client: Client, settings) -> None:
+    # A hostile Host header that ALLOWED_HOSTS lets through must not steer the link (and its token) elsewhere.
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://care.example.org"
+    client.post(RESET, {"email": "customer@example.test"}, HTTP_HOST="attacker.example.net")
+    (message,) = mail.outbox
+    links = re.findall(r"https?://\S+", message.body)
+    assert links and all(link.startswith("https://care.example.org/my/password-reset/") for link in links)
+    assert "attacker.example.net" not in message.body

@@ -2,8 +2,10 @@
 
 from django.urls import reverse
 
-from cases.models import Flag, Notification
+from cases.models import Flag, Notification, TimelineEvent
 from cases.services import flag_raise
+from people.models import StaffProfile
+from tests.factories import make_staff
 
 
 def _raise_emerging(case) -> Flag:
@@ -50,3 +52,24 @@ def test_the_flags_queue_offers_dismiss_only_for_emerging_incidents(client, owne
     page = client.get(reverse("staff:flags")).content.decode()
     assert page.count("Dismiss<") == 1
     assert reverse("staff:flag_dismiss", args=[flag.pk]) in page
+
+
+def test_a_manager_of_another_team_may_not_dismiss_and_nothing_changes(client, owner, case) -> None:
+    flag = _raise_emerging(case)
+    events = TimelineEvent.objects.filter(case=case).count()
+    outsider = make_staff("other-manager", role=StaffProfile.Role.MANAGER)
+    client.force_login(outsider)
+    refused = client.post(reverse("staff:flag_dismiss", args=[flag.pk]), {"note": "Not my team, but why not"})
+    assert refused.status_code == 403
+    flag.refresh_from_db()
+    assert flag.cleared_at is None and flag.clear_note == ""
+    assert TimelineEvent.objects.filter(case=case).count() == events
+
+
+def test_the_owners_manager_and_head_of_department_may_dismiss(client, owner, manager, head, case) -> None:
+    for who in (manager, head):
+        flag = _raise_emerging(case)
+        client.force_login(who)
+        client.post(reverse("staff:flag_dismiss", args=[flag.pk]), {"note": "One cut cable, repaired"})
+        flag.refresh_from_db()
+        assert flag.cleared_at is not None
