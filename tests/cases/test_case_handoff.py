@@ -288,3 +288,25 @@ def test_escalated_flags_move_up_the_new_owners_ladder(owner: User, case: Case, 
     case_handoff(actor=owner, case=case, to_user=seller, reason="Sales question", summary="Wants a new plan.")
     flag.refresh_from_db()
     assert (flag.level, flag.assignee) == (2, sales_manager)
+
+
+def test_a_flag_at_the_top_of_the_ladder_moves_to_the_new_head_of_department(owner: User, case: Case) -> None:
+    """Level 3 is the last rung: a handoff must move those flags too, not only levels 1 and 2."""
+    from cases.services import flag_escalate
+    from people.models import Department
+
+    sales = Department.objects.create(code="sales", name="Sales")
+    sales_head = make_staff("saleshead", department=sales)
+    sales.head = sales_head
+    sales.save(update_fields=["head"])
+    sales_manager = make_staff("salesmanager", department=sales, manager=sales_head)
+    seller = make_staff("seller", department=sales, manager=sales_manager)
+    flag = flag_raise(kind=Flag.Kind.STALE_PROMISE, subject_key="promise:1", summary="Late", case=case)
+    flag_escalate(flag=flag)
+    flag.refresh_from_db()
+    flag_escalate(flag=flag)
+    flag.refresh_from_db()
+    assert flag.level == 3
+    case_handoff(actor=owner, case=case, to_user=seller, reason="Sales question", summary="Wants a new plan.")
+    flag.refresh_from_db()
+    assert (flag.level, flag.assignee) == (3, sales_head)

@@ -48,7 +48,9 @@ def test_stale_promise_claim_holds_on_a_stale_copy(case: Case, owner: User) -> N
     now = promise.due_at + timedelta(minutes=1)
     first, second = _two_copies(overdue_promises(now), promise.pk)
 
-    assert _flag_overdue(first, now, ScanResult("stale_promises")) is True
+    done = ScanResult("stale_promises")
+    assert _flag_overdue(first, now, done) is True
+    assert done.raised == 1
     assert len(_open(Flag.Kind.STALE_PROMISE)) == 1
     promise_keep(actor=owner, promise=Promise.objects.get(pk=promise.pk), note="Came on Monday")
     assert _open(Flag.Kind.STALE_PROMISE) == []

@@ -94,3 +94,13 @@ def test_settled_promises_are_never_flagged(case, owner, clock):
 
     assert watch_stale_promises(now=promise.due_at + timedelta(days=1)).examined == 0
     assert not Flag.objects.exists()
+
+
+def test_a_batch_of_overdue_promises_is_flagged_in_one_go_without_falling_back(case, owner, clock, caplog):
+    """The batch handler flags the whole batch; the row-by-row fallback is for a batch that fails."""
+    promises = [_back_monday(case, owner, clock) for _ in range(3)]
+    with caplog.at_level("WARNING", logger="cases.watchers"):
+        result = watch_stale_promises(now=promises[0].due_at + timedelta(minutes=1))
+    assert result.raised == 3
+    assert len(open_flags(STALE)) == 3
+    assert "a batch failed" not in caplog.text
