@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
@@ -78,6 +78,9 @@ from tests.factories import (
 ROLES: tuple[str, ...] = (
     "staff",
     "manager",
+    "head",
+    "specialist",
+    "colleague",
     "customer",
     "delegate",
     "other_customer",
@@ -85,7 +88,23 @@ ROLES: tuple[str, ...] = (
     "other_contractor_user",
     "anonymous",
     "administrator",
+    "partial_admin",
 )
+# Roles that are staff in the policy sense (a staff profile): they read every case, and change
+# only the cases they work on (cases/policies.py can_work_on_case).
+STAFF_ROLES: tuple[str, ...] = ("staff", "manager", "head", "specialist", "colleague")
+# Roles that may use the admin site (Django's is_staff flag).
+ADMIN_ROLES: tuple[str, ...] = ("administrator", "partial_admin")
+# A row that does not name one of these roles gives it what it gives the role the policy treats
+# it like: the head of the owner's department is the owner's manager's equal in
+# policies._manages_owner, and a specialist works on the case as its owner does (they may not
+# hand it off: the handoff rows say so). The read-only colleague (staff who may view but not
+# change the case) and the administrator with only some model permissions differ from everyone
+# else often enough that rows name them, or they get the row's default.
+LIKE: dict[str, str] = {"head": "manager", "specialist": "staff"}
+# What the administrator with some model permissions may do in the admin site: read cases and
+# customers, change customers, nothing else (no users, no grants, no jobs).
+PARTIAL_ADMIN_PERMS: tuple[str, ...] = ("cases.view_case", "people.view_customer", "people.change_customer")
 NEW_PASSWORD = "Fresh-steward-pass-42"
 OUTSIDER_TEXT = "changed by an outsider"
 # The smallest file the upload checks accept as a PNG photo.
@@ -140,7 +159,7 @@ def every(outcome: Outcome, **per_role: Outcome) -> Expectations:
     unknown = set(per_role) - set(ROLES)
     if unknown:
         raise ValueError(f"Unknown roles in a matrix row: {sorted(unknown)}")
-    return {role: per_role.get(role, outcome) for role in ROLES}
+    return {role: per_role.get(role, per_role.get(LIKE.get(role, role), outcome)) for role in ROLES}
 
 
 # --- the world the matrix runs in -------------------------------------------------------
@@ -151,6 +170,11 @@ class World:
     """The test cast plus one record of everything the admin site manages."""
 
     cast: Cast
+    # People and records of other parties (another team's case, the other contractor company's
+    # job, …), by kind: the mismatched-id and cross-owner tests put their ids in the URLs.
+    specialist: User | None = None
+    partial_admin: User | None = None
+    far: dict[str, models.Model] = field(default_factory=dict)
     # Each role's session cookie, signed in once for the whole matrix: signing in is the
     # costliest part of a request (axes records it), and the matrix makes thousands.
     sessions: dict[str, str] = field(default_factory=dict)
@@ -168,11 +192,16 @@ class World:
             "other_contractor_user": cast.other_contractor_user,
             "anonymous": None,
             "administrator": cast.administrator,
+            "head": cast.head,
+            "specialist": self.specialist,
+            # Same department and manager as the owner: sees the case, does not work on it.
+            "colleague": cast.other_agent,
+            "partial_admin": self.partial_admin,
         }[role]
 
-    def admin_request(self) -> HttpRequest:
+    def admin_request(self, role: str = "administrator") -> HttpRequest:
         request = RequestFactory().get("/admin/")
-        request.user = self.cast.administrator
+        request.user = self.user(role)
         return request
 
     def first_row(self, model: type[models.Model]) -> models.Model:
@@ -284,9 +313,86 @@ def build_world() -> World:
         model = _model_by_label(label)
         if model is not None and model in admin.site._registry and not model._default_manager.exists():
             maker()
-    world = World(cast=cast)
+    partial_admin = UserFactory(username="matrix_partial_admin", is_staff=True)
+    for perm in PARTIAL_ADMIN_PERMS:
+        app_label, codename = perm.split(".")
+        partial_admin.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    world = World(
+        cast=cast,
+        specialist=User.objects.get(pk=specialist.pk),
+        partial_admin=User.objects.get(pk=partial_admin.pk),
+        far=build_far_party(cast),
+    )
     world.open_sessions()
     return world
+
+
+def build_far_party(cast: Cast) -> dict[str, models.Model]:
+    """One record of each kind a URL takes an id of, owned by parties none of the matrix's
+    roles work for: a case of the other customer owned by an agent of another department, the
+    other contractor company's job on it (with its promise, prerequisite, incident and photo),
+    a claim, a sale, a photo the customer sent, a flag, a handoff between two of that team's
+    agents, a specialist on it and a helper of the other customer. The other contractor company
+    now has work of its own, so "this job" and "any job" differ for every contractor role."""
+    from cases.models import Flag
+    from contractors.models import JobPhoto, Prerequisite
+    from people.models import Delegate
+    from tests.factories import DepartmentFactory
+
+    now = timezone.now()
+    field_ops = DepartmentFactory(code="field-ops", name="Field operations")
+    far_agent = make_staff("matrix_far_agent", department=field_ops)
+    far_colleague = make_staff("matrix_far_colleague", department=field_ops)
+    far_specialist = make_staff("matrix_far_specialist", department=field_ops)
+    customer = cast.other_customer
+    far_case = make_case(customer=customer, owner=far_agent, subject="Noisy line")
+    photo = SimpleUploadedFile("socket.png", PNG, content_type="image/png")
+    message = message_receive(actor=customer.user, case=far_case, body="Here is the socket.", attachments=[photo])
+    promise = promise_make(actor=far_agent, case=far_case, text="Call back Friday", due_at=now + timedelta(days=2))
+    claim = claim_file(actor=far_agent, case=far_case, insurer="Assur Sud", policy_holder="customer")
+    sale = sale_record(actor=far_agent, case=far_case, product="Landline", advisor=far_agent)
+    specialist_add(actor=far_agent, case=far_case, user=far_specialist)
+    helper = UserFactory(username="matrix_far_helper")
+    grant = delegate_grant(actor=customer.user, customer=customer, user=helper, relationship="neighbour")
+    job = make_job(
+        case=far_case,
+        company=cast.other_contractor_user.contractor_profile.company,
+        actor=far_agent,
+        title="Replace the wall socket",
+        prerequisites=(("Bring a 20 m cable", "contractor"),),
+    )
+    job_promise = promise_make(
+        actor=cast.other_contractor_user, case=far_case, job=job, text="Back Monday", due_at=now + timedelta(days=3)
+    )
+    incident = incident_report(
+        actor=cast.other_contractor_user,
+        job=job,
+        what="Scratched the skirting board",
+        location="Hall",
+        photos=[SimpleUploadedFile("board.png", PNG, content_type="image/png")],
+    )
+    handoff = case_handoff(
+        actor=far_agent, case=far_case, to_user=far_colleague, reason="Holiday", summary="Line test booked."
+    )
+    flag = Flag.objects.filter(case=far_case, cleared_at__isnull=True).order_by("pk").first()
+    assert flag is not None, "the far incident should have raised a flag"
+    return {
+        "case": far_case,
+        "customer": customer,
+        "attachment": message.attachments.get(),
+        "promise": promise,
+        "job_promise": job_promise,
+        "claim": claim,
+        "sale": sale,
+        "job": job,
+        "prerequisite": Prerequisite.objects.get(job=job),
+        "incident": incident,
+        "photo": JobPhoto.objects.filter(incident=incident).get(),
+        "flag": flag,
+        "handoff": handoff,
+        "specialist": far_specialist,
+        "grant": Delegate.objects.get(pk=grant.pk),
+    }
 
 
 def _model_by_label(label: str) -> type[models.Model] | None:
@@ -405,6 +511,9 @@ def _landing(world: World) -> Expectations:
     return {
         "staff": staff,
         "manager": staff,
+        "head": staff,
+        "specialist": staff,
+        "colleague": staff,
         "customer": customers,
         "delegate": customers,
         "other_customer": customers,
@@ -412,6 +521,7 @@ def _landing(world: World) -> Expectations:
         "other_contractor_user": contractors,
         "anonymous": REDIRECT("login"),
         "administrator": REDIRECT("admin:index"),
+        "partial_admin": REDIRECT("admin:index"),
     }
 
 
@@ -436,12 +546,13 @@ PORTAL_ROWS: list[Row] = [
     Row("no_surface", named("no_surface"), get=every(OK)),
     # For a monitor or load balancer: no sign-in, no case data (watcher names and times only).
     Row("health_watchers", _health_after_fresh_runs, get=every(OK), post=every(NOT_ALLOWED)),
-    # Anyone may switch the language (a cookie for visitors, the preference for a signed-in person).
+    # Anyone may switch the language (a cookie for visitors, the preference for a signed-in person);
+    # without a page to go back to, they land on their own surface.
     Row(
         "language_switch",
         named("language_switch"),
         get=every(NOT_ALLOWED),
-        post=every(ACCEPTED),
+        post=every(REDIRECT("landing")),
         payload=lambda world, user: {"language": "en"},
     ),
     Row(
@@ -489,7 +600,7 @@ def _autocomplete_source() -> tuple[type[models.Model], str] | None:
 
 def _autocomplete(world: World) -> Expectations:
     # Without a field to complete the view has nothing it may answer: 403 even for administrators.
-    return every(ADMIN_LOGIN, administrator=OK if _autocomplete_source() else DENIED)
+    return admins(OK if _autocomplete_source() else DENIED)
 
 
 def _view_on_site_path(world: World) -> str:
@@ -501,35 +612,42 @@ def _view_on_site(world: World) -> Expectations:
     # "View on site" follows the record's own page; a record without one is not found.
     case = world.cast.case
     page = case.get_absolute_url() if hasattr(case, "get_absolute_url") else None
-    return every(ADMIN_LOGIN, administrator=REDIRECT(page) if page else HIDDEN)
+    return admins(REDIRECT(page) if page else HIDDEN)
 
 
 def _admin_password_change(world: World, user: User | None) -> dict[str, object]:
     return {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
 
 
-ADMIN_ONLY = every(ADMIN_LOGIN, administrator=OK)
+def admins(outcome: Outcome, *, partial: Outcome | None = None) -> Expectations:
+    """`outcome` for both administrators (`partial` for the one with some model permissions,
+    when it differs); the admin site's sign-in page for everyone else, signed in or not: Django's
+    admin sends any account without the is_staff flag there."""
+    return every(ADMIN_LOGIN, administrator=outcome, partial_admin=partial or outcome)
+
+
+ADMIN_ONLY = admins(OK)
 
 ADMIN_SITE_ROWS: list[Row] = [
     Row("admin:index", named("admin:index"), get=ADMIN_ONLY),
     Row(
         "admin:login",
         named("admin:login"),
-        get=every(OK, administrator=REDIRECT("admin:index")),
+        get=every(OK, administrator=REDIRECT("admin:index"), partial_admin=REDIRECT("admin:index")),
         post=every(OK),
         payload=_wrong_password,
     ),
     Row(
         "admin:logout",
         named("admin:logout"),
-        get=every(REDIRECT("admin:index"), administrator=NOT_ALLOWED),
-        post=every(REDIRECT("admin:index"), administrator=REDIRECT("login")),
+        get=every(REDIRECT("admin:index"), administrator=NOT_ALLOWED, partial_admin=NOT_ALLOWED),
+        post=every(REDIRECT("admin:index"), administrator=REDIRECT("login"), partial_admin=REDIRECT("login")),
     ),
     Row(
         "admin:password_change",
         named("admin:password_change"),
         get=ADMIN_ONLY,
-        post=every(ADMIN_LOGIN, administrator=REDIRECT("admin:password_change_done")),
+        post=admins(REDIRECT("admin:password_change_done")),
         payload=_admin_password_change,
     ),
     Row("admin:password_change_done", named("admin:password_change_done"), get=ADMIN_ONLY),
@@ -538,7 +656,7 @@ ADMIN_SITE_ROWS: list[Row] = [
     Row("admin:view_on_site", _view_on_site_path, get=_view_on_site),
     Row("admin:app_list", lambda world: reverse("admin:app_list", kwargs={"app_label": "cases"}), get=ADMIN_ONLY),
     # Anything else under /admin/: outsiders are sent to sign in before learning whether it exists.
-    Row("admin/(?P<url>.*)$", lambda world: "/admin/no-such-page/", get=every(ADMIN_LOGIN, administrator=HIDDEN)),
+    Row("admin/(?P<url>.*)$", lambda world: "/admin/no-such-page/", get=admins(HIDDEN)),
 ]
 
 
@@ -578,13 +696,13 @@ def admin_model_rows(model: type[models.Model], model_admin: admin.ModelAdmin) -
         return {"post": "yes"}
 
     def reads(needs: str) -> Expectations:
-        return every(ADMIN_LOGIN, administrator=OK.given(needs))
+        return admins(OK.given(needs))
 
     def writes(needs: str) -> Expectations:
-        return every(ADMIN_LOGIN, administrator=ACCEPTED.given(needs))
+        return admins(ACCEPTED.given(needs))
 
     def old_change_url(world: World) -> Expectations:
-        return every(ADMIN_LOGIN, administrator=REDIRECT(object_page("change")(world)))
+        return admins(REDIRECT(object_page("change")(world)))
 
     rows = [
         Row(
@@ -665,22 +783,22 @@ def guardian_rows(model: type[models.Model], prefix: str, obj_pk: Callable[[Worl
 
     def back_to_grants(world: World) -> Expectations:
         # Steward grants people, never groups: the group page sends the administrator back.
-        return every(ADMIN_LOGIN, administrator=REDIRECT(named(f"{prefix}_permissions", obj_pk)(world)))
+        return admins(REDIRECT(named(f"{prefix}_permissions", obj_pk)(world)))
 
     return [
         Row(
             f"{prefix}_permissions",
             named(f"{prefix}_permissions", obj_pk),
-            get=every(ADMIN_LOGIN, administrator=OK.given("change", back_to_index)),
-            post=every(ADMIN_LOGIN, administrator=ACCEPTED.given("change", back_to_index)),
+            get=admins(OK.given("change", back_to_index)),
+            post=admins(ACCEPTED.given("change", back_to_index)),
             payload=pick_outsider,
             model=model,
         ),
         Row(
             f"{prefix}_permissions_manage_user",
             named(f"{prefix}_permissions_manage_user", obj_pk, outsider_id),
-            get=every(ADMIN_LOGIN, administrator=OK.given("change", back_to_index)),
-            post=every(ADMIN_LOGIN, administrator=ACCEPTED.given("change", back_to_index)),
+            get=admins(OK.given("change", back_to_index)),
+            post=admins(ACCEPTED.given("change", back_to_index)),
             payload=grant_delegate,
             model=model,
         ),

@@ -101,41 +101,68 @@ def case_side(
     customer: Outcome = OK,
     administrator: Outcome | None = None,
     manager: Outcome | None = None,
+    colleague: Outcome | None = None,
+    **more: Outcome,
 ) -> Expectations:
     """On the cast's case: staff and the customer's side see it; the other customer and the
-    contractor users (who see jobs, not cases) get 404."""
+    contractor users (who see jobs, not cases) get 404. The read-only colleague gets what the
+    owner gets unless said."""
     return every(
         HIDDEN,
         staff=staff,
         manager=manager or staff,
         administrator=administrator or staff,
+        colleague=colleague or staff,
         customer=customer,
         delegate=customer,
         anonymous=DENIED,
+        **more,
     )
 
 
 def staff_side(
-    staff: Outcome = OK, *, manager: Outcome | None = None, administrator: Outcome | None = None
+    staff: Outcome = OK,
+    *,
+    manager: Outcome | None = None,
+    administrator: Outcome | None = None,
+    colleague: Outcome | None = None,
+    **more: Outcome,
 ) -> Expectations:
     """Staff-only records: everyone else who is signed in gets 404."""
-    return every(HIDDEN, staff=staff, manager=manager or staff, administrator=administrator or staff, anonymous=DENIED)
+    return every(
+        HIDDEN,
+        staff=staff,
+        manager=manager or staff,
+        administrator=administrator or staff,
+        colleague=colleague or staff,
+        anonymous=DENIED,
+        **more,
+    )
 
 
-def job_side(contractor: Outcome = OK, *, staff: Outcome = OK) -> Expectations:
-    """On the cast's job: staff, and the contractor user of its company; everyone else 404."""
+def job_side(contractor: Outcome = OK, *, staff: Outcome = OK, colleague: Outcome | None = None) -> Expectations:
+    """On the cast's job: staff, and the contractor user of its company; everyone else 404.
+    The read-only colleague gets what the owner gets unless said."""
     return every(
         HIDDEN,
         staff=staff,
         manager=staff,
         administrator=staff,
+        colleague=colleague or staff,
         contractor_user=contractor,
         anonymous=DENIED,
     )
 
 
+def job_work(contractor: Outcome = OK) -> Expectations:
+    """Changing the cast's job: its company's user, and staff who may work on its case
+    (policies.can_work_on_job); the read-only colleague sees the job and is refused."""
+    return job_side(contractor, colleague=DENIED)
+
+
 READ_CASE = case_side()
-WORK_ON_CASE = case_side(customer=DENIED)
+# Changing the case is can_work_on_case: the colleague may read it and is refused (403).
+WORK_ON_CASE = case_side(customer=DENIED, colleague=DENIED)
 CUSTOMER_ONLY = case_side(staff=DENIED)
 
 
@@ -281,7 +308,7 @@ API_ROWS: list[Row] = [
         _payload(summary="Pipe repaired.", override_reason="Claims follow."),
     ),
     # The customer side confirms; so may staff working on the case, recording what the customer said.
-    _row("case-confirm", _url("case-confirm", _case), POST_ONLY, READ_CASE, _resolved_first()),
+    _row("case-confirm", _url("case-confirm", _case), POST_ONLY, case_side(colleague=DENIED), _resolved_first()),
     _row(
         "case-reject-resolution",
         _url("case-reject-resolution", _case),
@@ -292,7 +319,7 @@ API_ROWS: list[Row] = [
     _row("case-reopen", _url("case-reopen", _case), POST_ONLY, WORK_ON_CASE, _resolved_first(reason="She called.")),
     _row("case-timeline", _url("case-timeline", _case), get=READ_CASE),
     # Customers write messages, staff working on the case reply.
-    _row("case-messages", _url("case-messages", _case), READ_CASE, READ_CASE, _message),
+    _row("case-messages", _url("case-messages", _case), READ_CASE, case_side(colleague=DENIED), _message),
     _row("case-promises", _url("case-promises", _case), READ_CASE, WORK_ON_CASE, _promise),
     _row(
         "case-claims",
@@ -302,7 +329,14 @@ API_ROWS: list[Row] = [
         _payload(insurer="Assurances Réseau", policy_holder="company"),
     ),
     # Handoff summaries are for staff: the customer side reads an empty list (and the timeline).
-    _row("case-handoffs", _url("case-handoffs", _case), READ_CASE, case_side(customer=DENIED), _handoff),
+    _row(
+        "case-handoffs",
+        _url("case-handoffs", _case),
+        READ_CASE,
+        # A specialist helps on the case but may not give it away (can_handoff).
+        case_side(customer=DENIED, colleague=DENIED, specialist=DENIED),
+        _handoff,
+    ),
     # Jobs are the contractors' and staff's: the customer side reads an empty list.
     _row("case-jobs", _url("case-jobs", _case), READ_CASE, WORK_ON_CASE, _job_request),
     _row("case-alerts", _url("case-alerts", _case), READ_CASE, WORK_ON_CASE, _second_alert),
@@ -315,33 +349,33 @@ API_ROWS: list[Row] = [
     _row("promise-settle", _url("promise-settle", _open_promise), POST_ONLY, WORK_ON_CASE, _payload(outcome="kept")),
     _row("claim-detail", _url("claim-detail", _claim), get=READ_CASE),
     _row("claim-updates", _url("claim-updates", _claim), POST_ONLY, WORK_ON_CASE, _payload(note="Insurer called")),
-    # Only the receiver acknowledges; the manager and the administrator may look but are refused.
+    # Only the receiver acknowledges; the others may look but are refused.
     _row(
         "handoff-acknowledge",
         _url("handoff-acknowledge", _handoff_to_owner),
         POST_ONLY,
-        staff_side(manager=DENIED, administrator=DENIED),
+        staff_side(manager=DENIED, administrator=DENIED, specialist=DENIED, colleague=DENIED),
     ),
     # contractor jobs
     _row("job-list", _url("job-list"), get=SIGNED_IN),
     _row("job-detail", _url("job-detail", _job), get=job_side()),
-    _row("job-schedule", _url("job-schedule", _job), POST_ONLY, job_side(), _schedule),
-    _row("job-cancel", _url("job-cancel", _job), POST_ONLY, job_side(), _payload(reason="customer_request")),
-    _row("job-visit", _url("job-visit", _job), POST_ONLY, job_side(), _payload(status="on_the_way")),
+    _row("job-schedule", _url("job-schedule", _job), POST_ONLY, job_work(), _schedule),
+    _row("job-cancel", _url("job-cancel", _job), POST_ONLY, job_work(), _payload(reason="customer_request")),
+    _row("job-visit", _url("job-visit", _job), POST_ONLY, job_work(), _payload(status="on_the_way")),
     _row(
         "job-complete",
         _url("job-complete", _job),
         POST_ONLY,
-        job_side(),
+        job_work(),
         _on_site(outcome_report="Socket installed and tested"),
     ),
-    _row("job-fail", _url("job-fail", _job), POST_ONLY, job_side(), _on_the_way(outcome_report="No access")),
-    _row("job-promises", _url("job-promises", _job), POST_ONLY, job_side(), _promise),
+    _row("job-fail", _url("job-fail", _job), POST_ONLY, job_work(), _on_the_way(outcome_report="No access")),
+    _row("job-promises", _url("job-promises", _job), POST_ONLY, job_work(), _promise),
     _row(
         "job-incidents",
         _url("job-incidents", _job),
         job_side(),
-        job_side(),
+        job_work(),
         _payload(what="Scratched the skirting board", location="Hall"),
     ),
     # The cast's prerequisite (a street connection) is the operator's: the contractor may not tick it.
@@ -349,13 +383,13 @@ API_ROWS: list[Row] = [
         "prerequisite-complete",
         _url("prerequisite-complete", _prerequisite),
         POST_ONLY,
-        job_side(contractor=DENIED),
+        job_work(contractor=DENIED),
     ),
     _row(
         "incident-corrections",
         _url("incident-corrections", _incident),
         POST_ONLY,
-        job_side(),
+        job_work(),
         _payload(text="It was the hot water pipe."),
     ),
     # The repair is the case owner's decision: the contractor may look but is refused.
@@ -363,13 +397,14 @@ API_ROWS: list[Row] = [
         "incident-repair",
         _url("incident-repair", _incident),
         POST_ONLY,
-        job_side(contractor=DENIED),
+        job_work(contractor=DENIED),
         _payload(plan="Plumber on Monday, paid by us"),
     ),
     # staff: flags and service alerts
     _row("flag-list", _url("flag-list"), get=staff_side()),
     _row("flag-detail", _url("flag-detail", _flag), get=staff_side()),
-    _row("flag-acknowledge", _url("flag-acknowledge", _flag), staff_side(NOT_ALLOWED), staff_side()),
+    # The cast's flag is on its case: the read-only colleague sees it and may not acknowledge it.
+    _row("flag-acknowledge", _url("flag-acknowledge", _flag), staff_side(NOT_ALLOWED), staff_side(colleague=DENIED)),
     _row("alert-list", _url("alert-list"), staff_side(), staff_side(), _new_alert),
     _row("alert-detail", _url("alert-detail", _alert), get=staff_side()),
     _row("alert-end", _url("alert-end", _alert), staff_side(NOT_ALLOWED), staff_side()),

@@ -140,7 +140,7 @@ CONTRACTOR_ROWS: list[Row] = [
     Row(
         "contractor:photo",
         named("photo", _photo),
-        get=every(HIDDEN, staff=OK, manager=OK, contractor_user=OK, administrator=OK, anonymous=LOGIN),
+        get=every(HIDDEN, staff=OK, manager=OK, colleague=OK, contractor_user=OK, administrator=OK, anonymous=LOGIN),
     ),
     Row(
         "contractor:team",
@@ -160,6 +160,6 @@ CONTRACTOR_ROWS: list[Row] = [
     Row(
         "contractor:scorecard",
         lambda world: reverse("contractor:scorecard"),
-        get=every(HIDDEN, staff=OK, manager=OK, anonymous=LOGIN),
+        get=every(HIDDEN, staff=OK, manager=OK, colleague=OK, anonymous=LOGIN),
     ),
 ]

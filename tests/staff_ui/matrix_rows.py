@@ -3,8 +3,10 @@
 Only members of staff reach these pages: anonymous visitors are sent to sign in, and
 customers, delegates, contractor users and the administrator (a superuser with no staff
 profile) get a 404, as for a page that does not exist. In the matrix's world the "staff"
-role owns the cast's case and "manager" manages them, so both may change it; the read-only
-colleague is covered by tests/staff_ui/test_access.py.
+role owns the cast's case, "manager" manages them and "head" heads their department, and
+"specialist" was added to the case: all four may change it. The read-only "colleague" (same
+team, neither owner nor specialist) may open the case but is told (403) when they try to change
+it, except for notes and calls, which any member of staff records.
 """
 
 from __future__ import annotations
@@ -37,17 +39,23 @@ from tests.role_matrix import (
 )
 
 
-def staff_only(staff: Outcome, manager: Outcome | None = None) -> Expectations:
-    """`staff` for the case owner, `manager` (same unless said) for their manager; 404 for
-    everyone outside staff, sign-in for anonymous visitors."""
-    return every(HIDDEN, staff=staff, manager=manager or staff, anonymous=LOGIN)
+def staff_only(
+    staff: Outcome, manager: Outcome | None = None, *, colleague: Outcome | None = None, **more: Outcome
+) -> Expectations:
+    """`staff` for the case owner (and the specialist on it), `manager` (same unless said) for
+    their manager and head of department, `colleague` (same unless said) for the read-only
+    colleague; 404 for everyone outside staff, sign-in for anonymous visitors."""
+    return every(HIDDEN, staff=staff, manager=manager or staff, colleague=colleague or staff, anonymous=LOGIN, **more)
 
 
 Payload = Callable[[World, User | None], dict[str, object]]
 
 READ = staff_only(OK)
 POST_ONLY = staff_only(NOT_ALLOWED)
-CHANGE = staff_only(ACCEPTED)
+# Changing the case is can_work_on_case: the colleague sees it and is refused.
+CHANGE = staff_only(ACCEPTED, colleague=DENIED)
+# Any member of staff logs a call or leaves a note on a case they can see (can_note_on_case).
+ANY_STAFF_CHANGE = staff_only(ACCEPTED)
 
 
 def _when(days: float) -> str:
@@ -241,9 +249,12 @@ def _handoff_ack_path(world: World) -> str:
 
 
 def _change_row(
-    name: str, payload: Callable[[World, User | None], dict[str, object]], *more: Callable[[World], object]
+    name: str,
+    payload: Callable[[World, User | None], dict[str, object]],
+    *more: Callable[[World], object],
+    post: Expectations = CHANGE,
 ) -> Row:
-    return Row(f"staff:{name}", case_page(f"staff:{name}", *more), get=POST_ONLY, post=CHANGE, payload=payload)
+    return Row(f"staff:{name}", case_page(f"staff:{name}", *more), get=POST_ONLY, post=post, payload=payload)
 
 
 STAFF_ROWS: list[Row] = [
@@ -266,30 +277,45 @@ STAFF_ROWS: list[Row] = [
         payload=_payload(note="The same street: one cut cable, already repaired"),
     ),
     Row("staff:notifications", lambda world: reverse("staff:notifications"), get=READ),
-    Row("staff:notifications_read", lambda world: reverse("staff:notifications_read"), get=POST_ONLY, post=CHANGE),
+    # Alerts, intake and one's own notifications are no case's: any member of staff.
+    Row(
+        "staff:notifications_read",
+        lambda world: reverse("staff:notifications_read"),
+        get=POST_ONLY,
+        post=ANY_STAFF_CHANGE,
+    ),
     Row("staff:attachment", lambda world: reverse("staff:attachment", args=[_attachment(world)]), get=READ),
     Row("staff:letter", lambda world: reverse("staff:letter", args=[_letter(world)]), get=READ),
-    Row("staff:alerts", lambda world: reverse("staff:alerts"), get=READ, post=CHANGE, payload=_alert_payload),
+    Row("staff:alerts", lambda world: reverse("staff:alerts"), get=READ, post=ANY_STAFF_CHANGE, payload=_alert_payload),
     Row(
         "staff:alert_edit",
         lambda world: reverse("staff:alert_edit", args=[_alert(world)]),
         get=READ,
-        post=CHANGE,
+        post=ANY_STAFF_CHANGE,
         payload=_alert_payload,
     ),
-    Row("staff:alert_end", lambda world: reverse("staff:alert_end", args=[_alert(world)]), get=POST_ONLY, post=CHANGE),
+    Row(
+        "staff:alert_end",
+        lambda world: reverse("staff:alert_end", args=[_alert(world)]),
+        get=POST_ONLY,
+        post=ANY_STAFF_CHANGE,
+    ),
     Row(
         "staff:alert_incidents",
         lambda world: reverse("staff:alert_incidents", args=[_alert(world)]),
         get=READ,
-        post=CHANGE,
+        post=ANY_STAFF_CHANGE,
         payload=_incident_payload,
     ),
     Row("staff:case", case_page("staff:case"), get=READ),
     Row("staff:case_timeline", case_page("staff:case_timeline"), get=_timeline),
     _change_row("case_reply", _payload(**{"reply-body": "The plumber comes Monday.", "reply-channel": "email"})),
-    _change_row("case_note", _payload(**{"note-body": "Checked with the insurer."})),
-    _change_row("case_call", _payload(**{"call-inbound": "false", "call-summary": "Told her about Monday."})),
+    _change_row("case_note", _payload(**{"note-body": "Checked with the insurer."}), post=ANY_STAFF_CHANGE),
+    _change_row(
+        "case_call",
+        _payload(**{"call-inbound": "false", "call-summary": "Told her about Monday."}),
+        post=ANY_STAFF_CHANGE,
+    ),
     _change_row("promise_make", _promise_payload),
     _change_row("promise_settle", _settle_payload, _open_promise),
     _change_row(
@@ -307,13 +333,20 @@ STAFF_ROWS: list[Row] = [
     _change_row("job_cancel", _cancel_payload, _job),
     _change_row("job_complete", _complete_payload, _job),
     _change_row("incident_repair", _repair_payload, _incident),
-    Row("staff:case_handoff", case_page("staff:case_handoff"), get=READ, post=CHANGE, payload=_handoff_payload),
+    # A specialist helps on the case but may not give it away (can_handoff).
+    Row(
+        "staff:case_handoff",
+        case_page("staff:case_handoff"),
+        get=staff_only(OK, colleague=DENIED, specialist=DENIED),
+        post=staff_only(ACCEPTED, colleague=DENIED, specialist=DENIED),
+        payload=_handoff_payload,
+    ),
     # Only the receiver acknowledges: the owner's manager may look but is refused.
     Row(
         "staff:handoff_acknowledge",
         _handoff_ack_path,
         get=POST_ONLY,
-        post=staff_only(ACCEPTED, manager=DENIED),
+        post=staff_only(ACCEPTED, manager=DENIED, colleague=DENIED, specialist=DENIED),
     ),
 ]
 
@@ -367,7 +400,9 @@ def _intake_payload(world: World, user: User | None) -> dict[str, object]:
 
 
 STAFF_ROWS += [
-    Row("staff:intake", lambda world: reverse("staff:intake"), get=READ, post=CHANGE, payload=_intake_payload),
+    Row(
+        "staff:intake", lambda world: reverse("staff:intake"), get=READ, post=ANY_STAFF_CHANGE, payload=_intake_payload
+    ),
     Row("staff:intake_matches", lambda world: reverse("staff:intake_matches") + "?q=Martin", get=READ),
 ]
 
