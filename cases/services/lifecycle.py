@@ -1,10 +1,14 @@
 """A case from opening to closure: open, status, resolve, confirm, reopen, close."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import DateTimeField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -32,9 +36,13 @@ from cases.services.timeline import (
     moment,
     person_name,
     record_event,
+    timeline_event,
 )
 from people.models import Customer, Service
 from portal.errors import NotAllowed, RuleViolation
+
+if TYPE_CHECKING:
+    from correspondence.services.tell import PreparedNotice
 
 Kind = TimelineEvent.Kind
 Status = Case.Status
@@ -263,9 +271,18 @@ def case_confirm(*, actor: User, case: Case) -> Case:
 def _kept_promises(case: Case) -> list[str]:
     """What we promised the customer and did, for the "is it fixed?" question; call and letter
     tasks are how we told them, not something done for them."""
+    return _kept_promises_of([case])[case.pk]
+
+
+def _kept_promises_of(cases: list[Case]) -> dict[int, list[str]]:
     tasks = (Promise.Kind.CALL_TASK, Promise.Kind.LETTER_TASK)
-    kept = case.promises.filter(status=Promise.Status.KEPT, owed_to_customer=True).exclude(kind__in=tasks)
-    return list(kept.order_by("resolved_at", "pk").values_list("text", flat=True))
+    kept = Promise.objects.filter(
+        case_id__in=[case.pk for case in cases], status=Promise.Status.KEPT, owed_to_customer=True
+    ).exclude(kind__in=tasks)
+    by_case: dict[int, list[str]] = {case.pk: [] for case in cases}
+    for case_id, text in kept.order_by("case_id", "resolved_at", "pk").values_list("case_id", "text"):
+        by_case[case_id].append(text)
+    return by_case
 
 
 def _loose_end_counts(loose: LooseEnds) -> list[Sentence]:
@@ -404,8 +421,14 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
     if not updated:
         return False
     case.refresh_from_db()
-    assert case.confirmation_due_at is not None, "set by the update above"
-    record_event(
+    _reminder_event(case).save(force_insert=True)
+    _tell(case, "confirmation", actor=None, now=now, reminder=True, kept=_kept_promises(case))
+    return True
+
+
+def _reminder_event(case: Case) -> TimelineEvent:
+    assert case.confirmation_due_at is not None, "the reminder renews the window first"
+    return timeline_event(
         case=case,
         kind=Kind.REMINDER,
         department=TimelineDepartment.SUPPORT,
@@ -416,8 +439,56 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
         ),
         customer_visible=True,
     )
-    _tell(case, "confirmation", actor=None, now=now, reminder=True, kept=_kept_promises(case))
-    return True
+
+
+@dataclass
+class PreparedReminder:
+    """A case to remind, with its renewed window set in memory and its message rendered."""
+
+    case: Case
+    notices: list["PreparedNotice"]
+
+
+def confirmation_reminders_prepare(*, cases: list[Case], now: datetime) -> list[PreparedReminder]:
+    """The slow half of case_send_confirmation_reminder for many cases (a watcher's batch): the
+    renewed windows and the "is it fixed?" messages, rendered before the transaction that writes
+    them (confirmation_reminders_send). Changes the given cases in memory only."""
+    from correspondence.services.tell import Telling, tellings_prepare
+
+    kept = _kept_promises_of(cases)
+    for case in cases:
+        case.confirmation_due_at = deadlines.confirmation_due(case, now)
+        case.confirmation_reminder_sent_at = now
+    items = [
+        Telling(case, "confirmation", {"reminder": True, "kept": kept[case.pk]}, subject_key=f"case:{case.pk}")
+        for case in cases
+    ]
+    notices = tellings_prepare(items=items, now=now)
+    return [PreparedReminder(case, [n for n in notices if n.case is case]) for case in cases]
+
+
+def confirmation_reminders_send(*, prepared: list[PreparedReminder], now: datetime) -> list[Case]:
+    """case_send_confirmation_reminder for the prepared cases still waiting for their first
+    reminder: one conditional update renews their windows, then one insert each for the
+    reminders' timeline events, the notices and what they need (customers_tell_many). Returns
+    the cases reminded. Call inside the transaction that holds the cases (the watcher's batch)."""
+    from correspondence.services.tell import customers_tell_many
+
+    still = Case.objects.filter(status=Status.RESOLVED, confirmation_reminder_sent_at__isnull=True)
+    claimable = set(still.filter(pk__in=[p.case.pk for p in prepared]).values_list("pk", flat=True))
+    chosen = [p for p in prepared if p.case.pk in claimable]
+    if not chosen:
+        return []
+    still.filter(pk__in=claimable).update(
+        confirmation_reminder_sent_at=now,
+        confirmation_due_at=CaseWhen(
+            *(When(pk=p.case.pk, then=Value(p.case.confirmation_due_at)) for p in chosen),
+            output_field=DateTimeField(),
+        ),
+    )
+    TimelineEvent.objects.bulk_create([_reminder_event(p.case) for p in chosen])
+    customers_tell_many(prepared=[notice for p in chosen for notice in p.notices], now=now)
+    return [p.case for p in chosen]
 
 
 @transaction.atomic

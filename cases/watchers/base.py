@@ -51,6 +51,12 @@ Handler = Callable[[_M, datetime, ScanResult], bool]
 SetHandler = Callable[[list[_M], datetime, ScanResult], set[int]]
 
 
+# A preparer does a batch's slow work (rendering messages, computing deadlines) before the
+# batch's transaction, from rows read outside it, and returns the set handler that writes the
+# result for the rows still due once locked.
+Preparer = Callable[[list[Any], datetime], SetHandler[Any]]
+
+
 def lock_for_scan(queryset: QuerySet[_M]) -> QuerySet[_M]:
     """Lock the batch's rows so a concurrent worker takes the next ones instead (PostgreSQL)."""
     if connection.features.has_select_for_update_skip_locked:
@@ -81,20 +87,34 @@ def _handle(row: _M, handle: Handler[_M], now: datetime, result: ScanResult) -> 
 
 
 def _handle_set(
-    rows: list[_M], handle_set: SetHandler[_M], handle: Handler[_M], now: datetime, result: ScanResult
+    rows: list[_M], handle_set: SetHandler[_M] | None, handle: Handler[_M], now: datetime, result: ScanResult
 ) -> set[int]:
-    """The batch through `handle_set` in one savepoint; if it fails, row by row through `handle`,
-    so that one bad row is logged and passed over without holding back the others."""
-    before = replace(result)
-    try:
-        with transaction.atomic():
-            return handle_set(rows, now, result)
-    except Exception:
-        result.raised, result.acted, result.failed = before.raised, before.acted, before.failed
-        logger.warning("%s watcher: a batch failed, handling its rows one by one", result.watcher, exc_info=True)
-    for row in rows:
-        row.refresh_from_db()  # the set handler may have changed the copies it was given
+    """The batch through `handle_set` in one savepoint; if it fails (or there is none: its
+    preparation failed), row by row through `handle`, so that one bad row is logged and passed
+    over without holding back the others."""
+    if handle_set is not None:
+        before = replace(result)
+        try:
+            with transaction.atomic():
+                return handle_set(rows, now, result)
+        except Exception:
+            result.raised, result.acted, result.failed = before.raised, before.acted, before.failed
+            logger.warning("%s watcher: a batch failed, handling its rows one by one", result.watcher, exc_info=True)
+        for row in rows:
+            row.refresh_from_db()  # the set handler may have changed the copies it was given
     return {row.pk for row in rows if not _handle(row, handle, now, result)}
+
+
+def _prepare(rows: list[_M], prepare: Preparer, now: datetime, result: ScanResult) -> SetHandler[_M] | None:
+    try:
+        return prepare(rows, now)
+    except Exception:
+        logger.warning(
+            "%s watcher: preparing a batch failed, handling its rows one by one", result.watcher, exc_info=True
+        )
+        for row in rows:
+            row.refresh_from_db()  # the preparer may have changed the copies it was given
+        return None
 
 
 def scan_due(
@@ -105,42 +125,81 @@ def scan_due(
     now: datetime,
     size: int | None = None,
     handle_set: SetHandler[_M] | None = None,
+    prepare: Preparer | None = None,
     write_size: int | None = None,
 ) -> ScanResult:
     """Hand every due row to `handle`, batch by batch, until none is left or the run's budget
     (WATCHER_MAX_BATCHES_PER_RUN) is spent. `due()` must select only rows that still need
     work, through an index, so that a scan with nothing due costs one index probe.
 
-    With `handle_set`, each batch goes to it whole, and batches are at most
+    With `handle_set` or `prepare`, each batch goes to it whole, and batches are at most
     WATCHER_WRITE_BATCH_SIZE rows: one short write transaction each (SQLite holds its single
     write lock for the whole transaction), with as many more batches in the run's budget;
-    `write_size` sets a smaller size for a handler that costs more per row."""
+    `write_size` sets another size for a handler that costs more or less per row.
+
+    With `prepare`, a batch is read first outside any transaction and prepared there; the
+    transaction then locks those of its rows still due and not held by another worker (the
+    others are left to that worker) and writes with the handler `prepare` returned."""
     size = resolve_batch_size(size)
     budget = settings.WATCHER_MAX_BATCHES_PER_RUN
     write_size = write_size or settings.WATCHER_WRITE_BATCH_SIZE
-    if handle_set is not None and size > write_size:
+    if (handle_set is not None or prepare is not None) and size > write_size:
         budget *= math.ceil(size / write_size)  # the same rows per run
         size = write_size
     if not has_rows(due()):
         return result  # the common case: one index probe, and no write transaction (SQLite locks on BEGIN)
     passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
     for _ in range(budget):
-        with transaction.atomic():
-            queryset = due()
-            if passed_over:
-                queryset = queryset.exclude(pk__in=passed_over)
-            rows = list(lock_for_scan(queryset)[:size])
-            if handle_set is not None:
-                passed_over |= _handle_set(rows, handle_set, handle, now, result)
-            else:
-                for row in rows:
-                    if not _handle(row, handle, now, result):
-                        passed_over.add(row.pk)
+        if prepare is not None:
+            read = len(_prepared_batch(due, prepare, handle, now, size, passed_over, result))
+        else:
+            with transaction.atomic():
+                queryset = due()
+                if passed_over:
+                    queryset = queryset.exclude(pk__in=passed_over)
+                rows = list(lock_for_scan(queryset)[:size])
+                if handle_set is not None:
+                    passed_over |= _handle_set(rows, handle_set, handle, now, result)
+                else:
+                    for row in rows:
+                        if not _handle(row, handle, now, result):
+                            passed_over.add(row.pk)
+            read = len(rows)
+            result.examined += len(rows)
         result.batches += 1
-        result.examined += len(rows)
-        if len(rows) < size:
+        if read < size:
             break
     return result
+
+
+def _prepared_batch(
+    due: Callable[[], QuerySet[_M]],
+    prepare: Preparer,
+    handle: Handler[_M],
+    now: datetime,
+    size: int,
+    passed_over: set[int],
+    result: ScanResult,
+) -> list[_M]:
+    """One batch of scan_due with a preparer; returns the rows read before the transaction."""
+    queryset = due()
+    if passed_over:
+        queryset = queryset.exclude(pk__in=passed_over)
+    read = list(queryset[:size])
+    if not read:
+        return read
+    handle_set = _prepare(read, prepare, now, result)
+    prepared = {row.pk: row for row in read}
+    with transaction.atomic():
+        locked = lock_for_scan(due().filter(pk__in=list(prepared)).select_related(None))
+        held = set(locked.values_list("pk", flat=True))
+        # Gone meanwhile, or being handled by another worker: that worker's to finish.
+        passed_over |= prepared.keys() - held
+        rows = [row for row in read if row.pk in held]  # the prepared copies, as the handler expects
+        if rows:
+            passed_over |= _handle_set(rows, handle_set, handle, now, result)
+    result.examined += len(rows)
+    return read
 
 
 def claim_rows(still_due: QuerySet[_M], rows: list[_M], **marks: object) -> list[_M]:

@@ -12,7 +12,11 @@ from cases.services.flags import FlagToRaise, flag_raise, flags_raise_many
 from cases.services.timeline import SHORT_DATE_FORMAT, Sentence, day
 from cases.watchers.base import ScanResult, claim_rows, scan_due, start_of_day
 
-_LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
+_LADDER = (
+    "case__customer",  # a vulnerable customer's flags climb round the clock (cases/deadlines.py)
+    "case__owner__staff_profile__manager",
+    "case__owner__staff_profile__department__head",
+)
 
 
 def claims_past_next_action(now: datetime) -> QuerySet[InsuranceClaim]:

@@ -17,7 +17,11 @@ from cases.watchers.base import ScanResult, sweep_new_rows
 from contractors.models import IncidentReport, Job, JobCancellation, Prerequisite
 from contractors.services import flag_incident, flag_missing_prerequisite, flag_repeated_cancellation
 
-_LADDER = ("job__case__owner__staff_profile__manager", "job__case__owner__staff_profile__department__head")
+_LADDER = (
+    "job__case__customer",  # a vulnerable customer's flags climb round the clock (cases/deadlines.py)
+    "job__case__owner__staff_profile__manager",
+    "job__case__owner__staff_profile__department__head",
+)
 
 
 def _flag_missing_since(kind: str, subject_key: str, since: datetime) -> bool:

@@ -15,8 +15,14 @@ from cases.services.flags import FlagToRaise, flag_raise, flags_raise_many
 from cases.services.timeline import RECENT_FORMAT, Sentence, moment
 from cases.watchers.base import ScanResult, claim_rows, scan_due
 
-# What flag_raise needs to find the person at level 1, read with the batch.
-_LADDER = ("case__owner__staff_profile__manager", "case__owner__staff_profile__department__head")
+# What flag_raise needs to find the person at level 1, and the customer whose vulnerability
+# chooses the calendar the flag escalates in (cases/deadlines.py), read with the batch: without
+# it each flag costs one more query.
+_LADDER = (
+    "case__customer",
+    "case__owner__staff_profile__manager",
+    "case__owner__staff_profile__department__head",
+)
 
 
 def overdue_promises(now: datetime) -> QuerySet[Promise]:

@@ -13,13 +13,20 @@ from django.utils.translation import gettext_noop
 
 from cases.models import Case, Flag
 from cases.services.flags import FlagToRaise, flag_raise, flags_raise_many
-from cases.services.lifecycle import case_close, case_send_confirmation_reminder
+from cases.services.lifecycle import (
+    case_close,
+    case_send_confirmation_reminder,
+    confirmation_reminders_prepare,
+    confirmation_reminders_send,
+)
 from cases.services.timeline import SHORT_DATE_FORMAT, Sentence, moment
-from cases.watchers.base import ScanResult, scan_due
+from cases.watchers.base import ScanResult, SetHandler, scan_due
 
-# Each reminder is an e-mail or letter written for its customer (correspondence), tens of
-# milliseconds each: few per transaction keeps SQLite's write lock short.
-_REMINDERS_PER_TRANSACTION = 5
+# The reminders are rendered before the transaction, which only inserts them. A closing is
+# still one case at a time (case_close writes the survey to its customer, tens of milliseconds
+# each): few per transaction keeps SQLite's write lock short.
+_REMINDERS_PER_TRANSACTION = 25
+_CLOSINGS_PER_TRANSACTION = 5
 
 _LADDER = ("customer", "owner__staff_profile__manager", "owner__staff_profile__department__head")
 
@@ -63,32 +70,51 @@ def _unconfirmed(case: Case) -> Sentence:
     )
 
 
-def _follow_up_set(cases: list[Case], now: datetime, result: ScanResult) -> set[int]:
-    """Closing and reminding stay one case at a time (each writes to its customer); the flags of
-    the reminded cases are raised together."""
-    passed_over, reminded = set(), []
+def _prepare_reminders(cases: list[Case], now: datetime) -> SetHandler[Case]:
+    """Render the batch's reminders before its transaction; the returned handler writes them,
+    with their flags, for the cases still due."""
+    reminders = confirmation_reminders_prepare(cases=cases, now=now)
+    flags = {
+        r.case.pk: FlagToRaise(Flag.Kind.UNCONFIRMED_RESOLUTION, f"case:{r.case.pk}", _unconfirmed(r.case), r.case)
+        for r in reminders
+    }
+
+    def write(rows: list[Case], now: datetime, result: ScanResult) -> set[int]:
+        held = {case.pk for case in rows}
+        reminded = confirmation_reminders_send(prepared=[r for r in reminders if r.case.pk in held], now=now)
+        result.acted += len(reminded)
+        result.raised += len(flags_raise_many(items=[flags[case.pk] for case in reminded], now=now))
+        return held - {case.pk for case in reminded}  # reminded by another worker a moment ago
+
+    return write
+
+
+def _close_set(cases: list[Case], now: datetime, result: ScanResult) -> set[int]:
     for case in cases:
-        if case.confirmation_reminder_sent_at is not None:
-            case_close(actor=None, case=case, now=now)
-            result.acted += 1
-        elif case_send_confirmation_reminder(case=case, now=now):
-            result.acted += 1
-            reminded.append(case)
-        else:
-            passed_over.add(case.pk)  # reminded by another worker a moment ago
-    items = [FlagToRaise(Flag.Kind.UNCONFIRMED_RESOLUTION, f"case:{c.pk}", _unconfirmed(c), c) for c in reminded]
-    result.raised += len(flags_raise_many(items=items, now=now))
-    return passed_over
+        case_close(actor=None, case=case, now=now)
+        result.acted += 1
+    return set()
 
 
 def watch_unconfirmed_resolutions(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
     now = now or timezone.now()
-    return scan_due(
-        result=ScanResult("unconfirmed_resolutions"),
-        due=lambda: resolutions_past_window(now),
+    result = ScanResult("unconfirmed_resolutions")
+    scan_due(
+        result=result,
+        due=lambda: resolutions_past_window(now).filter(confirmation_reminder_sent_at__isnull=True),
         handle=_follow_up,
-        handle_set=_follow_up_set,
+        prepare=_prepare_reminders,
         write_size=_REMINDERS_PER_TRANSACTION,
+        now=now,
+        size=batch_size,
+    )
+    # After the reminders: a case reminded just now has a renewed window, and is not closed.
+    return scan_due(
+        result=result,
+        due=lambda: resolutions_past_window(now).filter(confirmation_reminder_sent_at__isnull=False),
+        handle=_follow_up,
+        handle_set=_close_set,
+        write_size=_CLOSINGS_PER_TRANSACTION,
         now=now,
         size=batch_size,
     )

@@ -63,8 +63,15 @@ def thread_headers(case: Case) -> tuple[str, str]:
         .order_by("-received_at", "-pk")
         .values_list("key", "received_at")[:REFERENCES_KEPT]
     )
+    return _headers_from(case.reference, ours, theirs)
+
+
+def _headers_from(
+    reference: str, ours: list[tuple[str, datetime]], theirs: list[tuple[str, datetime]]
+) -> tuple[str, str]:
+    """`ours` and `theirs`: (Message-ID, when), newest first, at most REFERENCES_KEPT each."""
     latest = sorted(ours + theirs, key=lambda pair: pair[1])[-REFERENCES_KEPT:]
-    root = addresses.thread_root_id(case.reference)
+    root = addresses.thread_root_id(reference)
     chain = [root] + [message_id for message_id, _at in latest if message_id != root]
     # Answer the customer's own latest e-mail when there is one; otherwise the last one we sent.
     in_reply_to = theirs[0][0] if theirs else chain[-1]
@@ -93,28 +100,96 @@ def email_enqueue(
 ) -> OutboundEmail:
     """Write one e-mail to the outbox, inside the caller's transaction; it is sent after the commit."""
     now = now or timezone.now()
-    in_reply_to, references = thread_headers(case)
-    email = OutboundEmail.objects.create(
-        case=case,
-        message=message,
-        notice=notice,
-        to_address=_one_line(to_address, 254),
-        to_name=_one_line(to_name, 200),
-        language=language,
-        subject=email_subject(case, subject),
-        body_text=body_text,
-        body_html=body_html,
-        header_message_id=addresses.new_message_id(case.reference),
-        in_reply_to=in_reply_to,
-        references=references,
-        reply_to=addresses.reply_address(case.reference),
-        # Due at once on the real clock, even when the caller acts "as of" another moment (a watcher's now).
-        next_attempt_at=min(now, timezone.now()),
+    email = _outbound_email(
+        EmailToQueue(case, to_address, to_name, language, subject, body_text, body_html, message, notice),
+        thread_headers(case),
+        now,
     )
+    email.save(force_insert=True)
     # By name: the task module imports this one (tests/test_import_graph.py). A broker that is down
     # is logged and changes nothing but the delay: the row waits for the every-minute sweep.
     queue_after_commit(SEND_TASK, args=[email.pk])
     return email
+
+
+@dataclass(frozen=True)
+class EmailToQueue:
+    """One e-mail as email_enqueue takes it, for emails_enqueue_many."""
+
+    case: Case
+    to_address: str
+    to_name: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str
+    message: Message | None = None
+    notice: CustomerNotice | None = None
+
+
+def _outbound_email(item: EmailToQueue, headers: tuple[str, str], now: datetime) -> OutboundEmail:
+    in_reply_to, references = headers
+    return OutboundEmail(
+        case=item.case,
+        message=item.message,
+        notice=item.notice,
+        to_address=_one_line(item.to_address, 254),
+        to_name=_one_line(item.to_name, 200),
+        language=item.language,
+        subject=email_subject(item.case, item.subject),
+        body_text=item.body_text,
+        body_html=item.body_html,
+        header_message_id=addresses.new_message_id(item.case.reference),
+        in_reply_to=in_reply_to,
+        references=references,
+        reply_to=addresses.reply_address(item.case.reference),
+        # Due at once on the real clock, even when the caller acts "as of" another moment (a watcher's now).
+        next_attempt_at=min(now, timezone.now()),
+    )
+
+
+def _newest_first(rows: list[tuple[int, str, datetime]]) -> dict[int, list[tuple[str, datetime]]]:
+    """(case id, Message-ID, when) ordered by case then newest first, as REFERENCES_KEPT per case."""
+    by_case: dict[int, list[tuple[str, datetime]]] = {}
+    for case_id, message_id, at in rows:
+        kept = by_case.setdefault(case_id, [])
+        if len(kept) < REFERENCES_KEPT:
+            kept.append((message_id, at))
+    return by_case
+
+
+def emails_enqueue_many(*, items: list[EmailToQueue], now: datetime) -> list[OutboundEmail]:
+    """email_enqueue for many e-mails at once (a watcher's batch): the thread headers of all their
+    cases in two queries, one insert, each sent after the commit. The same rows as email_enqueue
+    one after the other, a later e-mail of a case in the thread of the earlier ones."""
+    if not items:
+        return []
+    case_ids = {item.case.pk for item in items}
+    ours = _newest_first(
+        list(
+            OutboundEmail.objects.filter(case_id__in=case_ids)
+            .order_by("case_id", "-created_at", "-pk")
+            .values_list("case_id", "header_message_id", "created_at")
+        )
+    )
+    theirs = _newest_first(
+        list(
+            InboundEmail.objects.filter(case_id__in=case_ids, key__startswith="<")
+            .order_by("case_id", "-received_at", "-pk")
+            .values_list("case_id", "key", "received_at")
+        )
+    )
+    emails = []
+    for item in items:
+        case_ours = ours.setdefault(item.case.pk, [])
+        email = _outbound_email(item, _headers_from(item.case.reference, case_ours, theirs.get(item.case.pk, [])), now)
+        case_ours.insert(0, (email.header_message_id, timezone.now()))  # the next one of this case answers it
+        del case_ours[REFERENCES_KEPT:]
+        emails.append(email)
+    OutboundEmail.objects.bulk_create(emails)
+    for email in emails:
+        queue_after_commit(SEND_TASK, args=[email.pk])
+    return emails
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives:

@@ -17,7 +17,7 @@ recipient's language and time zone, not the sender's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -34,10 +34,10 @@ from django.utils.translation import gettext_noop
 from cases import deadlines
 from cases.models import Case, Message, Promise, TimelineDepartment, TimelineEvent
 from cases.notifications import case_url
-from cases.services.timeline import Sentence, person_name, record_event
+from cases.services.timeline import Sentence, person_name, timeline_event
 from correspondence.letters import letter_pdf
 from correspondence.models import CustomerNotice
-from correspondence.services.outbox import email_enqueue
+from correspondence.services.outbox import EmailToQueue, email_enqueue, emails_enqueue_many
 from people.models import Customer, Delegate
 from people.preferences import language_or_default, reader_settings, zone_or_default
 
@@ -165,9 +165,9 @@ def _task_text(topic: str, channel: str, case: Case) -> str:
 
 def _task(case: Case, channel: str, topic: str, now: datetime) -> Promise:
     """A promise the owner owes, watched like any other; it is the owner's task, not a promise the
-    customer reads on their page (they get the call or the letter itself)."""
+    customer reads on their page (they get the call or the letter itself). Unsaved."""
     kind = Promise.Kind.CALL_TASK if channel == Channel.CALL_TASK else Promise.Kind.LETTER_TASK
-    return Promise.objects.create(
+    return Promise(
         case=case,
         kind=kind,
         text=_task_text(topic, channel, case),
@@ -198,7 +198,8 @@ def _signature(case: Case) -> str:
     return "\n".join(lines)
 
 
-def _record(case: Case, notice: CustomerNotice, actor: User | None) -> None:
+def _informed_event(case: Case, notice: CustomerNotice, actor: User | None) -> TimelineEvent:
+    """The timeline event of a telling, unsaved."""
     summaries: dict[str, str] = {
         Channel.EMAIL: gettext_noop("E-mail to %(name)s: %(subject)s"),
         Channel.PORTAL_NOTICE: gettext_noop(
@@ -214,7 +215,7 @@ def _record(case: Case, notice: CustomerNotice, actor: User | None) -> None:
         text = gettext_noop("Copy by e-mail to %(name)s (helper of the customer): %(subject)s")
     else:
         text = summaries[notice.channel]
-    record_event(
+    return timeline_event(
         case=case,
         kind=TimelineEvent.Kind.CUSTOMER_INFORMED,
         department=TimelineDepartment.SUPPORT,
@@ -240,31 +241,12 @@ def _tell_one(
     now: datetime,
 ) -> CustomerNotice:
     subject, text, html = _render(topic, channel, case, reader, context)
-    notice = CustomerNotice(
-        case=case,
-        topic=topic,
-        channel=channel,
-        recipient_name=reader.name[:200],
-        is_copy=reader.is_copy,
-        language=reader.language,
-        subject=subject[:300],
-        text=text,
-        subject_key=subject_key,
-    )
+    notice = _notice(case, topic, channel, reader, subject, text, subject_key)
     if channel in (Channel.CALL_TASK, Channel.LETTER):
         notice.task = _task(case, channel, topic, now)
+        notice.task.save(force_insert=True)
     if channel == Channel.LETTER:
-        with translation.override(reader.language):
-            pdf = letter_pdf(
-                recipient_name=case.customer.full_name,
-                recipient_address=_postal_address(case.customer),
-                reference=case.reference,
-                subject=subject,
-                body=text,
-                signature=_signature(case),
-                written_at=timezone.localtime(now, zone_or_default(reader.time_zone)),
-            )
-        notice.letter.save(f"{case.reference}-{now:%Y%m%d%H%M%S}-{topic}.pdf", ContentFile(pdf), save=False)
+        _attach_letter(notice, _letter(case, reader, subject, text, now), now)
     notice.save()
     if channel in (Channel.EMAIL, Channel.PORTAL_NOTICE):
         email_enqueue(
@@ -279,24 +261,71 @@ def _tell_one(
             notice=notice,
             now=now,
         )
-    _record(case, notice, actor)
+    _informed_event(case, notice, actor).save(force_insert=True)
     return notice
+
+
+def _notice(
+    case: Case, topic: str, channel: str, reader: _Reader, subject: str, text: str, subject_key: str
+) -> CustomerNotice:
+    return CustomerNotice(
+        case=case,
+        topic=topic,
+        channel=channel,
+        recipient_name=reader.name[:200],
+        is_copy=reader.is_copy,
+        language=reader.language,
+        subject=subject[:300],
+        text=text,
+        subject_key=subject_key,
+    )
+
+
+def _letter(case: Case, reader: _Reader, subject: str, text: str, now: datetime) -> bytes:
+    with translation.override(reader.language):
+        return letter_pdf(
+            recipient_name=case.customer.full_name,
+            recipient_address=_postal_address(case.customer),
+            reference=case.reference,
+            subject=subject,
+            body=text,
+            signature=_signature(case),
+            written_at=timezone.localtime(now, zone_or_default(reader.time_zone)),
+        )
+
+
+def _attach_letter(notice: CustomerNotice, pdf: bytes, now: datetime) -> None:
+    name = f"{notice.case.reference}-{now:%Y%m%d%H%M%S}-{notice.topic}.pdf"
+    notice.letter.save(name, ContentFile(pdf), save=False)
 
 
 def _copy_readers(case: Case) -> list[_Reader]:
     """Delegates who asked for copies and may see this case, with an e-mail address."""
+    return _copy_readers_of([case])[case.pk]
+
+
+def _copy_readers_of(cases: list[Case]) -> dict[int, list[_Reader]]:
+    """_copy_readers for many cases, in one query."""
     from cases import policies
 
     grants = (
-        Delegate.objects.filter(customer=case.customer, revoked_at__isnull=True, wants_copies=True)
+        Delegate.objects.filter(
+            customer_id__in={case.customer_id for case in cases}, revoked_at__isnull=True, wants_copies=True
+        )
         .select_related("user__preference")
         .order_by("pk")
     )
-    return [
-        _delegate_reader(grant.user)
-        for grant in grants
-        if grant.user.is_active and grant.user.email and policies.is_customer_side(grant.user, case)
-    ]
+    by_customer: dict[int, list[Delegate]] = {}
+    for grant in grants:
+        by_customer.setdefault(grant.customer_id, []).append(grant)
+    return {
+        case.pk: [
+            _delegate_reader(grant.user)
+            for grant in by_customer.get(case.customer_id, [])
+            if grant.user.is_active and grant.user.email and policies.is_customer_side(grant.user, case)
+        ]
+        for case in cases
+    }
 
 
 def customer_tell(
@@ -345,6 +374,97 @@ def customer_tell(
                     now=now,
                 )
             )
+    return notices
+
+
+@dataclass(frozen=True)
+class Telling:
+    """One case's customer to tell, as customer_tell takes it (no forced channel, no message)."""
+
+    case: Case
+    topic: str
+    context: dict[str, Any] = field(default_factory=dict)
+    subject_key: str = ""
+
+
+@dataclass
+class PreparedNotice:
+    """One notice written and rendered, not saved yet: what customers_tell_many inserts."""
+
+    case: Case
+    topic: str
+    channel: str
+    reader: _Reader
+    subject_key: str
+    subject: str
+    text: str
+    html: str
+    task: Promise | None
+    letter: bytes | None
+
+
+def tellings_prepare(*, items: list[Telling], now: datetime, copies: bool = True) -> list[PreparedNotice]:
+    """The rendering half of customer_tell for many cases (templates, call scripts, letters): the
+    slow part, done before the transaction that writes them (customers_tell_many), so a batch
+    holds the database's write lock only for the inserts. Reads the delegates in one query."""
+    readers = _copy_readers_of([item.case for item in items]) if copies else {}
+    prepared = []
+    for item in items:
+        customer = _customer_reader(item.case.customer)
+        told = [(channel_for(item.case.customer), customer)]
+        told += [(Channel.EMAIL, reader) for reader in readers.get(item.case.pk, [])]
+        for channel, reader in told:
+            subject, text, html = _render(item.topic, channel, item.case, reader, item.context)
+            tasked = channel in (Channel.CALL_TASK, Channel.LETTER)
+            prepared.append(
+                PreparedNotice(
+                    case=item.case,
+                    topic=item.topic,
+                    channel=channel,
+                    reader=reader,
+                    subject_key=item.subject_key,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    task=_task(item.case, channel, item.topic, now) if tasked else None,
+                    letter=_letter(item.case, reader, subject, text, now) if channel == Channel.LETTER else None,
+                )
+            )
+    return prepared
+
+
+def customers_tell_many(
+    *, prepared: list[PreparedNotice], actor: User | None = None, now: datetime
+) -> list[CustomerNotice]:
+    """Write what tellings_prepare rendered: the same notices, tasks, outbox e-mails and timeline
+    events as customer_tell case after case, with one insert for each kind of row. Call inside
+    the transaction of the change."""
+    tasks = [item.task for item in prepared if item.task is not None]
+    Promise.objects.bulk_create(tasks)
+    notices = []
+    for item in prepared:
+        notice = _notice(item.case, item.topic, item.channel, item.reader, item.subject, item.text, item.subject_key)
+        notice.task = item.task
+        if item.letter is not None:
+            _attach_letter(notice, item.letter, now)
+        notices.append(notice)
+    CustomerNotice.objects.bulk_create(notices)
+    emailed = [
+        EmailToQueue(
+            case=item.case,
+            to_address=item.reader.email,
+            to_name=item.reader.name,
+            language=item.reader.language,
+            subject=item.subject,
+            body_text=item.text,
+            body_html=item.html,
+            notice=notice,
+        )
+        for item, notice in zip(prepared, notices, strict=True)
+        if item.channel in (Channel.EMAIL, Channel.PORTAL_NOTICE)
+    ]
+    emails_enqueue_many(items=emailed, now=now)
+    TimelineEvent.objects.bulk_create([_informed_event(notice.case, notice, actor) for notice in notices])
     return notices
 
 

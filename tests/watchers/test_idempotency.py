@@ -2,6 +2,7 @@
 escalates and notifies nothing twice."""
 
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,10 @@ from django.db.models import Count
 
 from cases import tasks
 from cases.models import Case, Flag, Notification, Promise, TimelineEvent
-from cases.services import promise_make
-from cases.watchers import WATCHERS, run_all, watch_escalations, watch_stale_promises
+from cases.services import case_resolve, promise_make
+from cases.watchers import WATCHERS, run_all, watch_escalations, watch_stale_promises, watch_unconfirmed_resolutions
+from correspondence.models import CustomerNotice
+from tests.factories import make_case
 from tests.watchers.scenario import build_everything_due
 
 KINDS_RAISED_BY_WATCHERS = {
@@ -80,6 +83,26 @@ def test_escalating_twice_at_the_same_moment_escalates_once(everything):
     assert Notification.objects.filter(level=2).count() == first.acted
 
 
+def race(work) -> list:
+    """`work` on two threads (two connections) started at the same moment; their results."""
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent workers need PostgreSQL's row locks")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_the_same_moment_raise_and_escalate_each_flag_once(case, owner, manager):
@@ -87,24 +110,6 @@ def test_two_workers_at_the_same_moment_raise_and_escalate_each_flag_once(case, 
     for n in range(60):
         promise_make(actor=owner, case=case, text=f"Call back about point {n}", due_at=due)
     Case.objects.filter(pk=case.pk).update(last_activity_at=due)
-
-    def race(work) -> list:
-        barrier = threading.Barrier(2)
-        results: list = []
-
-        def worker() -> None:
-            try:
-                barrier.wait()
-                results.append(work())
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
 
     raised = race(lambda: watch_stale_promises(now=due + timedelta(minutes=1), batch_size=7))
     assert sum(r.raised for r in raised) == 60
@@ -116,3 +121,24 @@ def test_two_workers_at_the_same_moment_raise_and_escalate_each_flag_once(case, 
     assert sum(r.acted for r in escalated) == 60
     assert Notification.objects.filter(recipient=manager, level=2).count() == 60
     assert TimelineEvent.objects.filter(kind=TimelineEvent.Kind.FLAG_ESCALATED).count() == 60
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent workers need PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_remind_each_customer_once(customer, owner):
+    """Reminders are rendered before the batch's transaction: a case the other worker holds or
+    has just reminded is left to it, never told twice."""
+    cases = [
+        case_resolve(actor=owner, case=make_case(customer=customer, owner=owner, subject=f"Line {n}"), summary="Fixed")
+        for n in range(30)
+    ]
+    later = max(case.confirmation_due_at for case in cases) + timedelta(minutes=1)
+
+    reminded = race(lambda: watch_unconfirmed_resolutions(now=later, batch_size=7))
+
+    assert sum(r.acted for r in reminded) == sum(r.raised for r in reminded) == 30
+    per_case = Counter(TimelineEvent.objects.filter(kind=TimelineEvent.Kind.REMINDER).values_list("case_id", flat=True))
+    assert per_case == Counter({case.pk: 1 for case in cases})
+    notices = CustomerNotice.objects.filter(topic="confirmation").values_list("case_id", flat=True)
+    assert Counter(notices) == Counter({case.pk: 2 for case in cases})  # "is it fixed?", then the reminder
+    assert Flag.objects.filter(kind=Flag.Kind.UNCONFIRMED_RESOLUTION).count() == 30
