@@ -365,8 +365,9 @@ CROSS_OWNER_SKIPPED = ("administrator", "other_customer", "other_contractor_user
 # Rows left out of the other-parties test, with the reason.
 FAR_SKIPPED_ROWS = {
     # Only emerging-incident flags may be dismissed: another kind of flag is turned away by the
-    # service with a message (a redirect), not by an access rule. Who may dismiss one is being
-    # moved into cases/policies.py with issue 15; its row checks the roles on the cast's case.
+    # service with a message (a redirect), not by an access rule, and the far flag is not one.
+    # Who may dismiss one is policies.can_dismiss_flag; its row checks the roles on the cast's
+    # case and tests/staff_ui/test_emerging_incidents.py a manager of another team.
     "staff:flag_dismiss",
     # The second record of a merge is made by the row's own path (a duplicate of the cast's
     # customer or case) and is gone once that path is read; the pick pages take the far ids.
@@ -374,7 +375,8 @@ FAR_SKIPPED_ROWS = {
     "staff:customer_merge",
     # The payload names the owner the sender saw (the cast's owner): on another team's case the
     # service answers 409 "just handed to …" before it asks can_handoff. Nothing is written and
-    # every member of staff may read the owner, but the refusal is not a 403 (see the handoff).
+    # every member of staff may read the owner, but the refusal is not a 403. Deliberate: an
+    # owner whose case was just handed away is told who has it now rather than "not allowed".
     "api:case-handoffs",
 }
 
