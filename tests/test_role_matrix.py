@@ -367,7 +367,7 @@ FAR_SKIPPED_ROWS = {
     # Only emerging-incident flags may be dismissed: another kind of flag is turned away by the
     # service with a message (a redirect), not by an access rule, and the far flag is not one.
     # Who may dismiss one is policies.can_dismiss_flag; its row checks the roles on the cast's
-    # case and tests/staff_ui/test_emerging_incidents.py a manager of another team.
+    # case and tests/staff_ui/test_notifications.py a manager of another team.
     "staff:flag_dismiss",
     # The second record of a merge is made by the row's own path (a duplicate of the cast's
     # customer or case) and is gone once that path is read; the pick pages take the far ids.
