@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from cases.models import Case, InsuranceClaim, Message, Promise, ServiceAlert
 from cases.services.inbound import INBOUND_CHANNELS
@@ -26,6 +27,13 @@ class Moment(serializers.DateTimeField):
     """A date and time with its offset (ISO 8601), between the years 2000 and 2199."""
 
     default_error_messages = {"out_of_range": _("Give a date between the years 2000 and 2199.")}
+
+    def get_value(self, dictionary: Any) -> Any:
+        # DRF reads an empty form field as null (or as left out) for an optional date; the schema
+        # says a date and time, so an empty one is refused as in JSON. Leaving it out still works.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
     def to_internal_value(self, value: Any) -> datetime:
         moment = super().to_internal_value(value)

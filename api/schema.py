@@ -58,7 +58,8 @@ class StewardAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = ["403", "404", "429"]
-        if self.method in WRITE_METHODS or (self._is_list_view() and getattr(self.view, "filterset_class", None)):
+        # A list refuses a bad filter or page size.
+        if self.method in WRITE_METHODS or (self.method == "GET" and self._is_list_view()):
             codes.append("400")
         if self.method in getattr(self.view, "conflict_methods", ()):
             codes.append("409")
