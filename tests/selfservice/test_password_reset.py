@@ -1,13 +1,15 @@
 """Password reset by e-mail, shared by every sign-in: the same answer whether or not the
 address is known, a one-time link, and plain words on every step."""
 
+import logging
 import re
 
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import Cast
+from tests.outages import REDIS_STOPPED
 from tests.selfservice.pages import assert_field_error, text
 
 RESET = "/my/password-reset/"
@@ -77,3 +79,14 @@ def test_reset_mails_to_one_account_are_limited_per_hour(cast: Cast, client: Cli
         response = client.post(RESET, {"email": "customer@example.test"})
         assert response["Location"] == reverse("my:password_reset_done")
     assert len(mail.outbox) == RESET_MAILS_PER_HOUR
+
+
+@override_settings(CACHES=REDIS_STOPPED)
+def test_a_reset_mail_still_goes_when_redis_is_down(cast: Cast, client: Client, caplog) -> None:
+    """The hourly count lives in the cache: without it the e-mail goes (fail open), and the log says so."""
+    with caplog.at_level(logging.WARNING):
+        response = client.post(RESET, {"email": "customer@example.test"})
+
+    assert response["Location"] == reverse("my:password_reset_done")
+    assert [m.to for m in mail.outbox] == [["customer@example.test"]]
+    assert "password-reset e-mail count" in caplog.text
