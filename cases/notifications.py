@@ -33,6 +33,7 @@ from cases import deadlines
 from cases.models import Case, Flag, Notification
 from people.preferences import reader_settings
 from portal import dispatch
+from portal.cache_safety import CACHE_UNREACHABLE, log_cache_unreachable
 from portal.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -217,17 +218,29 @@ def schedule_digest() -> None:
             logger.exception("Could not send the flag digest; the periodic run will retry it.")
         return
     delay = settings.NOTIFICATION_DIGEST_DELAY_SECONDS
-    if not cache.add(DIGEST_SCHEDULED_KEY, True, timeout=max(delay, 1)):
-        return  # a digest is already scheduled for this burst
+    try:
+        if not cache.add(DIGEST_SCHEDULED_KEY, True, timeout=max(delay, 1)):
+            return  # a digest is already scheduled for this burst
+    except CACHE_UNREACHABLE:
+        # Without the marker every flag of a burst would queue its own digest; the periodic run sends them.
+        log_cache_unreachable(logger, "flag digest marker")
+        return
     try:
         # By name: cases.tasks imports this module (tests/test_import_graph.py).
         dispatch.queue_now(DIGEST_TASK, countdown=delay)
     except Exception:
-        cache.delete(DIGEST_SCHEDULED_KEY)
+        _forget_digest_marker()
         logger.warning(
             "Could not reach the Celery broker to schedule the flag digest; the periodic run will send it.",
             exc_info=True,
         )
+
+
+def _forget_digest_marker() -> None:
+    try:
+        cache.delete(DIGEST_SCHEDULED_KEY)
+    except CACHE_UNREACHABLE:
+        log_cache_unreachable(logger, "flag digest marker")
 
 
 # --- the e-mail digest ------------------------------------------------------------------------

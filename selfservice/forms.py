@@ -6,6 +6,7 @@ service lands on the field it names (see `add_violation`), and what was typed st
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -24,8 +25,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from people.models import Customer, Service
+from portal.cache_safety import CACHE_UNREACHABLE, log_cache_unreachable
 from portal.errors import RuleViolation
 from portal.uploads import validate_upload
+
+logger = logging.getLogger(__name__)
 
 MAX_FILES = 5
 CALLBACK_DAYS = 10  # working days offered for a call back
@@ -365,10 +369,20 @@ class ResetRequestForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         for user in super().get_users(email):
-            key = f"steward:password-reset-mails:{user.pk}"
-            cache.add(key, 0, timeout=3600)
-            if cache.incr(key) <= RESET_MAILS_PER_HOUR:
+            if _reset_mail_allowed(user):
                 yield user
+
+
+def _reset_mail_allowed(user: User) -> bool:
+    """Counts the reset e-mails of the hour; with the cache unreachable the e-mail goes (fail open):
+    a person locked out of their account matters more than a counter."""
+    key = f"steward:password-reset-mails:{user.pk}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        return cache.incr(key) <= RESET_MAILS_PER_HOUR
+    except CACHE_UNREACHABLE:
+        log_cache_unreachable(logger, "password-reset e-mail count")
+        return True
 
 
 class ChoosePasswordForm(SetPasswordForm):

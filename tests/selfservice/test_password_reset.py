@@ -1,13 +1,15 @@
 """Password reset by e-mail, shared by every sign-in: the same answer whether or not the
 address is known, a one-time link, and plain words on every step."""
 
+import logging
 import re
 
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import Cast
+from tests.outages import REDIS_STOPPED
 from tests.selfservice.pages import assert_field_error, text
 
 RESET = "/my/password-reset/"
@@ -88,3 +90,14 @@ def test_the_link_is_built_from_site_url_not_the_host_the_request_named(cast: Ca
     links = re.findall(r"https?://\S+", message.body)
     assert links and all(link.startswith("https://care.example.org/my/password-reset/") for link in links)
     assert "attacker.example.net" not in message.body
+
+
+@override_settings(CACHES=REDIS_STOPPED)
+def test_a_reset_mail_still_goes_when_redis_is_down(cast: Cast, client: Client, caplog) -> None:
+    """The hourly count lives in the cache: without it the e-mail goes (fail open), and the log says so."""
+    with caplog.at_level(logging.WARNING):
+        response = client.post(RESET, {"email": "customer@example.test"})
+
+    assert response["Location"] == reverse("my:password_reset_done")
+    assert [m.to for m in mail.outbox] == [["customer@example.test"]]
+    assert "password-reset e-mail count" in caplog.text
