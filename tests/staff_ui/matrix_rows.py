@@ -273,7 +273,8 @@ STAFF_ROWS: list[Row] = [
         "staff:flag_dismiss",
         lambda world: reverse("staff:flag_dismiss", args=[_emerging_flag(world)]),
         get=POST_ONLY,
-        post=CHANGE,
+        # policies.can_dismiss_flag: the flag's holder and the owner's managers, not a specialist.
+        post=staff_only(ACCEPTED, colleague=DENIED, specialist=DENIED),
         payload=_payload(note="The same street: one cut cable, already repaired"),
     ),
     Row("staff:notifications", lambda world: reverse("staff:notifications"), get=READ),
