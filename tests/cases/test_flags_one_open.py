@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case, Flag, TimelineDepartment, TimelineEvent
 from cases.services import flag_acknowledge, flag_raise, flags_clear
+from cases.services.flags import FlagToRaise, flags_raise_many
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
@@ -26,6 +27,21 @@ def test_raised_flag_goes_to_the_owner_and_is_internal(owner: User, case: Case) 
     assert event.customer_visible is False
     assert event.department == TimelineDepartment.SYSTEM
     assert event.actor_label == "Steward"
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
+def test_a_long_summary_is_cut_on_the_flag_and_kept_whole_on_the_timeline(case: Case, many: bool) -> None:
+    said = " ".join(f"w{n}" for n in range(100))  # numbered words: a cut anywhere else reads differently
+    assert 300 < len(said) < 450
+    if many:
+        [flag] = flags_raise_many(
+            items=[FlagToRaise(Flag.Kind.SILENT_CASE, f"case:{case.pk}", said, case)], now=timezone.now()
+        )
+    else:
+        flag = flag_raise(kind=Flag.Kind.SILENT_CASE, subject_key=f"case:{case.pk}", summary=said, case=case)
+    assert Flag.objects.get(pk=flag.pk).summary == said[:300]
+    raised = TimelineEvent.objects.get(case=case, kind=TimelineEvent.Kind.FLAG_RAISED)
+    assert raised.summary == f"Flag raised: {said}"
 
 
 def test_a_second_raise_while_open_adds_nothing(case: Case) -> None:

@@ -20,6 +20,7 @@ from cases.services import (
 )
 from cases.services.timeline import person_name
 from contractors.models import Job
+from correspondence.models import CustomerNotice
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
@@ -60,6 +61,18 @@ def test_promise_owed_to_someone_else_stays_internal(owner: User, case: Case) ->
         )
     assert promise.owed_to_name == "Axa adjuster"
     assert events.one(TimelineEvent.Kind.PROMISE_MADE).customer_visible is False
+
+
+def test_the_customer_is_told_of_a_promise_owed_to_them_and_not_of_an_internal_one(owner: User, case: Case) -> None:
+    with events_written() as told:
+        theirs = _promise(owner, case)
+    with events_written() as untold:
+        internal = _promise(owner, case, owed_to_customer=False, owed_to_name="Axa adjuster")
+    assert told.kinds() == [TimelineEvent.Kind.PROMISE_MADE, TimelineEvent.Kind.CUSTOMER_INFORMED]
+    assert untold.kinds() == [TimelineEvent.Kind.PROMISE_MADE]
+    notices = CustomerNotice.objects.filter(case=case, topic=CustomerNotice.Topic.PROMISE)
+    assert [notice.subject_key for notice in notices] == [f"promise:{theirs.pk}"]
+    assert not CustomerNotice.objects.filter(subject_key=f"promise:{internal.pk}").exists()
 
 
 def test_contractor_promises_through_their_job(case: Case, job: Job, contractor_user: User) -> None:

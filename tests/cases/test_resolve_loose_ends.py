@@ -185,3 +185,19 @@ def test_no_kept_promises_no_list(owner: User, case: Case) -> None:
     case_resolve(actor=owner, case=case, summary=SUMMARY)
     asked = CustomerNotice.objects.get(case=case, topic=CustomerNotice.Topic.CONFIRMATION)
     assert "What we promised you and did" not in asked.text
+
+
+def test_a_long_reason_is_cut_at_300_characters_in_the_sentence_and_kept_whole_in_the_data(
+    owner: User, case: Case
+) -> None:
+    _promise(case, owner)
+    # Numbered words, so a cut one character early or late reads differently.
+    reason = " ".join(f"w{n}" for n in range(200))
+    assert len(reason) > 300
+    with events_written() as events:
+        case_resolve(actor=owner, case=case, summary=SUMMARY, override_reason=reason)
+    _told, kept_for_staff = [e for e in events if e.kind == TimelineEvent.Kind.RESOLVED]
+    assert kept_for_staff.summary == (
+        f"Resolved although things were still open (open promises: 1). Why: {reason[:300]}"
+    )
+    assert kept_for_staff.data["override_reason"] == reason

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from cases import policies
 from cases.models import TimelineDepartment, TimelineEvent
 from contractors.models import ContractorCompany, ContractorUser, Job
-from contractors.services import company_create, contractor_user_add, job_share
+from contractors.services import company_create, contractor_user_add, job_share, technician_invite
 from people.models import Customer
 from portal.errors import NotAllowed, RuleViolation
 from tests.cases.dbstate import events_written, nothing_written
@@ -118,3 +118,19 @@ def test_adding_a_user_trusts_the_database_not_a_form_linked_unsaved_membership(
     ContractorUser(user=user, company=company)  # what an admin form does before saving
     member = contractor_user_add(actor=None, company=company, user=user)
     assert member.pk and member.company == company
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_an_invited_name_is_at_most_150_characters_as_the_account_keeps_it(
+    company: ContractorCompany, field: str, django_capture_on_commit_callbacks
+) -> None:
+    boss = make_contractor_user(company, "boss", admin=True)
+    names = {"first_name": "Nadia", "last_name": "Roux"}
+    longest = {**names, field: "N" * 150}
+    with django_capture_on_commit_callbacks(execute=True):
+        member = technician_invite(actor=boss, email="nadia.roux@fibreco.example", **longest)
+    assert getattr(member.user, field) == "N" * 150
+    with nothing_written(), pytest.raises(RuleViolation) as refused:
+        technician_invite(actor=boss, email="paul.roux@fibreco.example", **{**names, field: "N" * 151})
+    assert refused.value.field == field
+    assert "under 150 characters" in refused.value.message

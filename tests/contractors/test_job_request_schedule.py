@@ -210,3 +210,17 @@ def test_database_refuses_invalid_jobs(job: Job, changes: dict, constraint: str)
 def test_database_refuses_invalid_prerequisites(job: Job, changes: dict, constraint: str) -> None:
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         Prerequisite.objects.filter(job=job).update(**changes)
+
+
+def test_a_contact_window_of_200_characters_is_kept_and_one_more_is_refused(
+    owner: User, case: Case, company: ContractorCompany
+) -> None:
+    longest = "Mornings before 11:00, ring twice; " * 5 + "x" * 25
+    assert len(longest) == 200
+    job = job_request(actor=owner, case=case, company=company, title="Socket", contact_window=longest)
+    assert Job.objects.get(pk=job.pk).contact_window == longest
+    with nothing_written(), pytest.raises(RuleViolation) as refused:
+        job_schedule(
+            actor=owner, job=job, window_start=_window()[0], window_end=_window()[1], contact_window=longest + "!"
+        )
+    assert refused.value.field == "contact_window"

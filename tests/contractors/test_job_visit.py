@@ -214,3 +214,16 @@ def test_outsiders_cannot_report_on_the_visit(
 def test_prerequisite_state_is_untouched_by_an_override(job: Job, contractor_user: User) -> None:
     _on_site(job, contractor_user)
     assert job.prerequisites.get().state == Prerequisite.State.OPEN
+
+
+def test_a_long_report_is_cut_at_200_characters_on_the_timeline_and_kept_whole_on_the_job(
+    job: Job, contractor_user: User
+) -> None:
+    _on_site(job, contractor_user)
+    report = " ".join(f"step{n}" for n in range(60))  # numbered words: a cut anywhere else reads differently
+    assert len(report) > 200
+    with events_written() as events:
+        job_complete(actor=contractor_user, job=job, outcome_report=report)
+    assert Job.objects.get(pk=job.pk).outcome_report == report
+    event = events.one(TimelineEvent.Kind.JOB_COMPLETED)
+    assert event.summary == f"Job {job.reference} completed (FibreCo Installations): {report[:200]}"

@@ -21,6 +21,7 @@ from contractors.services import (
 from portal.errors import RuleViolation
 from tests.cases.dbstate import nothing_written
 from tests.contractor_ui.conftest import signed_in
+from tests.factories import make_job
 
 Status = Job.Status
 REASON = "The customer called: she is home today and asked us to come early"
@@ -139,3 +140,9 @@ def test_the_api_asks_for_the_reason_and_takes_it(early_job: Job, contractor_use
     assert refused.status_code == 400 and "early_reason" in refused.json()
     taken = client.post(url, {"status": "on_the_way", "early_reason": REASON})
     assert taken.status_code == 200 and taken.json()["status"] == "on_the_way"
+
+
+def test_a_job_with_no_visit_booked_is_never_early(owner: User, case, company) -> None:
+    requested = make_job(case=case, company=company, actor=owner, scheduled=False)
+    assert requested.window_start is None
+    assert visit_is_early(requested) is False

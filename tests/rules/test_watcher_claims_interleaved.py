@@ -82,12 +82,17 @@ def test_unanswered_message_claim_holds_on_a_stale_copy(case: Case, owner: User,
     now = due + timedelta(minutes=1)
     first, second = _two_copies(unanswered_cases(now), case.pk)
 
-    assert _flag_unanswered(first, now, ScanResult("unanswered_messages")) is True
+    done = ScanResult("unanswered_messages")
+    assert _flag_unanswered(first, now, done) is True
+    assert done.raised == 1
+    assert len(_open(Flag.Kind.UNANSWERED_MESSAGE)) == 1
     message_reply(actor=owner, case=Case.objects.get(pk=case.pk), body="The plumber comes on Monday at 9:00.")
     assert _open(Flag.Kind.UNANSWERED_MESSAGE) == []
 
+    late = ScanResult("unanswered_messages")
     with nothing_written():
-        assert _flag_unanswered(second, now, ScanResult("unanswered_messages")) is False
+        assert _flag_unanswered(second, now, late) is False
+    assert late.raised == 0
     assert Flag.objects.filter(kind=Flag.Kind.UNANSWERED_MESSAGE).count() == 1
 
 
@@ -96,13 +101,17 @@ def test_silent_case_claim_holds_on_a_stale_copy(case: Case, owner: User) -> Non
     first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
     assert first.last_outbound_at is None
 
-    assert _flag_silent(first, now, ScanResult("silent_cases")) is True
+    done = ScanResult("silent_cases")
+    assert _flag_silent(first, now, done) is True
+    assert done.raised == 1
     assert len(_open(Flag.Kind.SILENT_CASE)) == 1
     call_log(actor=owner, case=Case.objects.get(pk=case.pk), summary="Told her the date", inbound=False)
     assert _open(Flag.Kind.SILENT_CASE) == []
 
+    late = ScanResult("silent_cases")
     with nothing_written():
-        assert _flag_silent(second, now, ScanResult("silent_cases")) is False
+        assert _flag_silent(second, now, late) is False
+    assert late.raised == 0
     assert Flag.objects.filter(kind=Flag.Kind.SILENT_CASE).count() == 1
 
 

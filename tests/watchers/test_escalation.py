@@ -7,6 +7,7 @@ import pytest
 
 from cases.models import Flag, Notification, TimelineEvent
 from cases.services import flag_acknowledge, promise_keep, promise_make
+from cases.services.timeline import person_name
 from cases.watchers import watch_escalations, watch_stale_promises
 from people.models import StaffProfile
 from tests.factories import make_case, make_staff
@@ -88,3 +89,23 @@ def test_owner_without_a_manager_escalates_to_the_head_of_department(department,
 
     flag.refresh_from_db()
     assert (flag.level, flag.assignee) == (2, head)
+
+
+def test_the_timeline_names_who_the_flag_climbed_to(case, owner, manager, head, clock, caplog):
+    """Written by the batch path: the row-by-row fallback writes the same events, so a batch
+    that fails every time must show in the log."""
+    _promise, _flag, raised_at = _flagged_promise(case, owner, clock)
+    with caplog.at_level("WARNING", logger="cases.watchers"):
+        watch_escalations(now=raised_at + timedelta(minutes=240))
+        watch_escalations(now=raised_at + timedelta(minutes=240 + 480))
+    assert "a batch failed" not in caplog.text
+
+    said = list(
+        TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.FLAG_ESCALATED)
+        .order_by("pk")
+        .values_list("summary", flat=True)
+    )
+    assert [text.split(":")[0] for text in said] == [
+        f"Flag escalated to level 2 ({person_name(manager)})",
+        f"Flag escalated to level 3 ({person_name(head)})",
+    ]

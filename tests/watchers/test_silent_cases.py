@@ -47,3 +47,13 @@ def test_resolved_cases_are_not_watched_for_silence(case, owner, clock):
     case_resolve(actor=owner, case=case, summary="Socket installed and tested")
 
     assert watch_silent_cases(now=clock.now + timedelta(days=30)).examined == 0
+
+
+def test_silent_cases_are_flagged_by_the_batch_without_falling_back(case, other_case, owner, clock, caplog):
+    """The row-by-row fallback flags the same cases, so a batch that fails every time must show in the log."""
+    message_reply(actor=owner, case=case, body="I am your contact from now on.")
+    with caplog.at_level("WARNING", logger="cases.watchers"):
+        result = watch_silent_cases(now=clock.now + timedelta(days=30))
+    assert result.raised == 2
+    assert {flag.case for flag in open_flags(SILENT)} == {case, other_case}
+    assert "a batch failed" not in caplog.text

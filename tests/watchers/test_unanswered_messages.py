@@ -75,3 +75,16 @@ def test_running_twice_raises_once(case, customer, owner, clock):
     assert watch_unanswered_messages(now=after + timedelta(minutes=5)).examined == 0
     assert Flag.objects.filter(kind=UNANSWERED).count() == 1
     assert len(notified(owner)) == 1
+
+
+def test_the_flag_says_since_when_the_customer_has_waited_and_when_the_reply_was_due(case, customer, clock):
+    written = clock.now
+    message_receive(case=case, actor=customer.user, body="Is anyone reading this?")
+    case.refresh_from_db()
+    assert case.awaiting_reply_since == written and case.reply_due_at > written
+
+    watch_unanswered_messages(now=case.reply_due_at + timedelta(minutes=1))
+    [flag] = open_flags(UNANSWERED)
+    said = flag.data["sentence"]["params"]
+    assert said["since"]["datetime"] == written.isoformat()
+    assert said["due"]["datetime"] == case.reply_due_at.isoformat()
