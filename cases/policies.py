@@ -209,8 +209,7 @@ def can_edit_customer(user: User | AnonymousUser, customer: Customer) -> bool:
     """Change a customer's details (contact, channel, language, vulnerability and access notes):
     staff who may work on one of the customer's open cases, or a superuser. The record is shared
     by every case, so having helped on a closed one long ago is not enough."""
-    if not user.is_authenticated or not user.is_active:
-        return False
+    # Both checks below require a signed-in, active account.
     if is_active_superuser(user):
         return True
     if not is_staff_member(user):
@@ -301,8 +300,7 @@ def can_dismiss_flag(user: User | AnonymousUser, flag: Flag) -> bool:
     owner, manager or head), the manager of the flagged case's owner or the head of their
     department, or a superuser. A manager of another team may see the case but not decide
     for a team that is not theirs, and neither may a specialist helping on one case."""
-    if not user.is_authenticated or not user.is_active:
-        return False
+    # Both checks below require a signed-in, active account.
     if is_active_superuser(user):
         return True
     if not is_staff_member(user):

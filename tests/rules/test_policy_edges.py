@@ -152,3 +152,62 @@ def test_only_the_customer_or_staff_may_authorise_a_delegate(cast: Cast) -> None
         assert not policies.can_grant_delegate(fresh(outsider), cast.customer), outsider
     assert not policies.can_grant_delegate(AnonymousUser(), cast.customer)
     assert not policies.can_grant_delegate(deactivated(cast.customer.user), cast.customer)
+
+
+# --- rules added with issue 15, found unprotected by the CI mutation job ---------------------
+
+
+def _emerging_incident(cast: Cast, assignee: User):
+    from cases.models import Flag
+    from cases.services import flag_raise
+
+    flag = flag_raise(
+        kind=Flag.Kind.EMERGING_INCIDENT,
+        subject_key="area:edges:69003",
+        summary="Three new cases in 69003",
+        case=cast.case,
+        assignee=assignee,
+    )
+    assert flag is not None
+    return flag
+
+
+def switched_off(user: User) -> User:
+    """The account as a stale session sees it after it was switched off (bypassing the guard
+    that refuses to deactivate an owner of open cases: the policy must hold on its own)."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    return fresh(user)
+
+
+def test_an_emerging_incident_is_dismissed_by_its_holder_and_the_owners_managers_only(cast: Cast) -> None:
+    flag = _emerging_incident(cast, assignee=cast.owner)
+    for decider in (cast.owner, cast.manager, cast.head, cast.administrator):
+        assert policies.can_dismiss_flag(fresh(decider), flag), decider
+    for outsider in (cast.customer.user, cast.delegate, cast.contractor_user, cast.other_agent):
+        assert not policies.can_dismiss_flag(fresh(outsider), flag), outsider
+    assert not policies.can_dismiss_flag(AnonymousUser(), flag)
+    assert not policies.can_dismiss_flag(switched_off(cast.owner), flag)
+
+
+def test_personal_data_export_and_erasure_need_the_admin_site_and_the_permission(cast: Cast) -> None:
+    from django.contrib.auth.models import Permission
+
+    granted = UserFactory(username="granted-no-admin-site")
+    granted.user_permissions.add(
+        *Permission.objects.filter(codename__in=["export_customer_data", "erase_customer_data"])
+    )
+    assert not policies.can_export_customer_data(fresh(granted))
+    assert not policies.can_erase_customer_data(fresh(granted))
+    granted.is_staff = True
+    granted.save(update_fields=["is_staff"])
+    assert policies.can_export_customer_data(fresh(granted))
+    assert policies.can_erase_customer_data(fresh(granted))
+    assert policies.can_export_customer_data(fresh(cast.administrator))  # a superuser holds every permission
+    assert not policies.can_export_customer_data(deactivated(granted))
+
+
+def test_a_deactivated_customer_is_not_the_customer_side_and_a_deactivated_owner_edits_no_one(cast: Cast) -> None:
+    assert policies.is_customer_side(fresh(cast.customer.user), cast.case)
+    assert not policies.is_customer_side(deactivated(cast.customer.user), cast.case)
+    assert policies.can_edit_customer(fresh(cast.owner), cast.customer)
+    assert not policies.can_edit_customer(switched_off(cast.owner), cast.customer)
