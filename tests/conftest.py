@@ -201,19 +201,3 @@ def cast(
         other_case,
         job,
     )
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    """After a serialized-rollback test, Django flushes without recreating content types and
-    permissions (it expects the next such test to reload the serialized rows), but the tests
-    this process runs next expect the migrated database: reload it, as it was after migrating."""
-    yield
-    marker = item.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("serialized_rollback"):
-        return
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    with item.config.stash[blocking_manager_key].unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)

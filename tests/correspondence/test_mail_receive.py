@@ -600,10 +600,7 @@ def test_a_header_injection_attempt_stays_one_harmless_line(cast: Cast) -> None:
     assert all("/" not in name and "\n" not in name for name in names)
 
 
-# The schedule's rows come from migrations; a flushing (transactional) test that ran earlier in
-# the same test process empties every table, so this test reloads the migrated rows first.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_mailbox_poller_is_on_beats_schedule() -> None:
+def test_the_mailbox_poller_is_on_beats_schedule(db: None) -> None:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(task="correspondence.poll_mailbox")

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -130,8 +129,5 @@ def test_a_run_handles_at_most_its_batches_and_the_next_run_goes_on(cast, settin
     assert Customer.objects.filter(erased_at__isnull=False).count() == 3
 
 
-# The schedule's rows come from migrations; a flushing (transactional) test that ran earlier in
-# the same test process empties every table, so this test reloads the migrated rows first.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_beat_runs_the_retention_task() -> None:
+def test_beat_runs_the_retention_task(db) -> None:
     assert PeriodicTask.objects.filter(task="cases.apply_retention", enabled=True).exists()

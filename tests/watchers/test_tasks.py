@@ -11,10 +11,7 @@ from cases.watchers import WATCHERS, run_watcher
 from portal.celery import app
 
 
-# The schedule's rows come from migrations; a flushing (transactional) test that ran earlier in
-# the same test process empties every table, so this test reloads the migrated rows first.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database():
+def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database(db):
     scheduled = {json.loads(t.args)[0]: t for t in PeriodicTask.objects.filter(task="cases.run_watcher")}
     assert set(scheduled) == set(WATCHERS)
     digest = PeriodicTask.objects.get(task="cases.send_flag_notifications")
