@@ -4,6 +4,7 @@ customer, delegate, other customer, contractor user, other contractor user, admi
 `cast` bundles them with one case of the customer (owned by `owner`) and one job on it.
 """
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -45,6 +46,29 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+# The data migrations that write beat's schedule rows.
+SCHEDULE_MIGRATIONS = (
+    "cases.migrations.0004_watcher_schedule",
+    "cases.migrations.0018_handoff_watcher_schedule",
+    "cases.migrations.0020_retention_schedule",
+    "correspondence.migrations.0002_outbox_schedule",
+    "correspondence.migrations.0003_mailbox_schedule",
+)
+
+
+@pytest.fixture
+def beat_schedule(db) -> None:
+    """Beat's schedule as the data migrations write it, written afresh for this test.
+
+    A transactional test earlier in the same process flushes every table, migration rows
+    included, so a test must not count on rows the migrations left behind. Each migration's
+    function is idempotent (get_or_create), so running them again is what `migrate` does."""
+    from django.apps import apps
+
+    for name in SCHEDULE_MIGRATIONS:
+        importlib.import_module(name).create_schedule(apps, None)
 
 
 @pytest.fixture

@@ -600,7 +600,7 @@ def test_a_header_injection_attempt_stays_one_harmless_line(cast: Cast) -> None:
     assert all("/" not in name and "\n" not in name for name in names)
 
 
-def test_the_mailbox_poller_is_on_beats_schedule(db: None) -> None:
+def test_the_mailbox_poller_is_on_beats_schedule(beat_schedule: None) -> None:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(task="correspondence.poll_mailbox")

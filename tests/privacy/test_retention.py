@@ -129,5 +129,5 @@ def test_a_run_handles_at_most_its_batches_and_the_next_run_goes_on(cast, settin
     assert Customer.objects.filter(erased_at__isnull=False).count() == 3
 
 
-def test_beat_runs_the_retention_task(db) -> None:
+def test_beat_runs_the_retention_task(beat_schedule) -> None:
     assert PeriodicTask.objects.filter(task="cases.apply_retention", enabled=True).exists()

@@ -11,7 +11,7 @@ from cases.watchers import WATCHERS, run_watcher
 from portal.celery import app
 
 
-def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database(db):
+def test_every_watcher_and_the_digest_are_scheduled_every_minute_in_the_database(beat_schedule):
     scheduled = {json.loads(t.args)[0]: t for t in PeriodicTask.objects.filter(task="cases.run_watcher")}
     assert set(scheduled) == set(WATCHERS)
     digest = PeriodicTask.objects.get(task="cases.send_flag_notifications")
