@@ -117,8 +117,11 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
         return Case.objects.none()
     if contractor_company_of(user) is not None:
         return Case.objects.none()
+    # Three indexed IN-lists rather than a join to customers inside the OR: with the join the
+    # database reads every customer (1–2 s at 100k); this way each term is an index lookup.
+    own = Customer.objects.filter(user=user).values("pk")
     return Case.objects.filter(
-        Q(customer__user=user) | Q(pk__in=_delegated_case_ids(user)) | Q(customer_id__in=_delegated_customer_ids(user))
+        Q(customer_id__in=own) | Q(pk__in=_delegated_case_ids(user)) | Q(customer_id__in=_delegated_customer_ids(user))
     )
 
 
