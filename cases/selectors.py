@@ -239,8 +239,8 @@ def worklist_for(
 def handoffs_waiting_for(user: User) -> list[Handoff]:
     """Cases handed to the user whose summary they have not yet acknowledged."""
     return list(
-        Handoff.objects.filter(
-            to_user=user, acknowledged_at__isnull=True, case__owner=user, case__in=policies.cases_visible_to(user)
+        policies.on_visible_cases(
+            Handoff.objects.filter(to_user=user, acknowledged_at__isnull=True, case__owner=user), user
         )
         .select_related("case__customer", "from_user")
         .order_by("created_at")
@@ -251,11 +251,11 @@ def help_requests_for(user: User) -> list[Flag]:
     """Cases on which colleagues asked the user for help and the user has not answered yet,
     oldest ask first: they need the user although the user does not own them."""
     return list(
-        Flag.objects.filter(
-            kind=Flag.Kind.HELP_REQUESTED,
-            assignee=user,
-            cleared_at__isnull=True,
-            case__in=policies.cases_visible_to(user),
+        policies.on_visible_cases(
+            Flag.objects.filter(
+                kind=Flag.Kind.HELP_REQUESTED, assignee=user, cleared_at__isnull=True, case__isnull=False
+            ),
+            user,
         )
         .select_related("case__customer", "case__owner")
         .order_by("raised_at", "pk")
@@ -291,6 +291,8 @@ FLAGS_ORDER = Keyset(fields=(("level", True), ("raised_at", False), ("pk", False
 
 def flags_visible_to(user: User) -> QuerySet[Flag]:
     """Flags on cases the user may see, and case-less flags (emerging incidents) sent to them."""
+    if policies.sees_every_case(user):
+        return Flag.objects.filter(Q(case__isnull=False) | Q(assignee=user))
     return Flag.objects.filter(Q(case__in=policies.cases_visible_to(user)) | Q(case__isnull=True, assignee=user))
 
 
@@ -727,7 +729,7 @@ def letter_for_staff(user: User | AnonymousUser, pk: int) -> CustomerNotice:
     if not policies.is_staff_member(user):
         raise Http404("No such letter")
     found = (
-        CustomerNotice.objects.filter(case__in=policies.cases_visible_to(user), pk=pk)
+        policies.on_visible_cases(CustomerNotice.objects.filter(pk=pk), user)
         .exclude(letter="")
         .select_related("case")
         .first()
@@ -739,7 +741,7 @@ def letter_for_staff(user: User | AnonymousUser, pk: int) -> CustomerNotice:
 
 def attachment_for_staff(user: User | AnonymousUser, pk: int) -> Attachment:
     """An attachment of a case the user may see, or 404 as for one that does not exist."""
-    found = Attachment.objects.filter(message__case__in=policies.cases_visible_to(user), pk=pk).first()
+    found = policies.on_visible_cases(Attachment.objects.filter(pk=pk), user, path="message__case").first()
     if found is None:
         raise Http404("No such attachment")
     return found
