@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
@@ -355,30 +356,57 @@ def team_of(manager: User) -> QuerySet[User]:
     )
 
 
+TEAM_COUNTS = ("open_cases", "urgent_cases", "overdue_replies", "overdue_promises", "open_flags", "unread_handoffs")
+
+
 def team_load_for(manager: User) -> list[User]:
-    """Each team member with their load and what is overdue, counted by the database."""
+    """Each team member with their load and what is overdue, counted by the database.
+
+    One grouped count per table over the team's rows, not six correlated counts per member:
+    each open case of the team is read once, whatever the team's size."""
     now = timezone.now()
-    open_cases = Case.objects.filter(owner=OuterRef("pk")).exclude(status=Case.Status.CLOSED)
-    return list(
-        team_of(manager).annotate(
-            open_cases=_count(open_cases, "owner"),
-            urgent_cases=_count(open_cases.filter(priority__in=["urgent", "high"]), "owner"),
-            overdue_replies=_count(open_cases.filter(reply_due_at__lt=now), "owner"),
-            overdue_promises=_count(
-                Promise.objects.filter(case__owner=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now).exclude(
-                    case__status=Case.Status.CLOSED
-                ),
-                "case__owner",
-            ),
-            open_flags=_count(Flag.objects.filter(assignee=OuterRef("pk"), cleared_at__isnull=True), "assignee"),
-            unread_handoffs=_count(
-                Handoff.objects.filter(
-                    to_user=OuterRef("pk"), acknowledged_at__isnull=True, case__owner=OuterRef("pk")
-                ),
-                "to_user",
-            ),
-        )
+    members = list(team_of(manager))
+    ids = [member.pk for member in members]
+    counts: dict[int, dict[str, int]] = {pk: dict.fromkeys(TEAM_COUNTS, 0) for pk in ids}
+
+    def add(rows: Iterable[dict[str, Any]], key: str) -> None:
+        for row in rows:
+            counts[row.pop(key)].update(row)
+
+    open_cases = Case.objects.filter(owner__in=ids).exclude(status=Case.Status.CLOSED).order_by()
+    add(
+        open_cases.values("owner").annotate(
+            open_cases=Count("pk"),
+            urgent_cases=Count("pk", filter=Q(priority__in=["urgent", "high"])),
+            overdue_replies=Count("pk", filter=Q(reply_due_at__lt=now)),
+        ),
+        "owner",
     )
+    add(
+        Promise.objects.filter(case__in=open_cases, status=Promise.Status.OPEN, due_at__lt=now)
+        .order_by()
+        .values("case__owner")
+        .annotate(overdue_promises=Count("pk")),
+        "case__owner",
+    )
+    add(
+        Flag.objects.filter(assignee__in=ids, cleared_at__isnull=True)
+        .order_by()
+        .values("assignee")
+        .annotate(open_flags=Count("pk")),
+        "assignee",
+    )
+    add(
+        Handoff.objects.filter(to_user__in=ids, acknowledged_at__isnull=True, case__owner=F("to_user"))
+        .order_by()
+        .values("to_user")
+        .annotate(unread_handoffs=Count("pk")),
+        "to_user",
+    )
+    for member in members:
+        for key, value in counts[member.pk].items():
+            setattr(member, key, value)
+    return members
 
 
 # --- one case -----------------------------------------------------------------------------
