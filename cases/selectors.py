@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
@@ -369,9 +369,9 @@ def team_load_for(manager: User) -> list[User]:
     ids = [member.pk for member in members]
     counts: dict[int, dict[str, int]] = {pk: dict.fromkeys(TEAM_COUNTS, 0) for pk in ids}
 
-    def add(rows: Iterable[dict[str, Any]], key: str) -> None:
+    def add(rows: Iterable[Mapping[str, Any]], key: str) -> None:
         for row in rows:
-            counts[row.pop(key)].update(row)
+            counts[row[key]].update((name, value) for name, value in row.items() if name != key)
 
     open_cases = Case.objects.filter(owner__in=ids).exclude(status=Case.Status.CLOSED).order_by()
     add(
