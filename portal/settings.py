@@ -451,3 +451,61 @@ RETENTION_CLOSED_CASE_DAYS = env_int("RETENTION_CLOSED_CASE_DAYS", 0)
 # spread over several hours rather than holding the database.
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 100)
 RETENTION_MAX_BATCHES_PER_RUN = env_int("RETENTION_MAX_BATCHES_PER_RUN", 20)
+
+# --- Production on many machines (issue 16): health probes, file storage, database connections ---
+# The load balancer's probes (/health/, /health/ready/) are answered before the Host check and
+# without the HTTPS redirect: it asks each machine by its address, over plain HTTP
+# (portal/health.py). After the security headers' middleware, so they carry them too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("portal.security_headers.PermissionsPolicyMiddleware") + 1,
+    "portal.health.HealthEndpointsMiddleware",
+)
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/ready/$"]
+
+# Uploaded files (attachments, photos, raw e-mails, letters) go through Django's storage API only
+# and are served only by the policy-checked views, streamed (never a public media URL). On one
+# machine: the local disk under MEDIA_ROOT. On several: an S3-compatible bucket, private, which
+# every web process and worker shares. Credentials left empty fall back to boto3's own chain
+# (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance role).
+STORAGE_BUCKET = env_str("STORAGE_BUCKET", "") or env_str("AWS_STORAGE_BUCKET_NAME", "")
+if STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": env_str("STORAGE_ENDPOINT_URL", "") or None,
+            "region_name": env_str("STORAGE_REGION", "") or None,
+            "access_key": env_str("STORAGE_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("STORAGE_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("STORAGE_PREFIX", ""),
+            # Private objects (the bucket's own, which must block public access), and any URL
+            # made for one is signed and short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("STORAGE_URL_EXPIRY_SECONDS", 60),
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            # A file read back (to stream it) spills from memory to a temporary file past this.
+            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+    }
+
+# PostgreSQL: a dead server must cost a request seconds, not minutes. Either Django's own
+# connection pool per process (DATABASE_POOL=true; persistent connections are then off, as the
+# pool requires), or PgBouncer in transaction mode in front of the server, which needs
+# server-side cursors off (DATABASE_DISABLE_SERVER_SIDE_CURSORS=true).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
+if env_bool("DATABASE_POOL", False):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL needs a PostgreSQL DATABASE_URL")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        # A sync web worker uses one connection at a time; a Celery prefork child too.
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+        # Seconds a request waits for a free connection before failing.
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+# --- end of the issue 16 block ---------------------------------------------------------------

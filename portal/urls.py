@@ -23,6 +23,8 @@ urlpatterns = [
         TemplateView.as_view(template_name="registration/no_surface.html"),
         name="no_surface",
     ),
+    path("health/", health.liveness, name="health_live"),
+    path("health/ready/", health.readiness, name="health_ready"),
     path("health/watchers/", health.watchers_health, name="health_watchers"),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),

@@ -528,15 +528,15 @@ def _landing(world: World) -> Expectations:
 SIGNED_IN_GO_HOME = every(REDIRECT("landing"), anonymous=OK)
 
 
-def _health_after_fresh_runs(world: World) -> str:
+def _health_after_fresh_runs(world: World, name: str = "health_watchers") -> str:
     """Every watcher just finished a run, so the endpoint answers 200 (503 when stale is in
-    tests/watchers/test_liveness.py)."""
+    tests/watchers/test_liveness.py and tests/ops/test_health.py)."""
     from cases.watchers import WATCHERS
     from cases.watchers.liveness import record_completed_run
 
-    for name in WATCHERS:
-        record_completed_run(name)
-    return reverse("health_watchers")
+    for watcher in WATCHERS:
+        record_completed_run(watcher)
+    return reverse(name)
 
 
 PORTAL_ROWS: list[Row] = [
@@ -546,6 +546,14 @@ PORTAL_ROWS: list[Row] = [
     Row("no_surface", named("no_surface"), get=every(OK)),
     # For a monitor or load balancer: no sign-in, no case data (watcher names and times only).
     Row("health_watchers", _health_after_fresh_runs, get=every(OK), post=every(NOT_ALLOWED)),
+    # The load balancer's liveness and readiness probes (portal/health.py): the same for everyone.
+    Row("health_live", named("health_live"), get=every(OK), post=every(NOT_ALLOWED)),
+    Row(
+        "health_ready",
+        lambda world: _health_after_fresh_runs(world, "health_ready"),
+        get=every(OK),
+        post=every(NOT_ALLOWED),
+    ),
     # Anyone may switch the language (a cookie for visitors, the preference for a signed-in person);
     # without a page to go back to, they land on their own surface.
     Row(
