@@ -35,6 +35,7 @@ from people.preferences import reader_settings
 from portal import dispatch
 from portal.cache_safety import CACHE_UNREACHABLE, log_cache_unreachable
 from portal.errors import NotAllowed
+from portal.time_limits import SoftTimeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -325,7 +326,8 @@ def notifications_send_digests(*, now: datetime | None = None, batch_size: int |
         by_recipient[notification.recipient_id].append(notification)
     sent = 0
     mail = get_connection()
-    for rows in by_recipient.values():
+    waiting = list(by_recipient.values())
+    for position, rows in enumerate(waiting):
         recipient = rows[0].recipient
         ids = [n.pk for n in rows]
         if not recipient.is_active or not recipient.email:
@@ -334,6 +336,13 @@ def notifications_send_digests(*, now: datetime | None = None, batch_size: int |
             continue
         try:
             mail.send_messages([_digest_email(recipient, rows)])
+        except SoftTimeLimitExceeded:
+            # The task's time is up: this digest may have gone, so its rows stay claimed (retaken
+            # after NOTIFICATION_EMAIL_RETRY_MINUTES); the digests not yet tried go back now.
+            untried = [n.pk for later in waiting[position + 1 :] for n in later]
+            Notification.objects.filter(pk__in=untried, emailed_at__isnull=True).update(email_claimed_at=None)
+            logger.warning("Flag digests: time limit reached after %s e-mails; the next run sends the rest.", sent)
+            break
         except Exception:
             Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(email_claimed_at=None)
             logger.warning("Could not send the flag digest to %s; it will be retried.", recipient.email, exc_info=True)

@@ -6,6 +6,11 @@ in the admin site (migration 0017 adds the handoff watcher). Exactly one beat sh
 second one started by mistake only sends each task twice, and the watchers are idempotent, so
 nothing is raised or escalated twice. Each finished run records a heartbeat, which the managers'
 staleness banner and /health/watchers/ read.
+
+Queues (CELERY_TASK_ROUTES): the watchers on "watchers", the digest on "outbound", retention on
+"slow". The soft time limit raises SoftTimeLimitExceeded inside the task, which the batch loops
+catch between batches (the batch under way rolls back, the next run redoes it); the hard limit
+kills the worker process a little later if it did not stop.
 """
 
 from celery import shared_task
@@ -17,10 +22,11 @@ from cases.watchers.liveness import record_completed_run
 
 
 # acks_late: a worker killed mid-scan leaves the message on the broker (with
-# CELERY_TASK_REJECT_ON_WORKER_LOST) and the next worker redoes the scan; safe because a
-# scan only acts on rows still due and every action is a conditional update.
+# reject_on_worker_lost) and the next worker redoes the scan; safe because a scan only acts on
+# rows still due and every action is a conditional update.
 # The heartbeat is written only after the run finished: a run that raised leaves it to go stale.
-@shared_task(name="cases.run_watcher", acks_late=True)
+# A run cut short by the soft limit did finish its committed batches; the rest waits a minute.
+@shared_task(name="cases.run_watcher", acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
 def run_watcher(name: str) -> dict[str, int | str]:
     result = watchers.run_watcher(name).as_dict()
     record_completed_run(name)
@@ -29,12 +35,15 @@ def run_watcher(name: str) -> dict[str, int | str]:
 
 # Not acks_late: sending e-mail is not idempotent. A killed sender loses nothing either: the
 # rows it claimed are retaken after NOTIFICATION_EMAIL_RETRY_MINUTES by the periodic run.
-@shared_task(name="cases.send_flag_notifications")
+@shared_task(name="cases.send_flag_notifications", soft_time_limit=60, time_limit=90)
 def send_flag_notifications() -> int:
     return notifications_send_digests()
 
 
 # Every step only acts on rows still due, so a retried or doubled run does nothing twice.
-@shared_task(name="cases.apply_retention", acks_late=True)
+# Up to RETENTION_MAX_BATCHES_PER_RUN batches per step; the soft limit stops it between batches.
+@shared_task(
+    name="cases.apply_retention", acks_late=True, reject_on_worker_lost=True, soft_time_limit=1800, time_limit=1900
+)
 def apply_retention() -> dict[str, int]:
     return retention_apply()

@@ -4,12 +4,20 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from portal.task_request_id import clear_request_id, put_request_id_in_headers, restore_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# weak=False: the receivers are module functions, kept for the life of the process anyway.
+before_task_publish.connect(put_request_id_in_headers, weak=False)
+task_prerun.connect(restore_request_id, weak=False)
+task_postrun.connect(clear_request_id, weak=False)
 
 
 @app.on_after_configure.connect

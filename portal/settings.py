@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
 from portal.lockout_limits import check_lockout_limits
+from portal.sentry import sentry_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("STEWARD_VAR_DIR", str(BASE_DIR / "var")))
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     # Outermost after SecurityMiddleware, so that error pages get the headers too.
     "csp.middleware.CSPMiddleware",
@@ -358,12 +360,37 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
+    # Redis hands an unacknowledged message to another worker after visibility_timeout, and a
+    # worker holds a message with an ETA unacknowledged until it runs it: the timeout must exceed
+    # the longest delay any task is queued with, or the message runs twice. Today the longest is
+    # an e-mail's retry (correspondence.services.outbox.MAX_RETRY_DELAY, 6 hours); the digest's
+    # countdown is NOTIFICATION_DIGEST_DELAY_SECONDS. tests/ops_celery/test_queues.py checks both.
+    # The price: a message of a killed acks_late worker waits this long before it runs again,
+    # which is fine for tasks that beat queues afresh every minute or hour anyway.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7 * 3600)}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Four queues, so that a slow job or a hung mail server never holds up the watchers: each kind
+# of work gets its own workers (README, "Queues and workers"). Routing is by task name, which
+# also covers what beat sends (its periodic tasks name no queue). Every task must have a route:
+# tests/ops_celery/test_queues.py fails on one that has none. Time limits sit on the tasks.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "cases.run_watcher": {"queue": "watchers"},
+    "cases.send_flag_notifications": {"queue": "outbound"},
+    "correspondence.send_email": {"queue": "outbound"},
+    "correspondence.outbox_sweep": {"queue": "outbound"},
+    "cases.apply_retention": {"queue": "slow"},
+    "correspondence.poll_mailbox": {"queue": "slow"},
+}
+# The worker keeps the LOGGING below (JSON lines, request ids) instead of replacing the root
+# logger's handlers with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Case references look like CS-2026-000123.
 CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "CS")
@@ -382,12 +409,32 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Logs go to standard error, one line per record: plain text in development, one JSON object
+# per line in production (LOG_FORMAT), for a log collector to parse. Every line carries the id of
+# the request, or of the task, it belongs to (portal.request_id).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,  # ISO 8601 in UTC
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# Optional error reports (portal.sentry): nothing happens, nothing is imported, without SENTRY_DSN.
+sentry_from_env()
 
 # Reply targets per priority, in working hours of the owner's department, and tighter ones for
 # customers with vulnerability notes. Vulnerable customers and urgent cases count round the clock.

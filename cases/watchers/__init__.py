@@ -6,6 +6,8 @@ Every watcher takes keyword-only `now` and `batch_size`, reads only rows that be
 (through partial indexes or a cursor), and is safe to run twice or on two workers at once.
 """
 
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +24,8 @@ from cases.watchers.promises import watch_stale_promises
 from cases.watchers.resolution import watch_unconfirmed_resolutions
 
 Watcher = Callable[..., ScanResult]
+
+run_log = logging.getLogger("steward.watchers")
 
 # Name → watcher; the names are what the periodic tasks pass to cases.run_watcher.
 # Escalation runs last so that a run raises before it escalates.
@@ -44,7 +48,21 @@ def run_watcher(name: str, *, now: datetime | None = None, batch_size: int | Non
         watcher = WATCHERS[name]
     except KeyError:
         raise ValueError(f"No watcher called {name!r}; known: {', '.join(WATCHERS)}") from None
-    return watcher(now=now, batch_size=batch_size)
+    started = time.monotonic()
+    result = watcher(now=now, batch_size=batch_size)
+    _log_run(result, duration_ms=round((time.monotonic() - started) * 1000))
+    return result
+
+
+def _log_run(result: ScanResult, *, duration_ms: int) -> None:
+    """One line per run, its numbers as fields of the JSON log (LOG_FORMAT=json) for dashboards."""
+    fields = {**result.as_dict(), "out_of_time": result.out_of_time, "duration_ms": duration_ms}
+    run_log.info(
+        "Watcher %(watcher)s: examined %(examined)s, raised %(raised)s, acted %(acted)s, failed %(failed)s, "
+        "%(batches)s batches in %(duration_ms)s ms",
+        fields,
+        extra=fields,
+    )
 
 
 def run_all(*, now: datetime | None = None) -> list[ScanResult]:

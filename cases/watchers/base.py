@@ -10,7 +10,7 @@ reading the same rows; SQLite has none, and serialises writing transactions inst
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from cases.models import WatcherCursor
+from portal.time_limits import SoftTimeLimitExceeded
 
 logger = logging.getLogger("cases.watchers")
 
@@ -36,9 +37,13 @@ class ScanResult:
     acted: int = 0
     failed: int = 0
     batches: int = 0
+    # Set when the task's soft time limit stopped the run; a watcher that scans twice skips the second.
+    out_of_time: bool = field(default=False, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, int | str]:
-        return asdict(self)
+        outcome = asdict(self)
+        del outcome["out_of_time"]
+        return outcome
 
 
 # A handler deals with one due row; it returns False when the row needed nothing after all
@@ -75,11 +80,23 @@ def resolve_batch_size(given: int | None) -> int:
     return given or settings.WATCHER_BATCH_SIZE
 
 
+def _out_of_time(result: ScanResult, before: ScanResult) -> ScanResult:
+    """The task's soft time limit fired during a batch, whose transaction has rolled back: keep
+    the counts of the committed batches and stop; the next run takes the rest."""
+    for counter in fields(ScanResult):
+        setattr(result, counter.name, getattr(before, counter.name))
+    result.out_of_time = True
+    logger.warning("%s watcher: time limit reached, stopping after %s batches", result.watcher, result.batches)
+    return result
+
+
 def _handle(row: _M, handle: Handler[_M], now: datetime, result: ScanResult) -> bool:
     """One row in its own savepoint: a row that fails is logged and does not undo the batch."""
     try:
         with transaction.atomic():
             return handle(row, now, result)
+    except SoftTimeLimitExceeded:
+        raise  # not the row's fault: the run stops (scan_due)
     except Exception:
         result.failed += 1
         logger.exception("%s watcher failed on %s %s", result.watcher, row._meta.label, row.pk)
@@ -97,6 +114,8 @@ def _handle_set(
         try:
             with transaction.atomic():
                 return handle_set(rows, now, result)
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             result.raised, result.acted, result.failed = before.raised, before.acted, before.failed
             logger.warning("%s watcher: a batch failed, handling its rows one by one", result.watcher, exc_info=True)
@@ -108,6 +127,8 @@ def _handle_set(
 def _prepare(rows: list[_M], prepare: Preparer, now: datetime, result: ScanResult) -> SetHandler[_M] | None:
     try:
         return prepare(rows, now)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:
         logger.warning(
             "%s watcher: preparing a batch failed, handling its rows one by one", result.watcher, exc_info=True
@@ -140,6 +161,8 @@ def scan_due(
     With `prepare`, a batch is read first outside any transaction and prepared there; the
     transaction then locks those of its rows still due and not held by another worker (the
     others are left to that worker) and writes with the handler `prepare` returned."""
+    if result.out_of_time:
+        return result
     size = resolve_batch_size(size)
     budget = settings.WATCHER_MAX_BATCHES_PER_RUN
     write_size = write_size or settings.WATCHER_WRITE_BATCH_SIZE
@@ -150,26 +173,43 @@ def scan_due(
         return result  # the common case: one index probe, and no write transaction (SQLite locks on BEGIN)
     passed_over: set[int] = set()  # failed or already handled elsewhere: not read again this run
     for _ in range(budget):
-        if prepare is not None:
-            read = len(_prepared_batch(due, prepare, handle, now, size, passed_over, result))
-        else:
-            with transaction.atomic():
-                queryset = due()
-                if passed_over:
-                    queryset = queryset.exclude(pk__in=passed_over)
-                rows = list(lock_for_scan(queryset)[:size])
-                if handle_set is not None:
-                    passed_over |= _handle_set(rows, handle_set, handle, now, result)
-                else:
-                    for row in rows:
-                        if not _handle(row, handle, now, result):
-                            passed_over.add(row.pk)
-            read = len(rows)
-            result.examined += len(rows)
+        before = replace(result)
+        try:
+            read = _scan_batch(due, handle, handle_set, prepare, now, size, passed_over, result)
+        except SoftTimeLimitExceeded:
+            return _out_of_time(result, before)
         result.batches += 1
         if read < size:
             break
     return result
+
+
+def _scan_batch(
+    due: Callable[[], QuerySet[_M]],
+    handle: Handler[_M],
+    handle_set: SetHandler[_M] | None,
+    prepare: Preparer | None,
+    now: datetime,
+    size: int,
+    passed_over: set[int],
+    result: ScanResult,
+) -> int:
+    """One batch of scan_due; returns the rows read."""
+    if prepare is not None:
+        return len(_prepared_batch(due, prepare, handle, now, size, passed_over, result))
+    with transaction.atomic():
+        queryset = due()
+        if passed_over:
+            queryset = queryset.exclude(pk__in=passed_over)
+        rows = list(lock_for_scan(queryset)[:size])
+        if handle_set is not None:
+            passed_over |= _handle_set(rows, handle_set, handle, now, result)
+        else:
+            for row in rows:
+                if not _handle(row, handle, now, result):
+                    passed_over.add(row.pk)
+    result.examined += len(rows)
+    return len(rows)
 
 
 def _prepared_batch(
@@ -249,20 +289,24 @@ def sweep_new_rows(
     if cursor is not None and not has_rows(rows.filter(pk__gt=cursor.last_id).order_by("pk")):
         return result  # nothing new since the last sweep: no write transaction
     for _ in range(budget):
-        with transaction.atomic():
-            cursor = lock_cursor(cursor_name)
-            if cursor is None:
-                return result  # another worker is sweeping this table right now
-            batch = list(rows.filter(pk__gt=cursor.last_id).order_by("pk")[:size])
-            settled = True
-            for row in batch:
-                handled = _handle(row, handle, now, result)
-                # A row that failed holds the cursor back, so the next run tries it again.
-                settled = settled and handled and getattr(row, created_field) <= settled_before
-                if settled:
-                    cursor.last_id = row.pk
-            cursor.last_at = now
-            cursor.save(update_fields=["last_id", "last_at", "updated_at"])
+        before = replace(result)
+        try:
+            with transaction.atomic():
+                cursor = lock_cursor(cursor_name)
+                if cursor is None:
+                    return result  # another worker is sweeping this table right now
+                batch = list(rows.filter(pk__gt=cursor.last_id).order_by("pk")[:size])
+                settled = True
+                for row in batch:
+                    handled = _handle(row, handle, now, result)
+                    # A row that failed holds the cursor back, so the next run tries it again.
+                    settled = settled and handled and getattr(row, created_field) <= settled_before
+                    if settled:
+                        cursor.last_id = row.pk
+                cursor.last_at = now
+                cursor.save(update_fields=["last_id", "last_at", "updated_at"])
+        except SoftTimeLimitExceeded:
+            return _out_of_time(result, before)  # the cursor rolled back with the batch
         result.batches += 1
         result.examined += len(batch)
         if len(batch) < size or not settled:

@@ -23,6 +23,7 @@ from imapclient.exceptions import IMAPClientError
 
 from correspondence.models import InboundEmail
 from correspondence.services.inbound import mail_receive
+from portal.time_limits import SoftTimeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,13 @@ def poll_mailbox() -> PollResult:
             client.create_folder(done_folder)
         uids = sorted(client.search(["UNSEEN"]))[:MAX_PER_RUN]
         for uid in uids:
-            _take(client, uid, done_folder, result)
+            try:
+                _take(client, uid, done_folder, result)
+            except SoftTimeLimitExceeded:
+                # Stop between messages; one caught half-way is fetched again (a duplicate) next run.
+                taken = result.stored + result.duplicates + result.failed
+                logger.warning("Mailbox poll: time limit reached after %s messages; the next run goes on.", taken)
+                break
         if done_folder:
             client.expunge()
     return result
@@ -82,6 +89,8 @@ def _take(client: IMAPClient, uid: int, done_folder: str, result: PollResult) ->
         return  # expunged by someone else since the search
     try:
         inbound = mail_receive(bytes(raw), door=InboundEmail.Door.MAILBOX)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:
         # Not stored: leave it unseen, the next run fetches it again.
         logger.exception("Could not store message %s of the mailbox; it stays unseen for the next run.", uid)

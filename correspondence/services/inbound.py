@@ -61,6 +61,7 @@ from correspondence.models import InboundEmail, OutboundEmail
 from correspondence.services.outbox import delivery_failed
 from people.models import Customer
 from portal.errors import RuleViolation
+from portal.time_limits import SoftTimeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,11 @@ def mail_refile_waiting(*, now: datetime | None = None, limit: int = REFILE_BATC
     )
     filed = 0
     for inbound in waiting:
-        _process(inbound, None)
+        try:
+            _process(inbound, None)
+        except SoftTimeLimitExceeded:
+            logger.warning("Refiling: time limit reached after %s e-mails; the next run goes on.", filed)
+            break
         inbound.refresh_from_db()
         filed += inbound.processed_at is not None
     return filed
@@ -165,6 +170,8 @@ def _process(inbound: InboundEmail, raw: bytes | None) -> None:
             if _claim(inbound):
                 _file(inbound, raw)
         return
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up, the e-mail is fine: left unfiled, the refiling sweep takes it
     except Exception as error:
         logger.exception("Could not file incoming e-mail %s; it goes to a triage case.", inbound.key)
         problem = f"{type(error).__name__}: {one_line(error, 200)}".rstrip(": ")

@@ -35,6 +35,7 @@ from cases.services.timeline import Sentence, record_event
 from correspondence import addresses
 from correspondence.models import CustomerNotice, InboundEmail, OutboundEmail
 from portal.dispatch import queue_after_commit
+from portal.time_limits import SoftTimeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,10 @@ def outbox_send(
         sent = (connection or get_connection()).send_messages([build_message(email)])
         if not sent:
             raise smtplib.SMTPException("the mail backend accepted nothing")
+    except SoftTimeLimitExceeded:
+        # The task's time is up, not the server's fault: the e-mail may have gone, so it stays
+        # claimed and the sweep retakes it after OUTBOX_RECLAIM_MINUTES, as after a killed worker.
+        raise
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
         if _permanent(error) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -297,6 +302,8 @@ def outbox_sweep(*, now: datetime | None = None, batch_size: int | None = None) 
         try:
             for email_id in due:
                 counts[outbox_send(email_id, now=now, connection=connection).outcome] += 1
+        except SoftTimeLimitExceeded:
+            logger.warning("Outbox sweep: time limit reached; the next sweep sends the rest.")
         finally:
             try:
                 connection.close()

@@ -4,6 +4,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 
 from cases.models import Notification
@@ -88,6 +89,25 @@ def test_a_digest_that_fails_to_send_is_retried(case, owner, clock):
     assert Notification.objects.get().email_claimed_at is None
 
     assert notifications_send_digests() == 1
+
+
+def test_at_the_time_limit_the_digest_being_sent_stays_claimed_and_the_untried_ones_go_back(
+    case, other_case, owner, other_agent, clock
+):
+    _overdue_promises(case, owner, clock, 2)
+    watch_stale_promises(now=_overdue_promises(other_case, other_agent, clock, 1))
+
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=SoftTimeLimitExceeded()
+    ) as send:
+        assert notifications_send_digests() == 0
+    assert send.call_count == 1  # stopped after the first recipient
+
+    claimed = set(Notification.objects.filter(email_claimed_at__isnull=False).values_list("recipient", flat=True))
+    released = set(Notification.objects.filter(email_claimed_at__isnull=True).values_list("recipient", flat=True))
+    assert len(claimed) == 1 and len(released) == 1  # may have gone: retaken after the retry delay
+    assert claimed | released == {owner.pk, other_agent.pk}
+    assert notifications_send_digests() == 1  # the untried one, at once
 
 
 def test_a_digest_claimed_by_a_killed_worker_is_retaken_after_the_retry_delay(case, owner, settings, clock):

@@ -135,3 +135,26 @@ def test_a_real_worker_raises_once_notifies_once_and_emails_the_digest(worker, w
     assert state["flags"] == [["stale_promise", f"promise:{seeded['promise']}", 1]]
     assert sent == 1
     assert (state["notifications"], state["emailed"]) == (1, 1)
+
+
+@pytest.fixture
+def json_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker started after this fixture writes JSON lines (LOG_FORMAT), as in production."""
+    monkeypatch.setenv("LOG_FORMAT", "json")
+
+
+def test_a_real_worker_logs_json_with_the_request_id_the_message_carried(json_logs, worker, tmp_path):
+    from portal.request_id import forget_request_id, use_request_id
+
+    client, queue = worker
+    token = use_request_id("req-integration-1")  # as inside a web request that queues the task
+    try:
+        outcome = client.send_task("cases.run_watcher", args=["escalations"], queue=queue).get(timeout=TIMEOUT)
+    finally:
+        forget_request_id(token)
+
+    assert outcome["watcher"] == "escalations"
+    lines = [json.loads(line) for line in (tmp_path / "worker.log").read_text().splitlines() if line.startswith("{")]
+    (run,) = [line for line in lines if line.get("logger") == "steward.watchers"]
+    assert (run["request_id"], run["watcher"], run["examined"]) == ("req-integration-1", "escalations", 0)
+    assert isinstance(run["duration_ms"], int)
