@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("health/watchers/", health.watchers_health, name="health_watchers"),
     path("admin/", admin.site.urls),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
     path("contractor/", include("contractors.urls")),
     path("my/", include("selfservice.urls")),
