@@ -299,6 +299,26 @@ def can_merge_records(user: User | AnonymousUser) -> bool:
     return is_active_superuser(user) or is_manager(user)
 
 
+def can_view_reports(user: User | AnonymousUser) -> bool:
+    """The reports of /staff/reports/: staff with the manager role (team managers and heads of
+    department, who hold it) and superusers. Read from the profile already loaded, so the
+    navigation asks it on every page for free."""
+    return is_active_superuser(user) or is_manager(user)
+
+
+def report_owners_for(user: User | AnonymousUser) -> QuerySet[User] | None:
+    """Whose work a user's reports cover, as the case owners (or handoff receivers) counted:
+    a team manager themself and their team, a head of department everyone in it, a superuser
+    everyone (None: no limit). Nobody for anyone else."""
+    from django.contrib.auth.models import User
+
+    if is_active_superuser(user):
+        return None
+    if not can_view_reports(user):
+        return User.objects.none()
+    return User.objects.filter(Q(pk=user.pk) | Q(staff_profile__manager=user) | Q(staff_profile__department__head=user))
+
+
 def can_export_customer_data(user: User | AnonymousUser) -> bool:
     """Export everything held about a customer: administrators of the admin site granted
     `people.export_customer_data` (superusers hold every permission)."""

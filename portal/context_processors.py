@@ -12,7 +12,10 @@ def header(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    context: dict[str, object] = {"is_staff_member": policies.is_staff_member(user)}
+    context: dict[str, object] = {
+        "is_staff_member": policies.is_staff_member(user),
+        "can_view_reports": policies.can_view_reports(user),
+    }
     if context["is_staff_member"]:
         context["is_manager"] = policies.is_manager(user)
         context["open_flag_count"] = selectors.flags_waiting_for(user).count()

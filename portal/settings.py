@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "staff",
     "selfservice",
     "correspondence",
+    # Figures for managers and heads of department (/staff/reports/).
+    "reports",
     # The project's own template filters (steward_time) and management commands (compile_catalogues).
     "portal",
 ]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("health/ready/", health.readiness, name="health_ready"),
     path("health/watchers/", health.watchers_health, name="health_watchers"),
     path("admin/", admin.site.urls),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
     path("contractor/", include("contractors.urls")),
     path("my/", include("selfservice.urls")),

@@ -826,10 +826,11 @@ def matrix() -> dict[str, Row]:
     # Each surface keeps its rows beside its own tests.
     from tests.api.matrix_rows import API_ROWS
     from tests.contractor_ui.matrix_rows import CONTRACTOR_ROWS
+    from tests.reports.matrix_rows import REPORT_ROWS
     from tests.selfservice.matrix_rows import CUSTOMER_ROWS
     from tests.staff_ui.matrix_rows import STAFF_ROWS
 
-    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS, *STAFF_ROWS, *CUSTOMER_ROWS, *CONTRACTOR_ROWS, *API_ROWS]
+    rows = [*PORTAL_ROWS, *ADMIN_SITE_ROWS, *STAFF_ROWS, *CUSTOMER_ROWS, *CONTRACTOR_ROWS, *API_ROWS, *REPORT_ROWS]
     for model, model_admin in admin.site._registry.items():
         rows += admin_model_rows(model, model_admin)
     table: dict[str, Row] = {}

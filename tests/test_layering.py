@@ -23,6 +23,7 @@ SURFACES: dict[str, tuple[str, ...]] = {
     "selfservice": ("selfservice",),
     "api": ("api",),
     "contractor pages": CONTRACTOR_PAGES,
+    "reports": ("reports",),
 }
 ALL_SURFACES = tuple(module for modules in SURFACES.values() for module in modules)
 

@@ -25,12 +25,14 @@ from cases.demo.cast import EMAIL_DOMAIN
 from cases.demo.volume_cases import CaseMaker, Crew, Rows
 from cases.models import (
     Case,
+    Flag,
     Handoff,
     InsuranceClaim,
     Message,
     Promise,
     ReferenceCounter,
     Sale,
+    Survey,
     TimelineEvent,
 )
 from cases.services.timeline import actor_label
@@ -40,7 +42,19 @@ from people.models import Customer, Service
 BATCH_SIZE = 5000
 INSERT_CHUNK = 1000  # rows per INSERT statement, under PostgreSQL's parameter limit
 VOLUME_EMAIL_DOMAIN = f"volume.{EMAIL_DOMAIN}"
-TIMESTAMPED = [Customer, Case, Handoff, Sale, Job, JobCancellation, Promise, Message, InsuranceClaim, TimelineEvent]
+TIMESTAMPED = [
+    Customer,
+    Case,
+    Handoff,
+    Sale,
+    Job,
+    JobCancellation,
+    Promise,
+    Message,
+    InsuranceClaim,
+    Survey,
+    TimelineEvent,
+]
 
 
 @dataclass
@@ -55,6 +69,8 @@ class VolumeReport:
     claims: int = 0
     sales: int = 0
     handoffs: int = 0
+    surveys: int = 0
+    flags: int = 0
     events: int = 0
     seconds: float = 0.0
 
@@ -69,6 +85,8 @@ class VolumeReport:
             "claims",
             "sales",
             "handoffs",
+            "surveys",
+            "flags",
             "events",
         ):
             setattr(self, name, getattr(self, name) + len(getattr(rows, name)))
@@ -219,6 +237,7 @@ def _timeline(rows: Rows) -> list[TimelineEvent]:
 def _tables(rows: Rows) -> list[tuple[type[models.Model], list]]:
     """Parents before children."""
     return [
+        (User, rows.users),
         (Customer, rows.customers),
         (Customer.services.through, rows.memberships),
         (Case, rows.cases),
@@ -230,7 +249,18 @@ def _tables(rows: Rows) -> list[tuple[type[models.Model], list]]:
         (Promise, rows.promises),
         (Message, rows.messages),
         (InsuranceClaim, rows.claims),
+        (Survey, rows.surveys),
+        (Flag, [flag for flag, _subject in rows.flags]),
     ]
+
+
+def _name_flag_subjects(rows: Rows) -> None:
+    """Subject keys as the watchers write them, once the records they name have ids."""
+    for flag, subject in rows.flags:
+        if subject[0] == "reopen":
+            flag.subject_key = f"case:{subject[1].pk}:reopen:{subject[2]}"
+        else:
+            flag.subject_key = f"{subject[0]}:{subject[1].pk}"
 
 
 def _insert(rows: Rows) -> None:
@@ -238,11 +268,14 @@ def _insert(rows: Rows) -> None:
     if bulk.fast_inserts_supported():
         for model, objects in _tables(rows):
             bulk.reserve_ids(model, objects)
+        _name_flag_subjects(rows)
         for model, objects in _tables(rows):
             bulk.insert(model, objects)
         bulk.insert_values(TimelineEvent, EVENT_COLUMNS, _event_values(rows))
         return
     for model, objects in _tables(rows):
+        if model is Flag:
+            _name_flag_subjects(rows)
         model.objects.bulk_create(objects, batch_size=INSERT_CHUNK)
     TimelineEvent.objects.bulk_create(_timeline(rows), batch_size=INSERT_CHUNK)
 

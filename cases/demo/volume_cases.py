@@ -11,12 +11,24 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from cases import deadlines
 from cases.demo import phrases
-from cases.models import Case, Handoff, InsuranceClaim, Message, Promise, Sale, TimelineDepartment, TimelineEvent
+from cases.models import (
+    Case,
+    Flag,
+    Handoff,
+    InsuranceClaim,
+    Message,
+    Promise,
+    Sale,
+    Survey,
+    TimelineDepartment,
+    TimelineEvent,
+)
 from cases.services.messages import render_body
 from cases.services.timeline import SYSTEM_LABEL, person_name
 from contractors.models import ContractorCompany, Job, JobCancellation, Prerequisite
@@ -58,6 +70,21 @@ INTERNAL_NOTES = [
     "Asked the team lead for a second opinion.",
 ]
 OVERDUE_SHARE_OF_OPEN = 0.08  # most promises sit on open cases: about 5% of all promises end up overdue
+# The month of history the reports read: some replies come late (and were flagged), some promises
+# are kept late, some resolutions are rejected before the case closes, and many customers rate it.
+LATE_REPLY_SHARE = 0.12
+KEPT_LATE_SHARE = 0.12
+REJECTED_SHARE = 0.12
+SURVEY_SHARE = 0.45
+NOT_FIXED = [
+    "the customer says it is not fixed: the line still drops every evening",
+    "the customer says it is not fixed: still no hot water",
+    "the customer says it is not fixed: the invoice is still wrong",
+]
+
+
+# Survey-answering volume customers get a sign-in nobody can use: computed once, it is only a marker.
+UNUSABLE_PASSWORD = make_password(None)
 
 
 @cache
@@ -95,6 +122,12 @@ class Rows:
     promises: list[Promise] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     claims: list[InsuranceClaim] = field(default_factory=list)
+    # Sign-ins of the customers who answered a survey (a survey is always someone's answer).
+    users: list[User] = field(default_factory=list)
+    surveys: list[Survey] = field(default_factory=list)
+    # Flags the watchers raised and cleared along the way, each with what its subject key names
+    # (("case", case), ("promise", promise) or ("reopen", case, n)) until those rows have ids.
+    flags: list[tuple[Flag, tuple]] = field(default_factory=list)
     # (case, when, kind, department, actor, label, summary, visible, subject) until the subjects have ids
     events: list[tuple] = field(default_factory=list)
     overdue_promises: int = 0
@@ -284,7 +317,18 @@ class CaseMaker:
         )
 
     def reply(self, story: Story, *, by_phone: bool = False) -> None:
-        when = story.clock.tick(6)
+        late = bool(story.waiting) and self.rng.random() < LATE_REPLY_SHARE
+        when = story.clock.tick(40 if late else 6)
+        if late:
+            waited_since = story.waiting[0].created_at
+            self.flag(
+                story,
+                Flag.Kind.UNANSWERED_MESSAGE,
+                ("case", story.case),
+                "The customer waited too long for a reply.",
+                raised=waited_since + (when - waited_since) * 0.6,
+                cleared=when,
+            )
         body = self.rng.choice(phrases.REPLIES)
         message = Message(
             case=story.case,
@@ -416,6 +460,19 @@ class CaseMaker:
             status, kind, note = Promise.Status.WITHDRAWN, Kind.PROMISE_WITHDRAWN, "No longer needed: done another way."
         elif outcome > 0.85:
             status, kind, note = Promise.Status.BROKEN, Kind.PROMISE_BROKEN, "Not done in time; new date agreed."
+            when = story.clock.jump_to(max(when, promise.due_at + timedelta(hours=self.rng.uniform(1, 72))))
+        elif outcome < KEPT_LATE_SHARE:
+            when = story.clock.jump_to(max(when, promise.due_at + timedelta(hours=self.rng.uniform(1, 48))))
+        if when > promise.due_at and status != Promise.Status.WITHDRAWN:
+            promise.overdue_flagged_at = promise.due_at
+            self.flag(
+                story,
+                Flag.Kind.STALE_PROMISE,
+                ("promise", promise),
+                f"Promise past due: {promise.text}",
+                raised=promise.due_at,
+                cleared=when,
+            )
         promise.status, promise.resolved_at, promise.resolved_by, promise.resolution_note = (
             status,
             when,
@@ -624,6 +681,90 @@ class CaseMaker:
     # --- the end of the story --------------------------------------------------------
 
     def resolve(self, story: Story) -> None:
+        if self.rng.random() < REJECTED_SHARE:
+            self.rejected_resolution(story)
+        self.final_resolution(story)
+        case = story.case
+        if case.status == Status.CLOSED and self.rng.random() < SURVEY_SHARE:
+            self.survey(story)
+
+    def rejected_resolution(self, story: Story) -> None:
+        """Resolved, and the customer says it is not fixed: the case reopens and its owner is flagged."""
+        case = story.case
+        story.clock.tick(24)
+        self.event(
+            story,
+            Kind.RESOLVED,
+            f"Resolved: {self.rng.choice(phrases.RESOLUTIONS)}",
+            actor=story.speaker,
+            department=TimelineDepartment.SUPPORT,
+        )
+        rejected = story.clock.tick(30)
+        case.reopen_count += 1
+        self.event(
+            story,
+            Kind.REOPENED,
+            f"Reopened: {self.rng.choice(NOT_FIXED)}",
+            label=case.customer.full_name,
+            department=TimelineDepartment.SUPPORT,
+            when=rejected,
+        )
+        self.flag(
+            story,
+            Flag.Kind.REJECTED_RESOLUTION,
+            ("reopen", case, case.reopen_count),
+            "The customer says it is not fixed.",
+            raised=rejected,
+            cleared=story.clock.tick(20),
+        )
+
+    def survey(self, story: Story) -> None:
+        case, customer = story.case, story.case.customer
+        answered = (case.closed_at or story.clock.t) + timedelta(hours=self.rng.uniform(1, 72))
+        if answered >= self.now:
+            return
+        if customer.user is None:
+            first, _space, last = customer.full_name.partition(" ")
+            customer.user = User(
+                username=customer.email,
+                email=customer.email,
+                first_name=first,
+                last_name=last,
+                password=UNUSABLE_PASSWORD,
+                date_joined=customer.created_at,
+            )
+            self.rows.users.append(customer.user)
+        score = self.rng.choices([1, 2, 3, 4, 5], [6, 6, 12, 36, 40])[0]
+        self.rows.surveys.append(Survey(case=case, score=score, submitted_by=customer.user, submitted_at=answered))
+        self.event(
+            story,
+            Kind.SURVEY,
+            f"Survey: {score}/5",
+            label=customer.full_name,
+            department=TimelineDepartment.SUPPORT,
+            when=answered,
+        )
+
+    def flag(
+        self, story: Story, kind: str, subject: tuple, summary: str, *, raised: datetime, cleared: datetime
+    ) -> None:
+        """A flag a watcher raised and that was cleared when its cause was dealt with; the longer it
+        stayed, the higher up the ladder it went."""
+        hours = (cleared - raised).total_seconds() / 3600
+        level = 1 + (hours > 24) + (hours > 72)
+        flag = Flag(
+            case=story.case,
+            kind=kind,
+            summary=summary,
+            level=level,
+            assignee=story.case.owner,
+            raised_at=raised,
+            cleared_at=cleared,
+            clear_note="Dealt with.",
+        )
+        self.rows.flags.append((flag, subject))
+
+    def final_resolution(self, story: Story) -> None:
         case, when = story.case, story.clock.tick(24)
         case.resolved_at, case.resolution_summary = when, self.rng.choice(phrases.RESOLUTIONS)
         case.confirmation_due_at = deadlines.confirmation_due(case, when)
