@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "correspondence",
     # Figures for managers and heads of department (/staff/reports/).
     "reports",
+    # Other systems hear of changes (docs/webhooks.md).
+    "webhooks",
     # The project's own template filters (steward_time) and management commands (compile_catalogues).
     "portal",
 ]
@@ -205,6 +207,12 @@ MAIL_REPLY_ADDRESS = env_str("MAIL_REPLY_ADDRESS", "support@steward.localhost")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RECLAIM_MINUTES = env_int("OUTBOX_RECLAIM_MINUTES", 15)
+
+# Webhooks (docs/webhooks.md): endpoints on private, loopback or link-local addresses are refused
+# unless this is on (tests reach a server on 127.0.0.1); an endpoint whose deliveries fail this many
+# times in a row is turned off and the superusers are told.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
 # Inbound mail: the biggest raw message kept whole, and the mailbox the poller reads (IMAP).
 INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 IMAP_HOST = env_str("IMAP_HOST", "")
@@ -387,6 +395,7 @@ CELERY_TASK_ROUTES = {
     "cases.send_flag_notifications": {"queue": "outbound"},
     "correspondence.send_email": {"queue": "outbound"},
     "correspondence.outbox_sweep": {"queue": "outbound"},
+    "webhooks.deliver_due": {"queue": "outbound"},
     "cases.apply_retention": {"queue": "slow"},
     "correspondence.poll_mailbox": {"queue": "slow"},
 }

@@ -55,6 +55,7 @@ SCHEDULE_MIGRATIONS = (
     "cases.migrations.0020_retention_schedule",
     "correspondence.migrations.0002_outbox_schedule",
     "correspondence.migrations.0003_mailbox_schedule",
+    "webhooks.migrations.0002_delivery_schedule",
 )
 
 

@@ -445,7 +445,19 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "correspondence.CannedReply": lambda: _model_by_label("correspondence.CannedReply")._default_manager.create(
         title="Visit booked", body="Hello {customer_name}, the visit is booked."
     ),
+    # Registered in the admin site; turned off, so the matrix's own changes send nothing anywhere.
+    "webhooks.Endpoint": lambda: _webhook_endpoint(),
+    "webhooks.Delivery": lambda: _model_by_label("webhooks.Delivery")._default_manager.create(
+        endpoint=_webhook_endpoint(), kind="case.opened", body="{}", next_attempt_at=timezone.now()
+    ),
 }
+
+
+def _webhook_endpoint() -> models.Model:
+    endpoint, _created = _model_by_label("webhooks.Endpoint")._default_manager.get_or_create(
+        url="https://93.184.216.34/matrix", defaults={"event_kinds": ["case.opened"], "active": False}
+    )
+    return endpoint
 
 
 def _inbound_email(message_id: str = "matrix-1") -> models.Model:

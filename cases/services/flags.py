@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from cases import deadlines, policies
 from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
 from cases.notifications import notification_queue, notifications_queue_many
-from cases.services.timeline import Sentence, flag_said, person_name, record_event, timeline_event
+from cases.services.timeline import Sentence, flag_said, person_name, record_event, record_events, timeline_event
 from portal.errors import NotAllowed, RuleViolation
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def flag_raise(
         with transaction.atomic():
             flag.save(force_insert=True)
             if case is not None:
-                _raised_event(flag).save(force_insert=True)
+                record_events([_raised_event(flag)])
             notification_queue(flag=flag, reason=Notification.Reason.RAISED, now=now)
     except IntegrityError:
         # Another worker raised the same flag between our check and our insert.
@@ -129,7 +129,7 @@ def flags_raise_many(*, items: list[FlagToRaise], now: datetime) -> list[Flag]:
             for i in items
         )
         return [flag for flag in raised if flag is not None]
-    TimelineEvent.objects.bulk_create([_raised_event(flag) for flag in flags if flag.case is not None])
+    record_events([_raised_event(flag) for flag in flags if flag.case is not None])
     notifications_queue_many(flags=flags, reason=Notification.Reason.RAISED, now=now)
     return flags
 
@@ -220,7 +220,7 @@ def flags_escalate_many(*, flags: list[Flag], now: datetime) -> list[Flag]:
         if updated != len(group):  # cannot happen under the batch's lock; never tell a move that did not happen
             raise RuntimeError(f"escalated {updated} of {len(group)} flags at level {level}")
         moved.extend(group)
-    TimelineEvent.objects.bulk_create([_escalated_event(flag) for flag in moved if flag.case is not None])
+    record_events([_escalated_event(flag) for flag in moved if flag.case is not None])
     notifications_queue_many(flags=moved, reason=Notification.Reason.ESCALATED, now=now)
     return moved
 

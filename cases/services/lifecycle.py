@@ -36,6 +36,7 @@ from cases.services.timeline import (
     moment,
     person_name,
     record_event,
+    record_events,
     timeline_event,
 )
 from people.models import Customer, Service
@@ -421,7 +422,7 @@ def case_send_confirmation_reminder(*, case: Case, now: datetime | None = None) 
     if not updated:
         return False
     case.refresh_from_db()
-    _reminder_event(case).save(force_insert=True)
+    record_events([_reminder_event(case)])
     _tell(case, "confirmation", actor=None, now=now, reminder=True, kept=_kept_promises(case))
     return True
 
@@ -486,7 +487,7 @@ def confirmation_reminders_send(*, prepared: list[PreparedReminder], now: dateti
             output_field=DateTimeField(),
         ),
     )
-    TimelineEvent.objects.bulk_create([_reminder_event(p.case) for p in chosen])
+    record_events([_reminder_event(p.case) for p in chosen])
     customers_tell_many(prepared=[notice for p in chosen for notice in p.notices], now=now)
     return [p.case for p in chosen]
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from cases.models import Case, Flag, TimelineEvent
 from cases.sentences import render_sentence
 from people.models import Customer
+from webhooks.services.outbox import deliveries_write
 
 SYSTEM_LABEL = "Steward"
 
@@ -155,7 +156,21 @@ def record_event(
         data=data,
     )
     event.save(force_insert=True)
+    deliveries_write(timeline_events=[event])
     return event
+
+
+def record_events(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """Append events built with timeline_event, in one insert (watchers, many cases at once).
+    Like record_event, the one door every event goes through: webhooks are written here."""
+    if not events:
+        return []
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        TimelineEvent.objects.bulk_create(events)
+    deliveries_write(timeline_events=events)
+    return events
 
 
 def timeline_event(
@@ -170,7 +185,8 @@ def timeline_event(
     subject_key: str = "",
     data: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    """The event record_event writes, unsaved: for writers that insert many at once (watchers)."""
+    """The event record_event writes, unsaved: for writers that insert many at once (watchers),
+    which save them with record_events."""
     data = dict(data or {})
     if isinstance(summary, Sentence):
         data["sentence"] = summary.as_data()

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_noop
 from cases import deadlines
 from cases.models import Case, Message, Promise, TimelineDepartment, TimelineEvent
 from cases.notifications import case_url
-from cases.services.timeline import Sentence, person_name, timeline_event
+from cases.services.timeline import Sentence, person_name, record_events, timeline_event
 from correspondence.letters import letter_pdf
 from correspondence.models import CustomerNotice
 from correspondence.services.outbox import EmailToQueue, email_enqueue, emails_enqueue_many
@@ -464,7 +464,7 @@ def customers_tell_many(
         if item.channel in (Channel.EMAIL, Channel.PORTAL_NOTICE)
     ]
     emails_enqueue_many(items=emailed, now=now)
-    TimelineEvent.objects.bulk_create([_informed_event(notice.case, notice, actor) for notice in notices])
+    record_events([_informed_event(notice.case, notice, actor) for notice in notices])
     return notices
 
 

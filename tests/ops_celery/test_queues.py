@@ -24,6 +24,7 @@ EXPECTED = {
     "correspondence.outbox_sweep": ("outbound", True),
     "cases.apply_retention": ("slow", True),
     "correspondence.poll_mailbox": ("slow", False),
+    "webhooks.deliver_due": ("outbound", False),  # a post cannot be taken back; receivers dedupe by id
 }
 
 
