@@ -109,6 +109,7 @@ def _kick() -> None:
 def _send_after_commit() -> None:
     """One task per transaction, however many events it wrote; the periodic run catches up on
     whatever a lost message leaves waiting."""
-    if any(callback is _kick for _sids, callback, _robust in connection.run_on_commit):
+    # Entries are (savepoint ids, callback, robust); the callback is the second whatever the version.
+    if any(entry[1] is _kick for entry in connection.run_on_commit):
         return
     transaction.on_commit(_kick, robust=True)
