@@ -66,6 +66,11 @@ class ServiceAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("posted by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        help_text=_("How many changes customers were told about; each one is told once."),
+    )
 
     # Not columns: set by the selectors on the alerts they list, for the pages to read.
     is_current: bool
@@ -765,6 +770,7 @@ class FlagKind(models.TextChoices):
     UNDELIVERED_EMAIL = "undelivered_email", _("E-mail not delivered to the customer")
     HELP_REQUESTED = "help_requested", _("A colleague asks for your help")
     HANDOFF_UNACKNOWLEDGED = "handoff_unacknowledged", _("Handoff not acknowledged")
+    LOW_SURVEY_SCORE = "low_survey_score", _("Low survey score: follow up with the customer")
 
 
 class Flag(models.Model):

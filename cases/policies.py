@@ -268,6 +268,15 @@ def can_handoff(user: User | AnonymousUser, case: Case) -> bool:
     return is_staff_member(user) and (case.owner_id == user.pk or _manages_owner(user, case))
 
 
+def can_pass_survey_to_sales(user: User | AnonymousUser, case: Case, *, contact_id: int | None) -> bool:
+    """Hand a customer who asked, in their survey, to talk about their services to sales: whoever
+    may hand the case off, or the person the survey named to contact them (the owner's successor
+    when the owner has left)."""
+    if can_handoff(user, case):
+        return True
+    return is_staff_member(user) and contact_id is not None and contact_id == user.pk
+
+
 def can_write_as_customer(user: User | AnonymousUser, case: Case) -> bool:
     return is_customer_side(user, case)
 
@@ -331,7 +340,9 @@ def can_erase_customer_data(user: User | AnonymousUser) -> bool:
 
 
 # Flags whose cause has no record to fix: a person looks and decides they need nothing more.
-DISMISSIBLE_FLAG_KINDS = frozenset({Flag.Kind.EMERGING_INCIDENT})
+# A low survey score clears itself when a call reaches the customer; when the follow-up happened
+# another way (they wrote, a visit), the person says so in the dismissal.
+DISMISSIBLE_FLAG_KINDS = frozenset({Flag.Kind.EMERGING_INCIDENT, Flag.Kind.LOW_SURVEY_SCORE})
 
 
 def can_dismiss_flag(user: User | AnonymousUser, flag: Flag) -> bool:

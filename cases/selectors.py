@@ -53,6 +53,7 @@ from cases.models import (
     Promise,
     Sale,
     ServiceAlert,
+    Survey,
     TimelineDepartment,
     TimelineEvent,
 )
@@ -510,6 +511,8 @@ class CasePage:
     extra: dict[str, Any] = field(default_factory=dict)
     # Colleagues added to help on the case, with their department.
     specialists: list[User] = field(default_factory=list)
+    # A survey asking to talk about services that the reader may hand to sales in one click.
+    survey_for_sales: Survey | None = None
 
     @property
     def owner_flags(self) -> list[Flag]:
@@ -582,6 +585,52 @@ def case_page_for(user: User, case: Case, *, department: str = "", cursor: str |
             .select_related("staff_profile__department")
             .order_by("first_name", "last_name", "username")
         ),
+        survey_for_sales=survey_for_sales(user, case),
+    )
+
+
+def survey_for_sales(user: User, case: Case) -> Survey | None:
+    """The survey of this closed case whose "I'd like to talk about my services" the reader may
+    still hand to sales: not yet handed, and the reader the owner, their manager or the person the
+    customer was promised. Costs no query on an open case."""
+    if case.status != Case.Status.CLOSED:
+        return None
+    survey = Survey.objects.filter(case=case, wants_contact=True).select_related("case").first()
+    if survey is None or survey_passed_to_sales(survey):
+        return None
+    allowed = policies.can_pass_survey_to_sales(user, case, contact_id=survey_contact_id(survey))
+    return survey if allowed else None
+
+
+def survey_sales_summary(survey: Survey) -> str:
+    """The handoff summary the page offers, in the reader's (staff's) language: the rating and
+    the customer's words, so the sales advisor starts where the customer left off."""
+    values = {"reference": survey.case.reference, "score": survey.score, "comment": survey.comment}
+    if survey.comment:
+        said = _("Survey on %(reference)s: %(score)s/5. The customer wrote: “%(comment)s”.") % values
+    else:
+        said = _("Survey on %(reference)s: %(score)s/5, no comment.") % values
+    return f"{said} " + _("They would like to talk about their services or contract.")
+
+
+def survey_sales_subject(survey: Survey) -> str:
+    """The subject of the survey case's event saying its request went to sales: the event's
+    existence is what makes the one-click handoff happen once."""
+    return f"survey:{survey.pk}:sales"
+
+
+def survey_passed_to_sales(survey: Survey) -> bool:
+    return TimelineEvent.objects.filter(case_id=survey.case_id, subject_key=survey_sales_subject(survey)).exists()
+
+
+def survey_contact_id(survey: Survey) -> int | None:
+    """Who the customer was promised would contact them after their survey (the owner, or the
+    owner's successor when the owner had left)."""
+    return (
+        Promise.objects.filter(case_id=survey.case_id, kind=Promise.Kind.CALLBACK, created_at__gte=survey.submitted_at)
+        .order_by("created_at", "pk")
+        .values_list("made_by_id", flat=True)
+        .first()
     )
 
 
@@ -667,6 +716,22 @@ def search_for(
 # --- service alerts -----------------------------------------------------------------------
 
 ENDED_ALERTS_SHOWN = 30
+
+
+# The staff banner lists this many alerts at most; the alerts page has the rest.
+ACTIVE_ALERTS_SHOWN = 5
+
+
+def alerts_active(now: datetime | None = None) -> list[ServiceAlert]:
+    """Alerts under way now (started, not ended), for the staff pages' banner: one query, at most
+    ACTIVE_ALERTS_SHOWN + 1 rows so the banner can say there are more."""
+    now = now or timezone.now()
+    live = Q(starts_at__lte=now) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    return list(
+        ServiceAlert.objects.filter(live)
+        .select_related("service")
+        .order_by("starts_at", "pk")[: ACTIVE_ALERTS_SHOWN + 1]
+    )
 
 
 def alerts_overview(user: User, now: datetime | None = None) -> tuple[list[ServiceAlert], list[ServiceAlert]]:

@@ -14,9 +14,11 @@ kills the worker process a little later if it did not stop.
 """
 
 from celery import shared_task
+from django.contrib.auth.models import User
 
 from cases import watchers
 from cases.notifications import notifications_send_digests
+from cases.services.alerts import alert_tell
 from cases.services.retention import retention_apply
 from cases.watchers.liveness import record_completed_run
 
@@ -47,3 +49,11 @@ def send_flag_notifications() -> int:
 )
 def apply_retention() -> dict[str, int]:
     return retention_apply()
+
+
+# acks_late and idempotent: each run tells only the customers not yet told this telling, so a
+# worker lost mid-run leaves the rest to the redelivered message.
+@shared_task(name="cases.tell_alert", acks_late=True)
+def tell_alert(*, alert_id: int, telling: str, revision: int, actor_id: int | None = None) -> int:
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    return alert_tell(alert_id=alert_id, telling=telling, revision=revision, actor=actor)

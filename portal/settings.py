@@ -489,6 +489,10 @@ EMERGING_INCIDENT_CASES = env_int("EMERGING_INCIDENT_CASES", 3)
 EMERGING_INCIDENT_WINDOW_MINUTES = env_int("EMERGING_INCIDENT_WINDOW_MINUTES", 120)
 # Handoff: the receiver acknowledges within this many working hours of their department, or is flagged.
 HANDOFF_ACK_WORKING_HOURS = env_int("HANDOFF_ACK_WORKING_HOURS", 4)
+# A survey score at or below this raises a follow-up flag for the owner, with the customer's comment.
+SURVEY_FOLLOW_UP_AT_OR_BELOW = env_int("SURVEY_FOLLOW_UP_AT_OR_BELOW", 2)
+# The department whose agents receive a customer who asked, in their survey, to talk about their services.
+SALES_DEPARTMENT_CODE = env_str("SALES_DEPARTMENT_CODE", "sales")
 # Watchers that have not finished a run for this long are "stale": managers see a banner and
 # /health/watchers/ answers 503 (beat runs each of them every minute).
 WATCHER_STALE_MINUTES = env_int("WATCHER_STALE_MINUTES", 5)

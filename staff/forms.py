@@ -272,6 +272,17 @@ class HandoffForm(StaffForm):
         self.fields["to_user"].label_from_instance = _staff_label
 
 
+class SurveyToSalesForm(StaffForm):
+    """One click hands a customer who asked to talk about their services to sales; the summary
+    arrives written from their survey and may be changed first."""
+
+    summary = _text(
+        _("Summary for the sales advisor"),
+        rows=5,
+        help_text=_("They read this first. It holds the customer's rating and comment; add what you know."),
+    )
+
+
 def _staff_label(user: User) -> str:
     profile = user.staff_profile
     title = f", {profile.job_title}" if profile.job_title else ""

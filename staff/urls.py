@@ -65,6 +65,7 @@ urlpatterns = [
     path(case + "jobs/<int:pk>/complete/", job_actions.job_complete, name="job_complete"),
     path(case + "incidents/<int:pk>/repair/", job_actions.incident_plan_repair, name="incident_repair"),
     path(case + "handoff/", handoff.handoff, name="case_handoff"),
+    path(case + "survey/to-sales/", handoff.survey_to_sales, name="case_survey_to_sales"),
     path(case + "handoffs/<int:pk>/acknowledge/", handoff.handoff_acknowledge, name="handoff_acknowledge"),
     path(case + "edit/", edits.case_edit, name="case_edit"),
     path(case + "customer/", edits.customer_edit, name="customer_edit"),

@@ -67,6 +67,7 @@ from tests.conftest import Cast
 from tests.factories import (
     PASSWORD,
     CompanyFactory,
+    DepartmentFactory,
     ServiceFactory,
     UserFactory,
     make_case,
@@ -302,7 +303,9 @@ def build_world() -> World:
     settled = make_case(customer=cast.customer, owner=owner, subject="Billing question")
     settled = case_resolve(actor=owner, case=settled, summary="Refund issued.")
     settled = case_confirm(actor=cast.customer.user, case=settled)
-    survey_submit(actor=cast.customer.user, case=settled, score=4)
+    # Asking to talk about her services: the owner may hand it to sales (a sales agent to take it).
+    survey_submit(actor=cast.customer.user, case=settled, score=4, wants_contact=True)
+    make_staff("matrix_sales", department=DepartmentFactory(code="sales", name="Sales"))
 
     # Grants to a group nobody is in: the admin shows them, and no role gains anything.
     empty_group = Group.objects.create(name="Matrix: nobody")

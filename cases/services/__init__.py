@@ -27,7 +27,7 @@ from cases.services.messages import call_log, message_receive, message_reply, me
 from cases.services.promises import promise_break, promise_keep, promise_make, promise_withdraw
 from cases.services.sales import sale_record, sale_update
 from cases.services.staff import staff_deactivate
-from cases.services.surveys import survey_submit
+from cases.services.surveys import survey_pass_to_sales, survey_submit
 
 __all__ = [
     "alert_end",
@@ -74,5 +74,6 @@ __all__ = [
     "specialist_add",
     "specialist_remove",
     "staff_deactivate",
+    "survey_pass_to_sales",
     "survey_submit",
 ]

@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,7 +17,11 @@ from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_can_work, require_choice, require_text
 from cases.services.timeline import Sentence, record_event
 from people.models import Service
+from portal.dispatch import queue_after_commit
 from portal.errors import NotAllowed, RuleViolation
+
+if TYPE_CHECKING:
+    from correspondence.models import CustomerNotice
 
 
 def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
@@ -52,51 +58,172 @@ def alert_post(
         area=area.strip(),
         posted_by=actor,
     )
-    _tell_affected_customers(alert, actor)
+    _queue_telling(alert, POSTED, actor)
     return alert
 
 
-def _tell_affected_customers(alert: ServiceAlert, actor: User) -> None:
-    """Customers of the service in the area, with a case open, hear of it in the way they prefer
-    (once each, on their latest open case), so nobody spends an hour on their own equipment."""
-    from correspondence.services.tell import customer_tell
-
-    holders = Case.objects.filter(customer__services=alert.service).exclude(status=Case.Status.CLOSED)
-    if alert.area:
-        holders = holders.filter(customer__service_area__iexact=alert.area)
-    told: set[int] = set()
-    for case in holders.select_related("customer", "owner__staff_profile__department").order_by(
-        "customer_id", "-last_activity_at", "-pk"
-    ):
-        if case.customer_id in told:
-            continue
-        told.add(case.customer_id)
-        customer_tell(case=case, topic="alert", context={"alert": alert}, subject_key=f"alert:{alert.pk}", actor=actor)
+# What customers are told about an alert, each at most once per customer: its posting, each
+# meaningful change (numbered by the alert's revision), and its end.
+POSTED, UPDATED, ENDED = "posted", "updated", "ended"
+# The fields whose change customers hear of; `posted_by` and the like are not theirs to know.
+TOLD_FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "area", "service")
+# Customers told per transaction: rendering is done before it, so a batch holds the write lock
+# only for its inserts, and 10,000 affected customers are 50 short transactions, not one long one.
+TELL_BATCH = 200
 
 
-@transaction.atomic
-def alert_update(*, actor: User, alert: ServiceAlert, **changes: object) -> ServiceAlert:
+def telling_subject(alert: ServiceAlert, telling: str) -> str:
+    """The notices' subject key for one telling: one notice per customer and key."""
+    if telling == POSTED:
+        return f"alert:{alert.pk}"
+    if telling == ENDED:
+        return f"alert:{alert.pk}:end"
+    return f"alert:{alert.pk}:update:{alert.revision}"
+
+
+def _queue_telling(alert: ServiceAlert, telling: str, actor: User) -> None:
+    """The telling runs in a worker once the change has committed (cases.tell_alert): an alert
+    may reach thousands of customers, and the member of staff who posts it should not wait for
+    them. The task is idempotent, so a retried or doubled run tells nobody twice."""
+    queue_after_commit(
+        "cases.tell_alert",
+        kwargs={"alert_id": alert.pk, "telling": telling, "revision": alert.revision, "actor_id": actor.pk},
+    )
+
+
+def _told_value(field: str, value: object) -> object:
+    """A field as customers read it: a moment to the minute, text without its spaces, an area in
+    any case. A form saved again as it was changes nothing they would notice."""
+    if isinstance(value, datetime):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str):
+        return value.strip().casefold() if field == "area" else value.strip()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _apply_changes(actor: User, alert: ServiceAlert, changes: dict[str, object]) -> tuple[ServiceAlert, bool]:
+    """Check and save the changes; returns the alert and whether customers would notice them."""
     if not policies.can_manage_alerts(actor):
         raise NotAllowed(_("Only staff can change service alerts."))
-    allowed = {"title", "description", "kind", "starts_at", "ends_at", "area", "service"}
+    allowed = set(TOLD_FIELDS)
     unknown = set(changes) - allowed
     if unknown:
         raise RuleViolation(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     alert = ServiceAlert.objects.select_for_update().get(pk=alert.pk)
+    before = {field: _told_value(field, getattr(alert, field)) for field in TOLD_FIELDS}
     for field, value in changes.items():
         setattr(alert, field, value.strip() if isinstance(value, str) else value)
     require_text(alert.title, field="title", what=_("a title"), max_length=200)
     require_choice(alert.kind, ServiceAlert.Kind.values, field="kind", what=_("kind of alert"))
     _check_window(alert.starts_at, alert.ends_at)
+    noticed = any(_told_value(field, getattr(alert, field)) != before[field] for field in TOLD_FIELDS)
+    if noticed:
+        alert.revision += 1
     alert.save()
+    return alert, noticed
+
+
+@transaction.atomic
+def alert_update(*, actor: User, alert: ServiceAlert, **changes: object) -> ServiceAlert:
+    """Change an alert. Customers hear of a change they would notice, once; an end moved into
+    the past is the alert's end and is told as such."""
+    alert, noticed = _apply_changes(actor, alert, changes)
+    if noticed:
+        _queue_telling(alert, ENDED if _is_over(alert) else UPDATED, actor)
     return alert
 
 
+@transaction.atomic
 def alert_end(*, actor: User, alert: ServiceAlert, ended_at: datetime | None = None) -> ServiceAlert:
     ended_at = ended_at or timezone.now()
     if ended_at <= alert.starts_at:
         raise RuleViolation(_("An alert cannot end before it started."), field="ends_at")
-    return alert_update(actor=actor, alert=alert, ends_at=ended_at)
+    alert, _noticed = _apply_changes(actor, alert, {"ends_at": ended_at})
+    # Told even when the end was already this minute: the end's telling is once per customer anyway.
+    _queue_telling(alert, ENDED, actor)
+    return alert
+
+
+def _is_over(alert: ServiceAlert, now: datetime | None = None) -> bool:
+    return alert.ends_at is not None and alert.ends_at <= (now or timezone.now())
+
+
+def _open_cases_of_affected(alert: ServiceAlert) -> QuerySet[Case]:
+    """Open cases of the customers of the alert's service in its area (every area when blank)."""
+    cases = Case.objects.filter(customer__services=alert.service).exclude(status=Case.Status.CLOSED)
+    if alert.area:
+        cases = cases.filter(customer__service_area__iexact=alert.area)
+    return cases
+
+
+def _cases_to_tell(alert: ServiceAlert, telling: str) -> dict[int, int]:
+    """{customer id: the case to tell them on}: their latest open case (they hear it once, not
+    once per case). A change or the end also reaches those told before whom the alert's new area
+    or service leaves out, so nobody is left waiting for an outage that no longer concerns them.
+
+    Customers of the service with no open case are not told: a notice lives on a case, and a
+    closed one has nobody looking after it — a phone or post customer's call or letter would land
+    as a task for someone who no longer looks after them, for each of thousands of customers. They
+    see the alert on their self-service pages, and a case they open during it shows it to staff."""
+    from correspondence.models import CustomerNotice
+
+    cases = _open_cases_of_affected(alert)
+    if telling != POSTED:
+        told_before = CustomerNotice.objects.filter(
+            Q(subject_key=f"alert:{alert.pk}") | Q(subject_key__startswith=f"alert:{alert.pk}:"), is_copy=False
+        ).values("case__customer_id")
+        earlier = Case.objects.filter(customer_id__in=told_before).exclude(status=Case.Status.CLOSED)
+        cases = Case.objects.filter(Q(pk__in=cases.values("pk")) | Q(pk__in=earlier.values("pk")))
+    already = _told(alert, telling)
+    chosen: dict[int, int] = {}
+    rows = cases.exclude(customer_id__in=already).order_by("customer_id", "-last_activity_at", "-pk")
+    for customer_id, case_id in rows.values_list("customer_id", "pk").iterator(chunk_size=2000):
+        chosen.setdefault(customer_id, case_id)
+    return chosen
+
+
+def _told(alert: ServiceAlert, telling: str) -> "QuerySet[CustomerNotice, int]":
+    """The customers already told this telling (their own notice, not a delegate's copy)."""
+    from correspondence.models import CustomerNotice
+
+    return CustomerNotice.objects.filter(subject_key=telling_subject(alert, telling), is_copy=False).values_list(
+        "case__customer_id", flat=True
+    )
+
+
+def alert_tell(*, alert_id: int, telling: str, revision: int, actor: User | None = None) -> int:
+    """Tell the affected customers about an alert's posting, change or end, in the way each
+    prefers, in batches (cases.tell_alert runs it after the change committed). Idempotent: a
+    customer already told this telling is skipped, so a retried run tells only those left.
+    Returns how many customers were told."""
+    alert = ServiceAlert.objects.select_related("service").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    if telling == UPDATED and (alert.revision != revision or _is_over(alert)):
+        return 0  # a later change, or the end, tells the customers instead
+    from correspondence.services.tell import Telling, customers_tell_many, tellings_prepare
+
+    context = {"alert": alert, "alert_event": telling}
+    subject_key = telling_subject(alert, telling)
+    waiting = list(_cases_to_tell(alert, telling).values())
+    told = 0
+    for start in range(0, len(waiting), TELL_BATCH):
+        cases = Case.objects.filter(pk__in=waiting[start : start + TELL_BATCH]).select_related(
+            "customer", "owner__staff_profile__department"
+        )
+        now = timezone.now()
+        items = [Telling(case=case, topic="alert", context=context, subject_key=subject_key) for case in cases]
+        prepared = tellings_prepare(items=items, now=now)
+        with transaction.atomic():
+            # Under the alert's lock, two runs at once cannot both tell one customer.
+            list(ServiceAlert.objects.select_for_update().filter(pk=alert.pk).values_list("pk", flat=True))
+            done = set(_told(alert, telling).filter(case__customer_id__in={item.case.customer_id for item in items}))
+            fresh = [notice for notice in prepared if notice.case.customer_id not in done]
+            customers_tell_many(prepared=fresh, actor=actor, now=now)
+        told += len({notice.case.customer_id for notice in fresh})
+    return told
 
 
 @transaction.atomic

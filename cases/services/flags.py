@@ -327,7 +327,8 @@ def flag_acknowledge(*, flag: Flag, actor: User, now: datetime | None = None) ->
 
 @transaction.atomic
 def flag_dismiss(*, flag: Flag, actor: User, note: str) -> Flag:
-    """Close an emerging-incident flag that turned out to be a coincidence, saying why."""
+    """Close a flag that needs nothing more (an emerging incident that was a coincidence, a low
+    survey score followed up another way), saying why."""
     note = (note or "").strip()
     if not note:
         raise RuleViolation(_("Say why nothing more is needed."), field="note")

@@ -23,6 +23,7 @@ from cases.services.guards import lock_case, require_choice, require_open, requi
 from cases.services.help import ANSWERED, colleagues_to_ask, help_ask, help_requests_clear
 from cases.services.lifecycle import case_open, reopen_on_customer_reply
 from cases.services.routing import Purpose, owner_for_new_case
+from cases.services.surveys import low_score_followed_up
 from cases.services.timeline import Sentence, actor_label, choice, person_name, record_event
 from portal.errors import NotAllowed, RuleViolation
 from portal.image_metadata import without_metadata
@@ -329,6 +330,8 @@ def call_log(*, actor: User, case: Case, summary: str, inbound: bool, reached_cu
         # A call does not reopen a resolved case by itself: staff confirm or reopen it
         # explicitly with what the customer said.
         _answer_waiting_messages(case, now)
+    if reached_customer:
+        low_score_followed_up(case=case, actor=actor)
     case.last_activity_at = now
     case.save(
         update_fields=["awaiting_reply_since", "reply_due_at", "last_outbound_at", "last_activity_at", "updated_at"]

@@ -15,6 +15,7 @@
 import logging
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
@@ -57,6 +58,21 @@ def owner_for_new_case(*, customer: Customer, purpose: str) -> User:
     else:
         logger.warning("No routing set for %s: falling back to any agent. Set it in the admin site.", purpose)
     return _fallback_owner()
+
+
+def sales_receiver(*, besides: User) -> User | None:
+    """The sales advisor who takes a customer asking to talk about their services: the
+    least-loaded active agent of the sales department (settings.SALES_DEPARTMENT_CODE), never its
+    head, never `besides` (the person handing it over). None when the department has nobody.
+
+    Not a people.Routing purpose: the receiver is always a sales agent, which the department's
+    code names; an operator has nothing to choose."""
+    agents = User.objects.filter(
+        is_active=True,
+        staff_profile__department__code=settings.SALES_DEPARTMENT_CODE,
+        staff_profile__role=StaffProfile.Role.AGENT,
+    ).exclude(pk__in=_heads())
+    return _least_loaded(agents.exclude(pk=besides.pk))
 
 
 def eligible_staff(*, routing: Routing) -> QuerySet[User]:

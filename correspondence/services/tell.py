@@ -116,6 +116,13 @@ def _subject(topic: str, case: Case, context: dict[str, Any]) -> str:
             return _("Your visit has moved")
         return _("Your visit is booked")
     if topic == Topic.ALERT:
+        # One topic for an alert's posting, changes and end, as a visit's booking, move and
+        # cancellation are one: the alert's event picks the words.
+        event = context.get("alert_event")
+        if event == "ended":
+            return _("Service notice ended: %(title)s") % {"title": context["alert"].title}
+        if event == "updated":
+            return _("Service notice changed: %(title)s") % {"title": context["alert"].title}
         return _("Service notice: %(title)s") % {"title": context["alert"].title}
     if topic == Topic.CONFIRMATION:
         return _("Is your problem fixed?")

@@ -37,6 +37,7 @@ from staff.forms import (
     SaleUpdateForm,
     SpecialistAddForm,
     StatusForm,
+    SurveyToSalesForm,
     advisor_choices,
 )
 from staff.views.access import query_with, staff_page
@@ -93,6 +94,9 @@ def _case_forms(
         "invite": CustomerInviteForm(prefix="invite"),
         "specialist": SpecialistAddForm(prefix="specialist", staff=selectors.specialist_candidates(case)),
     }
+    if page.survey_for_sales is not None:
+        summary = selectors.survey_sales_summary(page.survey_for_sales)
+        made["survey_sales"] = SurveyToSalesForm(prefix="survey_sales", initial={"summary": summary})
     made.update({key: form for key, form in bound.items() if key in made})
     return made
 

@@ -13,9 +13,9 @@ from cases import policies, selectors, services
 from cases.models import Case
 from cases.services.timeline import person_name
 from portal.errors import Conflict, NotAllowed, RuleViolation
-from staff.forms import HandoffForm, add_violation
+from staff.forms import HandoffForm, SurveyToSalesForm, add_violation
 from staff.views.access import staff_page
-from staff.views.case_page import case_url
+from staff.views.case_page import case_url, render_case_page
 
 
 def _form(case: Case, data: object = None) -> HandoffForm:
@@ -73,3 +73,31 @@ def handoff_acknowledge(request: HttpRequest, reference: str, pk: int) -> HttpRe
             request, _("You have taken %(reference)s. The handoff is on the timeline.") % {"reference": case.reference}
         )
     return redirect(case_url(case))
+
+
+@staff_page
+@require_POST
+def survey_to_sales(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "I'd like to talk about my services", handed to a sales advisor in one click (a new sales
+    case with the survey as its summary); the service decides who may, and refuses a second time."""
+    case = selectors.case_for_user(request.user, reference)
+    form = SurveyToSalesForm(request.POST, prefix="survey_sales")
+    status = 400
+    if form.is_valid():
+        try:
+            sales_case = services.survey_pass_to_sales(
+                actor=request.user, case=case, summary=form.cleaned_data["summary"]
+            )
+        except NotAllowed as refused:
+            raise PermissionDenied(refused.message) from refused
+        except RuleViolation as violation:
+            add_violation(form, violation)
+            status = violation.status_code
+        else:
+            messages.success(
+                request,
+                _("%(reference)s is now with %(name)s in sales, with the customer's survey as its summary.")
+                % {"reference": sales_case.reference, "name": person_name(sales_case.owner)},
+            )
+            return redirect(case_url(case))
+    return render_case_page(request, case, bound={form.prefix: form}, status=status)

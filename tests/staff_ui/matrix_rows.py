@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Flag, Handoff, Promise, ServiceAlert
+from cases.models import Flag, Handoff, Promise, ServiceAlert, Survey
 from cases.services import alert_post
 from contractors.models import IncidentReport
 from contractors.services import job_update_status
@@ -133,6 +133,11 @@ def _alert(world: World) -> int:
 
 def _handoff_to_owner(world: World) -> Handoff:
     return Handoff.objects.filter(to_user=world.cast.owner, acknowledged_at__isnull=True).select_related("case").first()
+
+
+def _survey_to_sales_path(world: World) -> str:
+    survey = Survey.objects.filter(wants_contact=True, case__customer=world.cast.customer).select_related("case").get()
+    return reverse("staff:case_survey_to_sales", args=[survey.case.reference])
 
 
 def _payload(**fields: object) -> Callable[[World, User | None], dict[str, object]]:
@@ -341,6 +346,15 @@ STAFF_ROWS: list[Row] = [
         get=staff_only(OK, colleague=DENIED, specialist=DENIED),
         post=staff_only(ACCEPTED, colleague=DENIED, specialist=DENIED),
         payload=_handoff_payload,
+    ),
+    # The settled case's survey asks to talk about services: the owner or their manager hands it
+    # to sales; a colleague or a specialist on another case may not (can_pass_survey_to_sales).
+    Row(
+        "staff:case_survey_to_sales",
+        _survey_to_sales_path,
+        get=POST_ONLY,
+        post=staff_only(ACCEPTED, colleague=DENIED, specialist=DENIED),
+        payload=_payload(**{"survey_sales-summary": "Survey 4/5: she would like a faster plan."}),
     ),
     # Only the receiver acknowledges: the owner's manager may look but is refused.
     Row(
