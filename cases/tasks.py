@@ -53,7 +53,7 @@ def apply_retention() -> dict[str, int]:
 
 # acks_late and idempotent: each run tells only the customers not yet told this telling, so a
 # worker lost mid-run leaves the rest to the redelivered message.
-@shared_task(name="cases.tell_alert", acks_late=True)
+@shared_task(name="cases.tell_alert", acks_late=True, soft_time_limit=900, time_limit=960)
 def tell_alert(*, alert_id: int, telling: str, revision: int, actor_id: int | None = None) -> int:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     return alert_tell(alert_id=alert_id, telling=telling, revision=revision, actor=actor)

@@ -25,6 +25,7 @@ EXPECTED = {
     "cases.apply_retention": ("slow", True),
     "correspondence.poll_mailbox": ("slow", False),
     "webhooks.deliver_due": ("outbound", False),  # a post cannot be taken back; receivers dedupe by id
+    "cases.tell_alert": ("slow", True),  # tells only those not yet told: a redelivery tells nobody twice
 }
 
 
