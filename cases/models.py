@@ -71,6 +71,10 @@ class ServiceAlert(models.Model):
         default=0,
         help_text=_("How many changes customers were told about; each one is told once."),
     )
+    # The telling queued last and not yet finished ("posted", "updated", "ended"), and since
+    # when: if its task never ran (broker down, worker lost), the minute's sweep runs it.
+    telling_pending = models.CharField(_("telling pending"), max_length=10, blank=True, editable=False)
+    telling_queued_at = models.DateTimeField(_("telling queued at"), null=True, blank=True, editable=False)
 
     # Not columns: set by the selectors on the alerts they list, for the pages to read.
     is_current: bool

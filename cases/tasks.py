@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 
 from cases import watchers
 from cases.notifications import notifications_send_digests
-from cases.services.alerts import alert_tell
+from cases.services.alerts import alert_tell, alerts_tell_pending
 from cases.services.retention import retention_apply
 from cases.watchers.liveness import record_completed_run
 
@@ -57,3 +57,9 @@ def apply_retention() -> dict[str, int]:
 def tell_alert(*, alert_id: int, telling: str, revision: int, actor_id: int | None = None) -> int:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     return alert_tell(alert_id=alert_id, telling=telling, revision=revision, actor=actor)
+
+
+# Idempotent like tell_alert: it runs only tellings still pending, each telling only those not yet told.
+@shared_task(name="cases.tell_pending_alerts", acks_late=True, soft_time_limit=900, time_limit=960)
+def tell_pending_alerts() -> int:
+    return alerts_tell_pending()

@@ -399,6 +399,7 @@ CELERY_TASK_ROUTES = {
     "cases.apply_retention": {"queue": "slow"},
     # Thousands of customers of one service may be told of an outage: long, and not to hold up the e-mail.
     "cases.tell_alert": {"queue": "slow"},
+    "cases.tell_pending_alerts": {"queue": "slow"},
     "correspondence.poll_mailbox": {"queue": "slow"},
 }
 # The worker keeps the LOGGING below (JSON lines, request ids) instead of replacing the root

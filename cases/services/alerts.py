@@ -1,7 +1,7 @@
 """Service alerts (maintenance and outages) and linking cases to them."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
@@ -84,7 +84,10 @@ def telling_subject(alert: ServiceAlert, telling: str) -> str:
 def _queue_telling(alert: ServiceAlert, telling: str, actor: User) -> None:
     """The telling runs in a worker once the change has committed (cases.tell_alert): an alert
     may reach thousands of customers, and the member of staff who posts it should not wait for
-    them. The task is idempotent, so a retried or doubled run tells nobody twice."""
+    them. The task is idempotent, so a retried or doubled run tells nobody twice. The alert
+    records the telling as pending, in the change's transaction, until a run finishes it: if the
+    task is lost, the sweep (alerts_tell_pending) runs it."""
+    ServiceAlert.objects.filter(pk=alert.pk).update(telling_pending=telling, telling_queued_at=timezone.now())
     queue_after_commit(
         "cases.tell_alert",
         kwargs={"alert_id": alert.pk, "telling": telling, "revision": alert.revision, "actor_id": actor.pk},
@@ -202,6 +205,7 @@ def alert_tell(*, alert_id: int, telling: str, revision: int, actor: User | None
     if alert is None:
         return 0
     if telling == UPDATED and (alert.revision != revision or _is_over(alert)):
+        _telling_done(alert, telling, revision)
         return 0  # a later change, or the end, tells the customers instead
     from correspondence.services.tell import Telling, customers_tell_many, tellings_prepare
 
@@ -223,6 +227,29 @@ def alert_tell(*, alert_id: int, telling: str, revision: int, actor: User | None
             fresh = [notice for notice in prepared if notice.case.customer_id not in done]
             customers_tell_many(prepared=fresh, actor=actor, now=now)
         told += len({notice.case.customer_id for notice in fresh})
+    _telling_done(alert, telling, revision)
+    return told
+
+
+def _telling_done(alert: ServiceAlert, telling: str, revision: int) -> None:
+    """No longer pending, unless a newer telling was queued meanwhile (that one stays pending)."""
+    ServiceAlert.objects.filter(pk=alert.pk, telling_pending=telling, revision=revision).update(
+        telling_pending="", telling_queued_at=None
+    )
+
+
+# A queued telling normally finishes within seconds; one still pending after this was lost.
+TELLING_LOST_AFTER = timedelta(minutes=5)
+
+
+def alerts_tell_pending(*, now: datetime | None = None) -> int:
+    """Run the tellings whose task was lost (broker down at the change, worker killed): each
+    alert's pending telling, at its current revision. Returns how many customers were told."""
+    now = now or timezone.now()
+    told = 0
+    pending = ServiceAlert.objects.exclude(telling_pending="").filter(telling_queued_at__lt=now - TELLING_LOST_AFTER)
+    for alert_id, telling, revision in pending.values_list("pk", "telling_pending", "revision"):
+        told += alert_tell(alert_id=alert_id, telling=telling, revision=revision)
     return told
 
 

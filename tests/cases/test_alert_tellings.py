@@ -187,3 +187,43 @@ def test_each_customer_is_told_in_their_channel(run_tasks, owner: User, affected
     assert channels[("Paula Phone", "end")] == Channel.CALL_TASK
     calls = Promise.objects.filter(kind=Promise.Kind.CALL_TASK, owed_to_name="Paula Phone")
     assert calls.count() == 2 and all(call.made_by == owner for call in calls)
+
+
+def test_a_telling_whose_task_was_lost_is_run_by_the_sweep(owner: User, affected: list[Case], mail: Service) -> None:
+    """Posted while no worker ran the after-commit task (the callbacks are dropped here): the
+    alert keeps the telling pending, and the sweep runs it once it is overdue, and only once."""
+    from cases.services.alerts import TELLING_LOST_AFTER, alerts_tell_pending
+
+    alert = alert_post(
+        actor=owner,
+        service=mail,
+        kind=ServiceAlert.Kind.OUTAGE,
+        title="Mail server down",
+        starts_at=timezone.now() - timedelta(minutes=30),
+        area="69003",
+    )
+    alert.refresh_from_db()
+    assert alert.telling_pending == POSTED
+    assert not _told(alert)
+    assert alerts_tell_pending() == 0  # not yet overdue: its task may still be on the way
+
+    later = timezone.now() + TELLING_LOST_AFTER + timedelta(seconds=1)
+    assert alerts_tell_pending(now=later) == 2
+    assert len(_told(alert)) == 2
+    alert.refresh_from_db()
+    assert (alert.telling_pending, alert.telling_queued_at) == ("", None)
+    assert alerts_tell_pending(now=later) == 0
+
+
+def test_a_finished_telling_is_no_longer_pending(run_tasks, owner: User, affected: list[Case], mail: Service) -> None:
+    alert = _post(run_tasks, owner, mail)
+    alert.refresh_from_db()
+    assert alert.telling_pending == ""
+    assert len(_told(alert)) == 2
+
+
+def test_beat_runs_the_sweep_of_lost_tellings(beat_schedule) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="cases.tell_pending_alerts")
+    assert (task.interval.every, task.interval.period, task.enabled) == (1, "minutes", True)

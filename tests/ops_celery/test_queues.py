@@ -26,6 +26,7 @@ EXPECTED = {
     "correspondence.poll_mailbox": ("slow", False),
     "webhooks.deliver_due": ("outbound", False),  # a post cannot be taken back; receivers dedupe by id
     "cases.tell_alert": ("slow", True),  # tells only those not yet told: a redelivery tells nobody twice
+    "cases.tell_pending_alerts": ("slow", True),  # the same, for tellings whose task was lost
 }
 
 
