@@ -138,3 +138,20 @@ def test_volume_on_its_own_loads_the_stories_first(db: None) -> None:
     output = _load(volume=5, seed=3)
     assert "Demo stories loaded" in output
     assert Customer.objects.filter(email__endswith=VOLUME_EMAIL_DOMAIN).count() == 5
+
+
+def test_with_history_adds_a_month_of_figures_once_with_the_stories(db: None) -> None:
+    """What ./bin/start runs: the reports have a month to show, and a second start adds nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Promise
+
+    output = _load(with_history=True)
+    assert "Adding 500 customers" in output
+    month_ago = timezone.now() - timedelta(days=30)
+    assert Promise.objects.filter(created_at__gte=month_ago, status=Promise.Status.KEPT).count() > 10
+    before = database_state()
+    assert "already loaded; nothing changed" in _load(with_history=True)
+    assert database_state() == before

@@ -14,6 +14,9 @@ from cases.demo.logins import login_table
 from cases.demo.stories import Stories, demo_is_loaded, load_stories
 from cases.demo.volume import BATCH_SIZE, VolumeReport, add_volume
 
+# Enough customers for a month of figures in every report table, loaded in a few seconds.
+HISTORY_VOLUME = 500
+
 
 class Command(BaseCommand):
     help = "Load the demo stories (once) and optionally --volume N extra customers with cases."
@@ -29,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Customers per bulk batch.")
         parser.add_argument("--seed", type=int, default=None, help="Random seed for --volume, for repeatable data.")
         parser.add_argument(
+            "--with-history",
+            action="store_true",
+            help=f"When the stories are loaded now (not on a later run), also add {HISTORY_VOLUME} customers with "
+            "a month of back-dated history, so the reports have figures to show.",
+        )
+        parser.add_argument(
             "--allow-without-debug",
             action="store_true",
             help="Load even when DEBUG is off. The demo logins share a published password.",
@@ -43,12 +52,16 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a production database. The demo creates an administrator and other "
                 "logins with a published password; pass --allow-without-debug if this database is a throwaway."
             )
+        seed = options["seed"]
         if demo_is_loaded():
             self.stdout.write("The demo stories are already loaded; nothing changed.")
         else:
             self._load_stories()
+            if options["with_history"] and not volume:
+                # Once, with the stories: a second start must not add another month on top.
+                volume, seed = HISTORY_VOLUME, 1 if seed is None else seed
         if volume:
-            self._add_volume(volume, batch_size, options["seed"])  # type: ignore[arg-type]
+            self._add_volume(volume, batch_size, seed)  # type: ignore[arg-type]
         self.stdout.write("")
         self.stdout.write(login_table())
 
