@@ -436,3 +436,54 @@ def test_jobs_for_shows_a_cases_visits_to_staff_and_the_customer_side_only(cast)
         assert list(jobs_for(reader, cast.case)) == [cast.job]
     for outsider in (cast.other_customer.user, cast.contractor_user, cast.other_contractor_user):
         assert not jobs_for(outsider, cast.case).exists()
+
+
+# --- rules added with the reports, the survey follow-up and the speed work -------------------
+
+
+def test_reports_are_for_managers_heads_and_superusers_only(cast: Cast) -> None:
+    assert policies.can_view_reports(cast.manager)
+    assert policies.can_view_reports(cast.head)
+    assert policies.can_view_reports(cast.administrator)
+    for user in (cast.owner, cast.other_agent, cast.customer.user, cast.delegate, cast.contractor_user):
+        assert not policies.can_view_reports(user), user
+    assert not policies.can_view_reports(AnonymousUser())
+
+
+def test_a_reports_scope_is_the_team_the_department_or_everyone(cast: Cast) -> None:
+    assert policies.report_owners_for(cast.administrator) is None  # no limit
+    team = policies.report_owners_for(cast.manager)
+    assert team is not None and {cast.manager, cast.owner, cast.other_agent} <= set(team)
+    assert cast.head not in team
+    department = policies.report_owners_for(cast.head)
+    assert department is not None and {cast.head, cast.manager, cast.owner, cast.other_agent} <= set(department)
+    for user in (cast.owner, cast.customer.user, cast.contractor_user):
+        scope = policies.report_owners_for(user)
+        assert scope is not None and not scope.exists(), user
+
+
+def test_staff_and_superusers_see_every_case_and_no_one_else_does(cast: Cast) -> None:
+    for user in (cast.owner, cast.other_agent, cast.manager, cast.head, cast.administrator):
+        assert policies.sees_every_case(user), user
+    for user in (cast.customer.user, cast.delegate, cast.contractor_user, AnonymousUser()):
+        assert not policies.sees_every_case(user), user
+
+
+def test_rows_on_visible_cases_are_filtered_for_customers_only(cast: Cast) -> None:
+    theirs = message_receive(actor=cast.customer.user, case=cast.case, body="Still no line.")
+    elsewhere = message_receive(actor=cast.other_customer.user, case=cast.other_case, body="Mine neither.")
+    messages = Message.objects.filter(pk__in=[theirs.pk, elsewhere.pk])
+    assert set(policies.on_visible_cases(messages, cast.owner)) == {theirs, elsewhere}
+    assert set(policies.on_visible_cases(messages, cast.customer.user)) == {theirs}
+    assert set(policies.on_visible_cases(messages, cast.delegate)) == {theirs}
+    assert not policies.on_visible_cases(messages, cast.contractor_user).exists()
+    assert not policies.on_visible_cases(messages, AnonymousUser()).exists()
+
+
+def test_a_survey_goes_to_sales_by_whoever_may_hand_off_or_the_named_contact(cast: Cast) -> None:
+    assert policies.can_pass_survey_to_sales(cast.owner, cast.case, contact_id=None)
+    assert policies.can_pass_survey_to_sales(cast.other_agent, cast.case, contact_id=cast.other_agent.pk)
+    assert not policies.can_pass_survey_to_sales(cast.other_agent, cast.case, contact_id=cast.owner.pk)
+    assert not policies.can_pass_survey_to_sales(cast.other_agent, cast.case, contact_id=None)
+    customer = cast.customer.user
+    assert not policies.can_pass_survey_to_sales(customer, cast.case, contact_id=customer.pk)
