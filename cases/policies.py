@@ -119,12 +119,14 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
         return Case.objects.none()
     if contractor_company_of(user) is not None:
         return Case.objects.none()
-    # Three indexed IN-lists rather than a join to customers inside the OR: with the join the
-    # database reads every customer (1–2 s at 100k); this way each term is an index lookup.
-    own = Customer.objects.filter(user=user).values("pk")
-    return Case.objects.filter(
-        Q(customer_id__in=own) | Q(pk__in=_delegated_case_ids(user)) | Q(customer_id__in=_delegated_customer_ids(user))
-    )
+    # One IN over a UNION of three index lookups (own customer's cases, cases granted, cases of
+    # customers granted). An OR of three IN-subqueries, or a join to customers inside the OR,
+    # makes PostgreSQL read every case and SQLite every customer (1–2 s at 100k).
+    # (Each part unordered: a compound statement takes no ORDER BY in its parts.)
+    own = Case.objects.filter(customer__user=user).order_by().values("pk")
+    of_delegated_customers = Case.objects.filter(customer_id__in=_delegated_customer_ids(user)).order_by().values("pk")
+    delegated = _delegated_case_ids(user).order_by()
+    return Case.objects.filter(pk__in=own.union(delegated, of_delegated_customers, all=True))
 
 
 def sees_every_case(user: User | AnonymousUser) -> bool:

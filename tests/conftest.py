@@ -5,11 +5,17 @@ customer, delegate, other customer, contractor user, other contractor user, admi
 """
 
 import importlib
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import translation
 
 from cases.models import Case
@@ -37,6 +43,63 @@ def _media_in_tmp(settings, tmp_path):
     # Tests sign people in with force_login, which checks no one-time code; tests/test_two_factor.py
     # turns two-step sign-in back on and drives it through its pages.
     settings.TWO_FACTOR_ENFORCED = False
+
+
+def a_plain_working_morning(after: datetime) -> datetime:
+    """Tuesday 09:30 in Paris of the first week after `after` whose weekdays are all working
+    days in France (the departments' default calendar)."""
+    paris = ZoneInfo("Europe/Paris")
+    day = after.astimezone(paris).date() + timedelta(days=1)
+    french = holidays.country_holidays("FR", years=range(day.year, day.year + 2))
+    while True:
+        monday = day + timedelta(days=(7 - day.weekday()) % 7)
+        if not any(monday + timedelta(days=offset) in french for offset in range(5)):
+            return datetime.combine(monday + timedelta(days=1), time(9, 30), tzinfo=paris)
+        day = monday + timedelta(days=7)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_working_morning():
+    """The suite runs on a Tuesday morning of an ordinary week, whenever it is started: deadlines
+    count working hours (nights, weekends and holidays do not count), so a test written on a
+    weekday must not fail on Saturday. The clock ticks from there; a test that needs another
+    moment travels to it."""
+    with time_machine.travel(a_plain_working_morning(datetime.now(UTC)), tick=True):
+        yield
+
+
+def _redis_cache() -> bool:
+    return django_settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_this_process():
+    """With Redis (the production leg) the parallel test processes share one cache: each gets its
+    own key prefix, for the whole session (every thread, the live server's included)."""
+    if not _redis_cache():
+        yield
+        return
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    default = django_settings.CACHES["default"]
+    with override_settings(CACHES={"default": {**default, "KEY_PREFIX": prefix}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_cache_of_this_process):
+    """Each test starts with an empty cache: a cached value outlives the test's rolled-back
+    transaction, and one test's (the webhook kinds nobody wanted, a digest marker) would steer
+    the next. With Redis only this process's keys are removed."""
+    from django.core.cache import cache
+
+    if not _redis_cache():
+        cache.clear()
+        return
+    prefix = django_settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(write=True)
+    stale = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if stale:
+        client.delete(*stale)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.core.cache import cache
 from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -16,12 +15,11 @@ ApiAs = Callable[[User], APIClient]
 
 @pytest.fixture(autouse=True)
 def _throttle_budget(settings: Settings) -> Iterator[None]:
-    """Throttling keeps its history in the cache, keyed by user id: each test starts clean,
-    with a budget no functional test reaches (tests/api/test_auth.py tests the real one)."""
-    cache.clear()
+    """Throttling keeps its history in the cache, keyed by user id: each test starts with an
+    empty cache (tests/conftest.py) and a budget no functional test reaches (tests/api/test_auth.py
+    tests the real one)."""
     settings.API_THROTTLE_RATES = {"user": "100000/minute", "anon": "100000/minute"}
     yield
-    cache.clear()
 
 
 @pytest.fixture

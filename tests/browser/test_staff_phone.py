@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.demo.cast import DEMO_PASSWORD
 from cases.demo.stories import Stories, load_stories
@@ -129,12 +130,12 @@ def test_acknowledging_in_place_moves_the_focus_to_the_next_flag_then_the_headin
 
     page.locator(f"#flag-{first.pk}").get_by_role("button", name="Acknowledge").click()
     page.wait_for_selector(f"#flag-{first.pk} .badge--ok")
-    page.wait_for_function(f"document.activeElement.id === 'flag-{second.pk}'")
+    expect(page.locator(f"#flag-{second.pk}")).to_be_focused()
     assert page.url == url  # htmx swapped the row; no navigation
 
     page.locator(f"#flag-{second.pk}").get_by_role("button", name="Acknowledge").click()
     page.wait_for_selector(f"#flag-{second.pk} .badge--ok")
-    page.wait_for_function("document.activeElement.id === 'flags-heading'")
+    expect(page.locator("#flags-heading")).to_be_focused()
     assert Flag.objects.filter(pk__in=[first.pk, second.pk], acknowledged_at__isnull=False).count() == 2
 
 
@@ -147,7 +148,7 @@ def test_a_refused_acknowledgement_in_place_shows_and_focuses_its_row(page, stor
     page.locator(f"#flag-{flag.pk}").get_by_role("button", name="Acknowledge").click()
     page.wait_for_selector(f"#flag-{flag.pk} .form-error")
     assert "This flag has already been cleared." in page.locator(f"#flag-{flag.pk}").inner_text()
-    page.wait_for_function(f"document.activeElement.id === 'flag-{flag.pk}'")
+    expect(page.locator(f"#flag-{flag.pk}")).to_be_focused()
 
 
 def test_acknowledging_without_javascript_moves_the_focus_to_the_next_flag(browser, live_server, stories) -> None:

@@ -125,7 +125,8 @@ CONTRACTOR_ROWS: list[Row] = [
     _change_row("job_outcome", _outcome_payload),
     _change_row("prerequisite_done", _payload(), _own_prerequisite),
     _change_row(
-        "job_promise", _payload(**{"promise-text": "Back Monday with two workers", "promise-due_at": _when(3)})
+        "job_promise",
+        lambda world, user: {"promise-text": "Back Monday with two workers", "promise-due_at": _when(3)},
     ),
     Row("contractor:incident_new", on_job("incident_new"), get=READ, post=CHANGE, payload=_incident_payload),
     # A filed report takes no changes: only corrections, appended.

@@ -32,7 +32,10 @@ from people.models import Customer
 from tests.factories import CompanyFactory, CustomerFactory, UserFactory, make_case, make_job
 
 URL = reverse("contractor:scorecard")
-PERIOD = Period.last_days(30)
+
+
+def last_30_days() -> Period:
+    return Period.last_days(30)  # read when the test runs, on the suite's clock
 
 
 def _done(job: Job, technician: User) -> Job:
@@ -97,7 +100,7 @@ def season(
 
 
 def test_figures_are_counted_per_company_and_period(season: dict[str, Case], company: ContractorCompany) -> None:
-    rows = {row.name: row for row in scorecard(PERIOD)}
+    rows = {row.name: row for row in scorecard(last_30_days())}
     fibreco, other = rows[company.name], rows["Other Works"]
     assert fibreco.jobs_done == 1  # the old job was done 60 days ago
     assert (fibreco.cancellations, fibreco.cancelled_no_access, fibreco.cancelled_customer_request) == (1, 1, 0)
@@ -114,8 +117,9 @@ def test_a_longer_period_takes_in_the_older_work(season: dict[str, Case], compan
 
 
 def test_each_figure_lists_the_cases_behind_it(season: dict[str, Case], company: ContractorCompany) -> None:
-    fibreco = scorecard(PERIOD).get(pk=company.pk)
-    behind = {figure.key: [case.reference for case in figure.cases] for figure in company_figures(fibreco, PERIOD)}
+    period = last_30_days()
+    fibreco = scorecard(period).get(pk=company.pk)
+    behind = {figure.key: [case.reference for case in figure.cases] for figure in company_figures(fibreco, period)}
     first, second = season["first"].reference, season["second"].reference
     assert behind["jobs_done"] == [first]
     assert behind["cancelled_no_access"] == [first]
@@ -159,7 +163,7 @@ def test_the_scorecard_is_one_query_whatever_the_number_of_companies(
         CompanyFactory(name=f"Extra {n}")
     assert count() == with_two
     with CaptureQueriesContext(connection) as captured:
-        list(scorecard(PERIOD))
+        list(scorecard(last_30_days()))
     assert len(captured) == 1
 
 

@@ -3,19 +3,12 @@ another customer, and a per-case delegate who was granted one case only."""
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 
 from cases.models import Case
 from cases.services import delegate_grant
 from people.models import Customer
 from tests.factories import UserFactory, make_case
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """The password-reset limit counts in the cache; each test starts with none sent."""
-    cache.clear()
 
 
 def signed_in(user: User) -> Client:

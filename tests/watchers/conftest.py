@@ -5,11 +5,9 @@ holds still and moves forward on request, so a test can write "the customer wrot
 the reply came at 15:00" without sleeping.
 """
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from cases.models import Flag, Notification
@@ -33,14 +31,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     moment = Clock(timezone.now().replace(microsecond=0) + timedelta(seconds=1))
     monkeypatch.setattr(timezone, "now", moment)
     return moment
-
-
-@pytest.fixture(autouse=True)
-def _fresh_digest_schedule() -> Iterator[None]:
-    # The "digest already scheduled" marker lives in the (process-wide) local-memory cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def open_flags(kind: str | None = None) -> list[Flag]:

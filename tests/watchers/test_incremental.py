@@ -26,14 +26,21 @@ DUE_QUERIES = [
     (flags_due_for_escalation, "flag_escalation_due"),
 ]
 
+# PostgreSQL may read the stall scan through the other partial index of claims, which holds only
+# open claims with a next action: as narrow a read, and which one it picks on tiny test tables
+# depends on when it last gathered statistics.
+ALSO_PARTIAL = {"claim_stall_unchecked": "claim_next_action_open"}
+
 
 @pytest.mark.parametrize(("due", "index"), DUE_QUERIES, ids=[index for _, index in DUE_QUERIES])
 def test_each_scan_reads_through_its_partial_index(db, due, index):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: ask what it would use
-    plan = due(timezone.now())[:500].explain()
-    assert index in plan
+    # The due rows alone: the rows a batch joins are read by primary key, and on tiny test tables
+    # PostgreSQL may start a join from any side.
+    plan = due(timezone.now()).select_related(None)[:500].explain()
+    assert index in plan or ALSO_PARTIAL.get(index, "-") in plan, plan
 
 
 def test_resolution_scan_reads_through_a_partial_index_of_resolved_cases(db):

@@ -20,7 +20,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-pytestmark = pytest.mark.integration
+# Committed rows on PostgreSQL (the worker reads the test database), flushed after each test.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(settings.BASE_DIR)
 TIMEOUT = 90
@@ -39,9 +40,8 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def worker_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def worker_database_url(tmp_path: Path) -> str:
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")  # committed rows, flushed afterwards
         db = connection.settings_dict
         return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
