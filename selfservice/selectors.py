@@ -130,13 +130,17 @@ def my_cases(user: User, *, closed_cursor: str | None = None) -> MyCases:
     return MyCases(open_cases, closed, customers, alerts_for(customers, now=now))
 
 
-def customers_of(user: User) -> list[Customer]:
-    """The customers whose cases this user sees: themself first, then those they help."""
+def customers_seen_by(user: User) -> QuerySet[Customer]:
+    """The user's own customer record and the customers of the cases they see."""
     # From the user's few visible cases to their customers, never a scan of all customers.
     # A UNION, not an OR: PostgreSQL cannot use an index for either side of an OR of IN-subqueries.
     own = Customer.objects.filter(user=user).order_by().values("pk")
-    mine = Customer.objects.filter(pk__in=visible_cases(user).order_by().values("customer_id").union(own, all=True))
-    found = list(mine.prefetch_related("services"))
+    return Customer.objects.filter(pk__in=visible_cases(user).order_by().values("customer_id").union(own, all=True))
+
+
+def customers_of(user: User) -> list[Customer]:
+    """The customers whose cases this user sees: themself first, then those they help."""
+    found = list(customers_seen_by(user).prefetch_related("services"))
     return sorted(found, key=lambda c: (c.user_id != user.pk, c.full_name))
 
 
