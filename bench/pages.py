@@ -116,10 +116,11 @@ def _build(volume: int, rebuild: bool) -> None:
                 leftover.unlink()
         else:
             call_command("flush", interactive=False, verbosity=0)
-    elif _built():
-        return
     started = time.perf_counter()
+    # Always: a later commit's migrations (and their back-fills) then run on the data built before.
     call_command("migrate", verbosity=0)
+    if not rebuild and _built():
+        return
     from cases.models import Case
 
     if Case.objects.exists() and not rebuild:
