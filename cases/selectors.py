@@ -56,6 +56,7 @@ from cases.models import (
     Survey,
     TimelineDepartment,
     TimelineEvent,
+    attention_rule,
 )
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
@@ -175,21 +176,33 @@ def _owners_flags() -> QuerySet[Flag]:
     return Flag.objects.exclude(kind=Flag.Kind.HELP_REQUESTED)
 
 
-def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
-    """What needs the owner first, as one sortable number: the highest open flag level
-    outranks an overdue promise, which outranks an unanswered customer message."""
-    top_flag = Subquery(
-        _owners_flags().filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1],
-        output_field=IntegerField(),
+def owners_flag_level() -> Coalesce:
+    """The highest level of the case's open flags that ask something of its owner, 0 when none
+    (for a query whose outer row is a case)."""
+    top = _owners_flags().filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1]
+    return Coalesce(Subquery(top, output_field=IntegerField()), 0)
+
+
+def earliest_promise_due() -> Subquery:
+    """When the case's earliest open promise is due, NULL when none (outer row: a case)."""
+    due = (
+        Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN).order_by("due_at").values("due_at")[:1]
     )
-    overdue = Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
+    return Subquery(due, output_field=models.DateTimeField())
+
+
+def promise_overdue(now: datetime) -> Exists:
+    """Whether an open promise of the case is past due at `now` (outer row: a case)."""
+    return Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
+
+
+def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """The attention counted from scratch, with its inputs: what the stored `attention` must
+    equal (cases.services.attention keeps it so; the tests hold it to this)."""
     return cases.annotate(
-        top_flag_level=Coalesce(top_flag, 0),
-        has_overdue_promise=overdue,
-        attention=ExpressionWrapper(
-            Coalesce(top_flag, 0) * 4 + _when_true(overdue, 2) + _when_true(Q(awaiting_reply_since__isnull=False), 1),
-            output_field=IntegerField(),
-        ),
+        top_flag_level=owners_flag_level(),
+        has_overdue_promise=promise_overdue(now),
+        attention_now=attention_rule(owners_flag_level(), promise_overdue(now), Q(awaiting_reply_since__isnull=False)),
     )
 
 
@@ -224,8 +237,12 @@ def worklist_for(
             | Q(subject__icontains=filters.q)
             | Q(customer__full_name__icontains=filters.q)
         )
+    # The order is the stored attention (index case_worklist_attention); whether a promise is
+    # overdue is shown as of now, from the stored earliest due time, not as of the last count.
     cases = (
-        with_attention(cases, now)
+        cases.annotate(
+            has_overdue_promise=ExpressionWrapper(Q(promise_due_at__lt=now), output_field=models.BooleanField())
+        )
         .select_related("customer")
         .prefetch_related(
             Prefetch(
