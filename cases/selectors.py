@@ -147,11 +147,15 @@ class Keyset:
             equal[name] = value
         return reduce(or_, clauses)
 
-    def page(self, queryset: QuerySet[M], cursor: str | None, size: int) -> Page[M]:
+    def window(self, queryset: QuerySet[M], cursor: str | None, size: int) -> QuerySet[M]:
+        """The query of one page: its rows and one more, to tell whether a next page exists."""
         start = decode_cursor(cursor, self.kinds)
         if start is not None:
             queryset = queryset.filter(self.after(start))
-        rows = list(queryset.order_by(*self.order_by())[: size + 1])
+        return queryset.order_by(*self.order_by())[: size + 1]
+
+    def page(self, queryset: QuerySet[M], cursor: str | None, size: int) -> Page[M]:
+        rows = list(self.window(queryset, cursor, size))
         if len(rows) <= size:
             return Page(rows, None)
         rows = rows[:size]
@@ -218,6 +222,19 @@ class WorklistFilters:
 def worklist_for(
     user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int | None = None
 ) -> Page[Case]:
+    return WORKLIST_ORDER.page(worklist_cases(user, owner=owner, filters=filters), cursor, size or WORKLIST_PAGE_SIZE)
+
+
+def worklist_window(
+    user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int | None = None
+) -> QuerySet[Case]:
+    """The query one worklist page runs (the plan tests read it)."""
+    cases = worklist_cases(user, owner=owner, filters=filters)
+    return WORKLIST_ORDER.window(cases, cursor, size or WORKLIST_PAGE_SIZE)
+
+
+def worklist_cases(user: User, *, owner: User, filters: WorklistFilters) -> QuerySet[Case]:
+    """The owner's cases the user may see, filtered, with what each page shows of them; unordered."""
     now = timezone.now()
     cases = policies.cases_visible_to(user).filter(owner=owner)
     # No status chosen means every case still open.
@@ -252,7 +269,7 @@ def worklist_for(
             )
         )
     )
-    return WORKLIST_ORDER.page(cases, cursor, size or WORKLIST_PAGE_SIZE)
+    return cases
 
 
 def handoffs_waiting_for(user: User) -> list[Handoff]:
