@@ -128,8 +128,9 @@ def before_window(owner: object, now: datetime) -> object:
     from django.db.models import Prefetch, Q
 
     from cases import policies
+    from cases.attention import owners_flags
     from cases.models import Case
-    from cases.selectors import WORKLIST_PAGE_SIZE, _owners_flags, with_attention
+    from cases.selectors import WORKLIST_PAGE_SIZE, with_attention
 
     cases = (
         with_attention(policies.cases_visible_to(owner).filter(owner=owner).filter(~Q(status=Case.Status.CLOSED)), now)
@@ -137,7 +138,7 @@ def before_window(owner: object, now: datetime) -> object:
         .prefetch_related(
             Prefetch(
                 "flags",
-                queryset=_owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
+                queryset=owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
                 to_attr="open_flags",
             )
         )

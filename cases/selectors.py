@@ -41,6 +41,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cases import policies
+from cases.attention import owners_flag_level, owners_flags, promise_overdue
 from cases.models import (
     Attachment,
     Case,
@@ -174,32 +175,6 @@ def _when_true(condition: Q | Exists, weight: int) -> models.Case:
     return models.Case(models.When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
 
 
-def _owners_flags() -> QuerySet[Flag]:
-    """The flags that ask something of the case's owner: a help request asks it of a colleague,
-    and shows on that colleague's worklist instead (help_requests_for)."""
-    return Flag.objects.exclude(kind=Flag.Kind.HELP_REQUESTED)
-
-
-def owners_flag_level() -> Coalesce:
-    """The highest level of the case's open flags that ask something of its owner, 0 when none
-    (for a query whose outer row is a case)."""
-    top = _owners_flags().filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1]
-    return Coalesce(Subquery(top, output_field=IntegerField()), 0)
-
-
-def earliest_promise_due() -> Subquery:
-    """When the case's earliest open promise is due, NULL when none (outer row: a case)."""
-    due = (
-        Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN).order_by("due_at").values("due_at")[:1]
-    )
-    return Subquery(due, output_field=models.DateTimeField())
-
-
-def promise_overdue(now: datetime) -> Exists:
-    """Whether an open promise of the case is past due at `now` (outer row: a case)."""
-    return Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
-
-
 def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
     """The attention counted from scratch, with its inputs: what the stored `attention` must
     equal (cases.services.attention keeps it so; the tests hold it to this)."""
@@ -264,7 +239,7 @@ def worklist_cases(user: User, *, owner: User, filters: WorklistFilters) -> Quer
         .prefetch_related(
             Prefetch(
                 "flags",
-                queryset=_owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
+                queryset=owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
                 to_attr="open_flags",
             )
         )

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from cases.attention import earliest_promise_due
 from cases.models import Case
-from cases.selectors import earliest_promise_due, with_attention
+from cases.selectors import with_attention
 
 
 def assert_attention_counted(now: datetime | None = None) -> int:

@@ -13,8 +13,8 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
+from cases.attention import earliest_promise_due, owners_flag_level, promise_overdue
 from cases.models import Case
-from cases.selectors import earliest_promise_due, owners_flag_level, promise_overdue
 
 # Enough ids per statement for a watcher's batch, few enough for any database's parameter limit.
 CHUNK = 500
