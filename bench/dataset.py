@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Model
 
 from cases.models import Case, Flag, InsuranceClaim, Message, Promise, WatcherCursor
+from cases.services.attention import refresh_attention
 from contractors.models import ContractorCompany, IncidentReport, Job, JobCancellation
 from people.models import Customer, Department, Service, StaffProfile
 
@@ -69,6 +70,8 @@ class Dataset:
         self._jobs()
         self._flags()
         self._recent_bursts()
+        # Written without the services: count the worklist order as they would have.
+        refresh_attention(Case.objects.values_list("pk", flat=True))
         return {
             "messages": Message.objects.count(),
             "cases": Case.objects.count(),

@@ -257,6 +257,10 @@ class Site:
             self.clients[key] = Client()
             self.clients[key].force_login(user)
 
+        # As beat does every minute: the stored order counts the promises that fell due since.
+        from cases.watchers import watch_attention_due
+
+        watch_attention_due()
         # The busy owner's first and 50th case in attention order, computed here from plain rows:
         # highest open owner's flag level × 4 + an overdue promise × 2 + a message awaiting reply.
         now = timezone.now()

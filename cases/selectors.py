@@ -41,6 +41,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cases import policies
+from cases.attention import owners_flag_level, owners_flags, promise_overdue
 from cases.models import (
     Attachment,
     Case,
@@ -56,6 +57,7 @@ from cases.models import (
     Survey,
     TimelineDepartment,
     TimelineEvent,
+    attention_rule,
 )
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
@@ -146,11 +148,15 @@ class Keyset:
             equal[name] = value
         return reduce(or_, clauses)
 
-    def page(self, queryset: QuerySet[M], cursor: str | None, size: int) -> Page[M]:
+    def window(self, queryset: QuerySet[M], cursor: str | None, size: int) -> QuerySet[M]:
+        """The query of one page: its rows and one more, to tell whether a next page exists."""
         start = decode_cursor(cursor, self.kinds)
         if start is not None:
             queryset = queryset.filter(self.after(start))
-        rows = list(queryset.order_by(*self.order_by())[: size + 1])
+        return queryset.order_by(*self.order_by())[: size + 1]
+
+    def page(self, queryset: QuerySet[M], cursor: str | None, size: int) -> Page[M]:
+        rows = list(self.window(queryset, cursor, size))
         if len(rows) <= size:
             return Page(rows, None)
         rows = rows[:size]
@@ -169,27 +175,13 @@ def _when_true(condition: Q | Exists, weight: int) -> models.Case:
     return models.Case(models.When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
 
 
-def _owners_flags() -> QuerySet[Flag]:
-    """The flags that ask something of the case's owner: a help request asks it of a colleague,
-    and shows on that colleague's worklist instead (help_requests_for)."""
-    return Flag.objects.exclude(kind=Flag.Kind.HELP_REQUESTED)
-
-
 def with_attention(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
-    """What needs the owner first, as one sortable number: the highest open flag level
-    outranks an overdue promise, which outranks an unanswered customer message."""
-    top_flag = Subquery(
-        _owners_flags().filter(case=OuterRef("pk"), cleared_at__isnull=True).order_by("-level").values("level")[:1],
-        output_field=IntegerField(),
-    )
-    overdue = Exists(Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.OPEN, due_at__lt=now))
+    """The attention counted from scratch, with its inputs: what the stored `attention` must
+    equal (cases.services.attention keeps it so; the tests hold it to this)."""
     return cases.annotate(
-        top_flag_level=Coalesce(top_flag, 0),
-        has_overdue_promise=overdue,
-        attention=ExpressionWrapper(
-            Coalesce(top_flag, 0) * 4 + _when_true(overdue, 2) + _when_true(Q(awaiting_reply_since__isnull=False), 1),
-            output_field=IntegerField(),
-        ),
+        top_flag_level=owners_flag_level(),
+        has_overdue_promise=promise_overdue(now),
+        attention_now=attention_rule(owners_flag_level(), promise_overdue(now), Q(awaiting_reply_since__isnull=False)),
     )
 
 
@@ -205,6 +197,19 @@ class WorklistFilters:
 def worklist_for(
     user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int | None = None
 ) -> Page[Case]:
+    return WORKLIST_ORDER.page(worklist_cases(user, owner=owner, filters=filters), cursor, size or WORKLIST_PAGE_SIZE)
+
+
+def worklist_window(
+    user: User, *, owner: User, filters: WorklistFilters, cursor: str | None = None, size: int | None = None
+) -> QuerySet[Case]:
+    """The query one worklist page runs (the plan tests read it)."""
+    cases = worklist_cases(user, owner=owner, filters=filters)
+    return WORKLIST_ORDER.window(cases, cursor, size or WORKLIST_PAGE_SIZE)
+
+
+def worklist_cases(user: User, *, owner: User, filters: WorklistFilters) -> QuerySet[Case]:
+    """The owner's cases the user may see, filtered, with what each page shows of them; unordered."""
     now = timezone.now()
     cases = policies.cases_visible_to(user).filter(owner=owner)
     # No status chosen means every case still open.
@@ -224,18 +229,22 @@ def worklist_for(
             | Q(subject__icontains=filters.q)
             | Q(customer__full_name__icontains=filters.q)
         )
+    # The order is the stored attention (index case_worklist_attention); whether a promise is
+    # overdue is shown as of now, from the stored earliest due time, not as of the last count.
     cases = (
-        with_attention(cases, now)
+        cases.annotate(
+            has_overdue_promise=ExpressionWrapper(Q(promise_due_at__lt=now), output_field=models.BooleanField())
+        )
         .select_related("customer")
         .prefetch_related(
             Prefetch(
                 "flags",
-                queryset=_owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
+                queryset=owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
                 to_attr="open_flags",
             )
         )
     )
-    return WORKLIST_ORDER.page(cases, cursor, size or WORKLIST_PAGE_SIZE)
+    return cases
 
 
 def handoffs_waiting_for(user: User) -> list[Handoff]:

@@ -117,6 +117,7 @@ SCHEDULE_MIGRATIONS = (
     "cases.migrations.0018_handoff_watcher_schedule",
     "cases.migrations.0020_retention_schedule",
     "cases.migrations.0022_alert_telling_pending",
+    "cases.migrations.0025_attention_watcher_schedule",
     "correspondence.migrations.0002_outbox_schedule",
     "correspondence.migrations.0003_mailbox_schedule",
     "webhooks.migrations.0002_delivery_schedule",

@@ -96,7 +96,7 @@ def _execute(model: type[models.Model], columns: list[models.Field], params: lis
 def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
     """Write objects whose ids were reserved, one prepared INSERT for all of them."""
     if objects:
-        columns = list(model._meta.concrete_fields)
+        columns = [field for field in model._meta.concrete_fields if not field.generated]  # the database writes those
         readers = [_reader(column) for column in columns]
         _execute(model, columns, [[read(obj) for read in readers] for obj in objects])
 

@@ -35,6 +35,7 @@ from cases.models import (
     Survey,
     TimelineEvent,
 )
+from cases.services.attention import refresh_attention
 from cases.services.timeline import actor_label
 from contractors.models import ContractorCompany, Job, JobCancellation, Prerequisite
 from people.models import Customer, Service
@@ -303,6 +304,8 @@ def add_volume(
             rows = builder.batch(min(batch_size, count - done))
             with transaction.atomic():
                 _insert(rows)
+                # Written without the services: count the worklist order as they would have.
+                refresh_attention(case.pk for case in rows.cases)
             report.add(rows)
             report.seconds = monotonic() - started
             if progress is not None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from cases import deadlines, policies
 from cases.models import Case, Flag, Notification, TimelineDepartment, TimelineEvent
 from cases.notifications import notification_queue, notifications_queue_many
+from cases.services.attention import refresh_attention
 from cases.services.timeline import Sentence, flag_said, person_name, record_event, record_events, timeline_event
 from portal.errors import NotAllowed, RuleViolation
 
@@ -74,6 +75,7 @@ def flag_raise(
             flag.save(force_insert=True)
             if case is not None:
                 record_events([_raised_event(flag)])
+                refresh_attention([case.pk], now=now)
             notification_queue(flag=flag, reason=Notification.Reason.RAISED, now=now)
     except IntegrityError:
         # Another worker raised the same flag between our check and our insert.
@@ -130,6 +132,7 @@ def flags_raise_many(*, items: list[FlagToRaise], now: datetime) -> list[Flag]:
         )
         return [flag for flag in raised if flag is not None]
     record_events([_raised_event(flag) for flag in flags if flag.case is not None])
+    refresh_attention((flag.case_id for flag in flags), now=now)
     notifications_queue_many(flags=flags, reason=Notification.Reason.RAISED, now=now)
     return flags
 
@@ -221,6 +224,7 @@ def flags_escalate_many(*, flags: list[Flag], now: datetime) -> list[Flag]:
             raise RuntimeError(f"escalated {updated} of {len(group)} flags at level {level}")
         moved.extend(group)
     record_events([_escalated_event(flag) for flag in moved if flag.case is not None])
+    refresh_attention((flag.case_id for flag in moved), now=now)
     notifications_queue_many(flags=moved, reason=Notification.Reason.ESCALATED, now=now)
     return moved
 
@@ -288,6 +292,7 @@ def flag_escalate(*, flag: Flag, now: datetime | None = None) -> bool:
                 subject_key=f"flag:{flag.pk}",
                 data={"flag_kind": flag.kind, "level": new_level},
             )
+            refresh_attention([flag.case_id], now=now)
         notification_queue(flag=flag, reason=Notification.Reason.ESCALATED, now=now)
     return True
 
@@ -373,4 +378,5 @@ def flags_clear(*, kind: str, subject_key: str, note: str | Sentence, actor: Use
                 ),
                 subject_key=f"flag:{flag.pk}",
             )
+            refresh_attention([flag.case_id], now=now)
     return cleared

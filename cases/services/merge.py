@@ -38,6 +38,7 @@ from cases.models import (
     TimelineDepartment,
     TimelineEvent,
 )
+from cases.services.attention import refresh_attention
 from cases.services.edits import CUSTOMER_SENTENCES, _record_change
 from cases.services.flags import flags_clear
 from cases.services.guards import require_text
@@ -275,6 +276,8 @@ def case_merge(*, actor: User, survivor: Case, merged: Case, reason: str) -> Cas
     merged.merged_into, merged.merged_at, merged.last_activity_at = survivor, now, now
     merged.awaiting_reply_since = merged.reply_due_at = merged.confirmation_due_at = None
     merged.save()
+    # The merged case's flags and promises are the survivor's now.
+    refresh_attention([survivor.pk, merged.pk], now=now)
 
     record_event(
         case=survivor,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from cases import policies
 from cases.models import Case, Flag, Promise, TimelineDepartment, TimelineEvent
+from cases.services.attention import refresh_attention
 from cases.services.flags import flags_clear
 from cases.services.guards import lock_case, require_choice, require_open, require_text
 from cases.services.timeline import DUE_FORMAT, Sentence, actor_label, moment, record_event
@@ -93,6 +94,7 @@ def promise_make(
     )
     case.last_activity_at = now
     case.save(update_fields=["last_activity_at", "updated_at"])
+    refresh_attention([case.pk], now=now)
     department = TimelineDepartment.FIELD if job is not None else TimelineDepartment.SUPPORT
     record_event(
         case=case,
@@ -133,6 +135,7 @@ def _settle(*, actor: User | None, promise: Promise, status: str, note: str, kin
     locked.resolved_by = actor
     locked.save(update_fields=["status", "resolution_note", "resolved_at", "resolved_by"])
     Case.objects.filter(pk=locked.case_id).update(last_activity_at=now)
+    refresh_attention([locked.case_id], now=now)
     record_event(
         case=locked.case,
         kind=kind,

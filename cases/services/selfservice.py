@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop, ngettext
 from cases import policies
 from cases.models import Case, Flag, Message, Promise, TimelineDepartment, TimelineEvent
 from cases.services.access import delegate_grant
+from cases.services.attention import refresh_attention
 from cases.services.flags import flag_raise
 from cases.services.guards import lock_case, require_open, require_text
 from cases.services.lifecycle import case_open
@@ -122,6 +123,7 @@ def callback_request(
     )
     case.last_activity_at = now
     case.save(update_fields=["last_activity_at", "updated_at"])
+    refresh_attention([case.pk], now=now)
     record_event(
         case=case,
         kind=Kind.PROMISE_MADE,

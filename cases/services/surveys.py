@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from cases import policies, selectors
 from cases.models import Case, Flag, Promise, Survey, TimelineDepartment, TimelineEvent
+from cases.services.attention import refresh_attention
 from cases.services.flags import flag_raise, flags_clear
 from cases.services.guards import lock_case, require_text
 from cases.services.handoff import case_handoff
@@ -124,6 +125,7 @@ def _promise_contact(case: Case, survey: Survey, contact: User) -> None:
         made_by_label=person_name(contact),
         due_at=due,
     )
+    refresh_attention([case.pk])
     record_event(
         case=case,
         kind=TimelineEvent.Kind.PROMISE_MADE,

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from cases.watchers.attention import watch_attention_due
 from cases.watchers.base import ScanResult
 from cases.watchers.claims import watch_stalled_claims
 from cases.watchers.conversation import watch_silent_cases, watch_unanswered_messages
@@ -40,6 +41,8 @@ WATCHERS: dict[str, Watcher] = {
     "emerging_incidents": watch_emerging_incidents,
     "unacknowledged_handoffs": watch_unacknowledged_handoffs,
     "escalations": watch_escalations,
+    # After the watchers that raise and escalate: those count the cases they flag themselves.
+    "attention_due": watch_attention_due,
 }
 
 
@@ -76,6 +79,7 @@ __all__ = [
     "ScanResult",
     "run_all",
     "run_watcher",
+    "watch_attention_due",
     "watch_emerging_incidents",
     "watch_escalations",
     "watch_incidents",

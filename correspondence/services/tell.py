@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 from cases import deadlines
 from cases.models import Case, Message, Promise, TimelineDepartment, TimelineEvent
 from cases.notifications import case_url
+from cases.services.attention import refresh_attention
 from cases.services.timeline import Sentence, person_name, record_events, timeline_event
 from correspondence.letters import letter_pdf
 from correspondence.models import CustomerNotice
@@ -252,6 +253,7 @@ def _tell_one(
     if channel in (Channel.CALL_TASK, Channel.LETTER):
         notice.task = _task(case, channel, topic, now)
         notice.task.save(force_insert=True)
+        refresh_attention([case.pk], now=now)
     if channel == Channel.LETTER:
         _attach_letter(notice, _letter(case, reader, subject, text, now), now)
     notice.save()
@@ -448,6 +450,7 @@ def customers_tell_many(
     the transaction of the change."""
     tasks = [item.task for item in prepared if item.task is not None]
     Promise.objects.bulk_create(tasks)
+    refresh_attention((task.case_id for task in tasks), now=now)
     notices = []
     for item in prepared:
         notice = _notice(item.case, item.topic, item.channel, item.reader, item.subject, item.text, item.subject_key)

@@ -20,6 +20,7 @@ from cases.services import (
     message_receive,
     promise_make,
 )
+from cases.watchers import watch_attention_due
 from tests.conftest import Cast
 from tests.factories import CustomerFactory, make_case
 from tests.staff_ui.conftest import signed_in
@@ -51,6 +52,9 @@ def six_cases(cast: Cast) -> dict[str, Case]:
     earlier = timezone.now() - timedelta(hours=3)
     promise_make(actor=owner, case=made["overdue"], text="Call back", due_at=earlier + timedelta(hours=1), now=earlier)
     message_receive(case=made["waiting"], body="Any news?")
+    # The promise fell due as the clock passed it, with nobody touching the case: the attention
+    # watcher (every minute) counts it.
+    watch_attention_due()
     # Quiet cases: the one quiet the longest comes first.
     for days, name in (
         (1, "escalated"),
