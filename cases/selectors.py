@@ -729,6 +729,46 @@ def search_customer_ids(term: str) -> QuerySet[Any] | None:
     return _union_of_ids(parts) if parts else None
 
 
+def search_cases(user: User, term: str) -> QuerySet[Case]:
+    """The cases a term names (search_case_ids) that the user may see, unpaged."""
+    # The claim number that matched, to show why a case was found: a lookup on the case's own
+    # claims (by case_id) for each case found, inside the one query.
+    matched_claim = InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__istartswith=term).order_by("pk")
+    cases: QuerySet[Case] = (
+        policies.cases_visible_to(user)
+        .filter(pk__in=search_case_ids(user, term), merged_into__isnull=True)
+        .select_related("customer", "owner")
+        .annotate(matched_claim=Subquery(matched_claim.values("claim_number")[:1]))
+    )
+    return cases
+
+
+def search_customers(user: User, term: str) -> QuerySet[Customer] | None:
+    """The customers a term names (search_customer_ids) with a case the user may see, unpaged,
+    each with their latest cases; None when the term names no customer at all."""
+    customer_ids = search_customer_ids(term)
+    if customer_ids is None:
+        return None
+    # The count of each customer's cases rides on the query of their latest ones: computed for
+    # the customers shown, not for every customer found.
+    latest_cases = (
+        policies.cases_visible_to(user)
+        .select_related("owner")
+        .annotate(customer_total=Window(Count("pk"), partition_by=[F("customer_id")]))
+        .order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
+    )
+    customers: QuerySet[Customer] = Customer.objects.filter(
+        Exists(_cases_of_customer(user)), pk__in=customer_ids, merged_into__isnull=True
+    ).prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
+    return customers
+
+
+def _cases_of_customer(user: User) -> QuerySet[Case]:
+    """The visible cases of the customer of the outer query (for those who see every case, no
+    `IN (SELECT id FROM cases_case)`)."""
+    return policies.on_visible_cases(Case.objects.filter(customer=OuterRef("pk")), user, path="pk")
+
+
 def search_for(
     user: User,
     term: str,
@@ -748,9 +788,8 @@ def search_for(
     visible = policies.cases_visible_to(user)
     empty_cases: Page[Case] = Page([], None)
     empty_customers: Page[Customer] = Page([], None)
-    cases_of_customer = policies.on_visible_cases(Case.objects.filter(customer=OuterRef("pk")), user, path="pk")
     if customer_id is not None:
-        customer = Customer.objects.filter(Exists(cases_of_customer), pk=customer_id).first()
+        customer = Customer.objects.filter(Exists(_cases_of_customer(user)), pk=customer_id).first()
         if customer is None:
             raise Http404("No such customer")
         theirs = visible.filter(customer=customer, merged_into__isnull=True).select_related("customer", "owner")
@@ -758,29 +797,10 @@ def search_for(
     if len(term) < SEARCH_MIN_LENGTH:
         return SearchResults(term, empty_cases, empty_customers)
 
-    # The claim number that matched, to show why a case was found: a lookup on the case's own
-    # claims (by case_id) for each case found, inside the one query.
-    matched_claim = InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__istartswith=term).order_by("pk")
-    cases: QuerySet[Case] = (
-        visible.filter(pk__in=search_case_ids(user, term), merged_into__isnull=True)
-        .select_related("customer", "owner")
-        .annotate(matched_claim=Subquery(matched_claim.values("claim_number")[:1]))
-    )
-    case_page = SEARCH_CASE_ORDER.page(cases, cases_cursor, size)
-
-    customer_ids = search_customer_ids(term)
-    if customer_ids is None:
+    case_page = SEARCH_CASE_ORDER.page(search_cases(user, term), cases_cursor, size)
+    customers = search_customers(user, term)
+    if customers is None:
         return SearchResults(term, case_page, empty_customers)
-    # The count of each customer's cases rides on the query of their latest ones: computed for
-    # the customers shown, not for every customer found.
-    latest_cases = (
-        visible.select_related("owner")
-        .annotate(customer_total=Window(Count("pk"), partition_by=[F("customer_id")]))
-        .order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
-    )
-    customers: QuerySet[Customer] = Customer.objects.filter(
-        Exists(cases_of_customer), pk__in=customer_ids, merged_into__isnull=True
-    ).prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
     customer_page = SEARCH_CUSTOMER_ORDER.page(customers, customers_cursor, size)
     for found in customer_page.items:
         latest = found.latest_cases  # type: ignore[attr-defined]
