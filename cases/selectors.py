@@ -14,13 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Count,
     Exists,
@@ -33,7 +34,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -61,13 +64,14 @@ from cases.models import (
 )
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
-from people.contact import phone_digits, phone_key
+from people.contact import phone_key
 from people.models import Customer, CustomerUserObjectPermission
+from people.phones import phone_search_prefixes
+from portal import fulltext
 
 if TYPE_CHECKING:
     from typing import TypedDict
 
-    from django.db.models.expressions import Combinable
     from django.utils.functional import _StrPromise
     from django_stubs_ext import WithAnnotations
 
@@ -648,6 +652,8 @@ def survey_contact_id(survey: Survey) -> int | None:
 SEARCH_CASE_ORDER = Keyset(fields=(("last_activity_at", True), ("pk", True)), kinds=(datetime, int))
 SEARCH_CUSTOMER_ORDER = Keyset(fields=(("full_name", False), ("pk", False)), kinds=(str, int))
 _JOB_ID = re.compile(r"^\s*j[-\s]?(\d{1,12})\s*$", re.IGNORECASE)
+_PHONE_LIKE = re.compile(r"[\d\s+().\-/]+")
+SEARCH_PHONE_MIN_DIGITS = 4
 
 
 @dataclass
@@ -656,6 +662,120 @@ class SearchResults:
     cases: Page[Case]
     customers: Page[Customer]
     customer: Customer | None = None
+
+
+def words_matching(model: type[M], index: fulltext.WordIndex, term: str) -> QuerySet[M, dict[str, Any]] | None:
+    """Ids (`pk`) of the rows whose indexed words start with every word of `term`, accents and
+    case aside, through the database's own word index (portal.fulltext); None for no words."""
+    words = fulltext.search_words(term)
+    if not words:
+        return None
+    rows = model._default_manager.order_by()
+    if connection.vendor == "sqlite":
+        # The table's name is a constant of portal.fulltext; the words are a parameter.
+        sql = f"SELECT rowid FROM {index.name} WHERE {index.name} MATCH %s"  # noqa: S608
+        found = RawSQL(sql, [fulltext.sqlite_match(words)])  # noqa: S611
+        return rows.filter(pk__in=found).values("pk")
+    if connection.vendor == "postgresql":
+        query = SearchQuery(fulltext.postgres_match(words), search_type="raw", config="simple")
+        indexed = rows.alias(words=fulltext.SearchWords(index)).filter(words=query)
+        return cast("QuerySet[M, dict[str, Any]]", indexed.values("pk"))
+    # Any other database: no index, each word somewhere in one of the columns.
+    each = (reduce(or_, (Q(**{f"{column}__icontains": word}) for column in index.columns)) for word in words)
+    return rows.filter(reduce(and_, each)).values("pk")
+
+
+def starting_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix` (case counts), in a form the column's plain index serves: a
+    range on SQLite (whose LIKE ignores case, so a case-sensitive index cannot serve it), LIKE
+    on PostgreSQL (served by the varchar_pattern_ops index Django adds to indexed text columns)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def _union_of_ids(parts: list[QuerySet[Any]]) -> QuerySet[Any]:
+    """One IN over a UNION of index lookups: an OR of conditions (or of IN-subqueries) would
+    make the database read the whole table to test each row."""
+    first, *rest = (part.order_by() for part in parts)
+    return first.union(*rest, all=True) if rest else first
+
+
+def search_phone_prefixes(term: str) -> list[str]:
+    """The phone-number keys a term may start (people.phones), when it looks like a number."""
+    if not _PHONE_LIKE.fullmatch(term) or sum(c.isdigit() for c in term) < SEARCH_PHONE_MIN_DIGITS:
+        return []
+    return phone_search_prefixes(term)
+
+
+def search_case_ids(user: User, term: str) -> QuerySet[Any]:
+    """Ids of the cases a term names: by the start of their reference or of a claim number (in
+    any case), by the words of their subject, or by a job id (J-123)."""
+    parts: list[QuerySet[Any]] = [
+        Case.objects.filter(reference__istartswith=term).values("pk"),
+        InsuranceClaim.objects.filter(claim_number__istartswith=term).values("case_id"),
+    ]
+    subject = words_matching(Case, fulltext.CASE_WORDS, term)
+    if subject is not None:
+        parts.append(subject)
+    job = _JOB_ID.match(term)
+    if job:
+        parts.append(policies.jobs_visible_to(user).filter(pk=int(job.group(1))).values("case_id"))
+    return _union_of_ids(parts)
+
+
+def search_customer_ids(term: str) -> QuerySet[Any] | None:
+    """Ids of the customers a term names: by the words of their name or e-mail address, or by
+    the start of their phone number however it is spelled."""
+    parts: list[QuerySet[Any]] = []
+    named = words_matching(Customer, fulltext.CUSTOMER_WORDS, term)
+    if named is not None:
+        parts.append(named)
+    parts += [
+        Customer.objects.filter(starting_with("phone_digits", prefix)).values("pk")
+        for prefix in search_phone_prefixes(term)
+    ]
+    return _union_of_ids(parts) if parts else None
+
+
+def search_cases(user: User, term: str) -> QuerySet[Case]:
+    """The cases a term names (search_case_ids) that the user may see, unpaged."""
+    # The claim number that matched, to show why a case was found: a lookup on the case's own
+    # claims (by case_id) for each case found, inside the one query.
+    matched_claim = InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__istartswith=term).order_by("pk")
+    cases: QuerySet[Case] = (
+        policies.cases_visible_to(user)
+        .filter(pk__in=search_case_ids(user, term), merged_into__isnull=True)
+        .select_related("customer", "owner")
+        .annotate(matched_claim=Subquery(matched_claim.values("claim_number")[:1]))
+    )
+    return cases
+
+
+def search_customers(user: User, term: str) -> QuerySet[Customer] | None:
+    """The customers a term names (search_customer_ids) with a case the user may see, unpaged,
+    each with their latest cases; None when the term names no customer at all."""
+    customer_ids = search_customer_ids(term)
+    if customer_ids is None:
+        return None
+    # The count of each customer's cases rides on the query of their latest ones: computed for
+    # the customers shown, not for every customer found.
+    latest_cases = (
+        policies.cases_visible_to(user)
+        .select_related("owner")
+        .annotate(customer_total=Window(Count("pk"), partition_by=[F("customer_id")]))
+        .order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
+    )
+    customers: QuerySet[Customer] = Customer.objects.filter(
+        Exists(_cases_of_customer(user)), pk__in=customer_ids, merged_into__isnull=True
+    ).prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
+    return customers
+
+
+def _cases_of_customer(user: User) -> QuerySet[Case]:
+    """The visible cases of the customer of the outer query (for those who see every case, no
+    `IN (SELECT id FROM cases_case)`)."""
+    return policies.on_visible_cases(Case.objects.filter(customer=OuterRef("pk")), user, path="pk")
 
 
 def search_for(
@@ -668,58 +788,33 @@ def search_for(
     size: int | None = None,
 ) -> SearchResults:
     """Cases by reference, subject, claim number or job id (J-123); customers by name,
-    e-mail or phone, each with their latest cases so any case is one click away."""
+    e-mail or phone, each with their latest cases so any case is one click away.
+
+    Every match is an index lookup (search_case_ids, search_customer_ids): the work follows
+    the rows found, not the rows held."""
     term = term.strip()
     size = size or SEARCH_PAGE_SIZE
     visible = policies.cases_visible_to(user)
     empty_cases: Page[Case] = Page([], None)
     empty_customers: Page[Customer] = Page([], None)
     if customer_id is not None:
-        customer = Customer.objects.filter(pk=customer_id, cases__in=visible).distinct().first()
+        customer = Customer.objects.filter(Exists(_cases_of_customer(user)), pk=customer_id).first()
         if customer is None:
             raise Http404("No such customer")
-        cases = visible.filter(customer=customer, merged_into__isnull=True).select_related("customer", "owner")
-        return SearchResults(term, SEARCH_CASE_ORDER.page(cases, cases_cursor, size), empty_customers, customer)
+        theirs = visible.filter(customer=customer, merged_into__isnull=True).select_related("customer", "owner")
+        return SearchResults(term, SEARCH_CASE_ORDER.page(theirs, cases_cursor, size), empty_customers, customer)
     if len(term) < SEARCH_MIN_LENGTH:
         return SearchResults(term, empty_cases, empty_customers)
 
-    job = _JOB_ID.match(term)
-    case_match: Q | Combinable = (
-        Q(reference__icontains=term)
-        | Q(subject__icontains=term)
-        | Exists(InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__icontains=term))
-    )
-    if job:
-        case_match |= Exists(policies.jobs_visible_to(user).filter(case=OuterRef("pk"), pk=int(job.group(1))))
-    cases = (
-        visible.filter(case_match, merged_into__isnull=True)
-        .select_related("customer", "owner")
-        .annotate(
-            matched_claim=Subquery(
-                InsuranceClaim.objects.filter(case=OuterRef("pk"), claim_number__icontains=term).values("claim_number")[
-                    :1
-                ]
-            )
-        )
-    )
-
-    customer_match = Q(full_name__icontains=term) | Q(email__icontains=term)
-    phone = phone_key(term)
-    if len(phone) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
-        customer_match |= Q(phone_digits__contains=phone)
-    latest_cases = visible.select_related("owner").order_by("-last_activity_at", "-pk")[:CASES_PER_CUSTOMER]
-    customers = (
-        Customer.objects.filter(Exists(visible.filter(customer=OuterRef("pk"))), merged_into__isnull=True)
-        .annotate(phone_digits=phone_digits())
-        .filter(customer_match)
-        .annotate(case_count=_count(visible.filter(customer=OuterRef("pk")), "customer"))
-        .prefetch_related(Prefetch("cases", queryset=latest_cases, to_attr="latest_cases"))
-    )
-    return SearchResults(
-        term,
-        SEARCH_CASE_ORDER.page(cases, cases_cursor, size),
-        SEARCH_CUSTOMER_ORDER.page(customers, customers_cursor, size),
-    )
+    case_page = SEARCH_CASE_ORDER.page(search_cases(user, term), cases_cursor, size)
+    customers = search_customers(user, term)
+    if customers is None:
+        return SearchResults(term, case_page, empty_customers)
+    customer_page = SEARCH_CUSTOMER_ORDER.page(customers, customers_cursor, size)
+    for found in customer_page.items:
+        latest = found.latest_cases  # type: ignore[attr-defined]
+        found.case_count = latest[0].customer_total if latest else 0  # type: ignore[attr-defined]
+    return SearchResults(term, case_page, customer_page)
 
 
 # --- service alerts -----------------------------------------------------------------------
@@ -879,9 +974,8 @@ def intake_matches(
         if "@" in term:
             match |= Q(email__iexact=term)
         match |= Q(postcode__istartswith=term) | Q(address__icontains=term)
-        digits = phone_key(term)
-        if len(digits) >= 4 and re.fullmatch(r"[\d\s+().\-/]+", term):
-            match |= Q(phone_digits__contains=digits)
+        for prefix in search_phone_prefixes(term):
+            match |= starting_with("phone_digits", prefix)
     words = full_name.split()
     if len("".join(words)) >= SEARCH_MIN_LENGTH:
         match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
@@ -900,7 +994,6 @@ def intake_matches(
     still_open = Case.objects.filter(customer=OuterRef("pk")).exclude(status=Case.Status.CLOSED)
     return list(
         policies.customers_visible_to(user)
-        .annotate(phone_digits=phone_digits())
         .filter(match)
         .filter(current)
         .annotate(open_case_count=_count(still_open, "customer"))

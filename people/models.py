@@ -2,7 +2,7 @@
 
 import zoneinfo
 from datetime import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import holidays
 from django.conf import settings
@@ -13,6 +13,8 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from people.phones import phone_search_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -291,6 +293,9 @@ class Customer(models.Model):
     full_name = models.CharField(_("full name"), max_length=200, db_index=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    # The number's digits in one spelling (people.phones), kept by save() and the bulk loaders:
+    # search and inbound matching find a number through this index, whatever way it was typed.
+    phone_digits = models.CharField(_("phone digits"), max_length=40, blank=True, db_index=True, editable=False)
     address = models.TextField(_("address"), blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     service_area = models.CharField(
@@ -343,7 +348,9 @@ class Customer(models.Model):
     # Every saved version of the record, with who saved it: what staff were told about a customer's
     # vulnerability on a given day must stay answerable after the notes change.
     history = HistoricalRecords(
-        verbose_name=_("customer version"), verbose_name_plural=_("customer versions"), excluded_fields=["created_at"]
+        verbose_name=_("customer version"),
+        verbose_name_plural=_("customer versions"),
+        excluded_fields=["created_at", "phone_digits"],
     )
     # Not a column: django-simple-history records this user as the author of the next saved version.
     _history_user: "User | None"
@@ -371,6 +378,18 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.derive_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields and "phone_digits" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "phone_digits"]
+        super().save(*args, **kwargs)
+
+    def derive_search_keys(self) -> None:
+        """What search finds the record by, from its details; bulk loaders that bypass save()
+        call it themselves."""
+        self.phone_digits = phone_search_key(self.phone)
 
     @property
     def is_vulnerable(self) -> bool:

@@ -168,6 +168,7 @@ class VolumeBuilder:
             vulnerability_notes=rng.choice(phrases.VULNERABILITY_NOTES) if rng.random() < 0.05 else "",
             created_at=self.now - timedelta(days=rng.uniform(370, 1500)),
         )
+        customer.derive_search_keys()  # written by bulk inserts, which bypass save()
         held = [service for service in self.services if rng.random() < 0.45] or self.services[:1]
         rows.customers.append(customer)
         rows.memberships.extend(Customer.services.through(customer=customer, service=s) for s in held)

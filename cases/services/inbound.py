@@ -43,7 +43,7 @@ from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import LONG_DATE_FORMAT, local_text
-from people.contact import PHONE_KEY_DIGITS, phone_digits, phone_key
+from people.contact import PHONE_KEY_DIGITS, phone_key
 from people.models import Customer
 from portal.errors import Conflict, NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -354,7 +354,7 @@ def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
     if not match:
         return Customer.objects.none()
     # A duplicate merged away still knows its sender: the message goes to the record it joined.
-    known = Customer.objects.annotate(phone_digits=phone_digits()).filter(match)
+    known = Customer.objects.filter(match)
     return (
         Customer.objects.filter(Q(pk__in=known.values("pk")) | Q(pk__in=known.values("merged_into")))
         .filter(merged_into__isnull=True)

@@ -19,7 +19,7 @@ from cases.services.guards import require_choice, require_text
 from cases.services.lifecycle import case_open
 from cases.services.messages import call_log
 from cases.services.timeline import Sentence, record_event
-from people.contact import CHANNEL_NEEDS, phone_digits, phone_key
+from people.contact import CHANNEL_NEEDS, phone_key
 from people.models import Customer, Service
 from portal.errors import NotAllowed, RuleViolation
 
@@ -57,14 +57,10 @@ def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer
         match |= Q(email__iexact=email)
     key = phone_key(phone)
     if len(key) >= MIN_PHONE_DIGITS:
-        match |= Q(digits__endswith=key)
+        match |= Q(phone_digits__endswith=key)
     if not match:
         return []
-    return list(
-        Customer.objects.annotate(digits=phone_digits())
-        .filter(match, merged_into__isnull=True)
-        .order_by("full_name", "pk")[:5]
-    )
+    return list(Customer.objects.filter(match, merged_into__isnull=True).order_by("full_name", "pk")[:5])
 
 
 def _channel_reachable(channel: str, *, email: str, phone: str, address: str) -> None:

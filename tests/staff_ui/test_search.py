@@ -24,12 +24,14 @@ def case_links(response) -> list[str]:
 
 @pytest.fixture
 def martin(cast: Cast) -> Customer:
-    Customer.objects.filter(pk=cast.customer.pk).update(email="jeanne.martin@example.test", phone="+33 4 78 25 14 07")
-    return Customer.objects.get(pk=cast.customer.pk)
+    customer = Customer.objects.get(pk=cast.customer.pk)
+    customer.email, customer.phone = "jeanne.martin@example.test", "+33 4 78 25 14 07"
+    customer.save()  # save() keeps the phone's search key
+    return customer
 
 
 @pytest.mark.parametrize(
-    "term", ["martin", "JEANNE", "jeanne.martin@example", "04 78 25 14 07", "+33478251407", "78.25.14"]
+    "term", ["martin", "JEANNE", "jeanne.martin@example", "04 78 25 14 07", "+33478251407", "04.78.25"]
 )
 def test_customer_is_found_by_name_email_or_phone_with_their_case_one_click_away(
     owner_client,
