@@ -87,8 +87,10 @@ def _report_extras(now: object) -> dict[str, int]:
 
     _spread(Message, "created_at", now)
     inbound = Message.objects.filter(direction="inbound").annotate(slot=Mod("pk", 6))
-    for slot in range(3):  # half the customer messages answered, after 1, 6 or 30 hours
-        inbound.filter(slot=slot).update(answered_at=F("created_at") + timedelta(hours=(1, 6, 30)[slot]))
+    for slot in range(3):  # half the customer messages answered, after 1, 6 or 30 hours (past a 24-hour target)
+        inbound.filter(slot=slot).update(
+            answered_at=F("created_at") + timedelta(hours=(1, 6, 30)[slot]), answered_late=slot == 2
+        )
     _spread(Promise, "created_at", now)
     Promise.objects.annotate(slot=Mod("pk", 10)).filter(slot=0, status="kept").update(
         status="broken", resolution_note="x"
@@ -133,7 +135,12 @@ def _report_extras(now: object) -> dict[str, int]:
         events.append(TimelineEvent(kind="confirmed" if n % 8 else "closed", summary="Closed", **common))
         if n % 10 == 0:
             events.append(
-                TimelineEvent(kind="reopened", summary="Reopened: the customer says it is not fixed: bench", **common)
+                TimelineEvent(
+                    kind="reopened",
+                    summary="Reopened: the customer says it is not fixed: bench",
+                    rejected_resolution=True,
+                    **common,
+                )
             )
     TimelineEvent.objects.bulk_create(events, batch_size=2000)
     _spread(TimelineEvent, "created_at", now)
