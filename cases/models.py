@@ -425,6 +425,8 @@ class Handoff(models.Model):
         verbose_name = _("handoff")
         verbose_name_plural = _("handoffs")
         indexes = [
+            # The reports read the handoffs of a period (reports/tables.py).
+            models.Index(fields=["created_at"], name="handoff_created"),
             models.Index(
                 fields=["acknowledge_due_at"],
                 name="handoff_ack_due_unflagged",
@@ -633,6 +635,13 @@ class Message(models.Model):
     answered_at = models.DateTimeField(
         _("answered at"), null=True, blank=True, help_text=_("When a later reply reached the customer.")
     )
+    # Stored when the answer goes, so the reports count replies within the target without asking,
+    # message by message, what the reply clock was then (cases/services/messages.py).
+    answered_late = models.BooleanField(
+        _("answered late"),
+        default=False,
+        help_text=_("The answer came after the case's reply deadline (the one the unanswered-message watcher uses)."),
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -812,6 +821,8 @@ class Promise(models.Model):
         verbose_name = _("promise")
         verbose_name_plural = _("promises")
         indexes = [
+            # The reports read the promises made in a period (reports/tables.py).
+            models.Index(fields=["created_at"], name="promise_created"),
             models.Index(fields=["due_at"], name="promise_due_open", condition=Q(status="open")),
             models.Index(fields=["due_at"], name="promise_overdue_unflagged", condition=PROMISE_OVERDUE_UNFLAGGED),
         ]
@@ -912,6 +923,8 @@ class Flag(models.Model):
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
         indexes = [
+            # The reports read the flags raised in a period (reports/tables.py).
+            models.Index(fields=["raised_at"], name="flag_raised"),
             models.Index(fields=["assignee", "level"], name="flag_open_assignee", condition=Q(cleared_at__isnull=True)),
             models.Index(
                 fields=["escalate_at"],
@@ -1123,6 +1136,11 @@ class TimelineEvent(models.Model):
     customer_visible = models.BooleanField(_("customer visible"), default=False)
     subject_key = models.CharField(_("subject key"), max_length=120, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    rejected_resolution = models.BooleanField(
+        _("rejected resolution"),
+        default=False,
+        help_text=_("A reopen because the customer said the resolution did not fix it."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TimelineEventQuerySet.as_manager()
@@ -1136,7 +1154,11 @@ class TimelineEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="timeline_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="timeline_case_time"),
+            # The reports read the resolution events of a period: a few kinds, by date (reports/tables.py).
+            models.Index(fields=["kind", "created_at"], name="timeline_kind_time"),
+        ]
         constraints = [
             models.CheckConstraint(condition=_in("kind", TimelineEventKind), name="timeline_kind_valid"),
             models.CheckConstraint(condition=_in("department", TimelineDepartment), name="timeline_department_valid"),
@@ -1177,6 +1199,8 @@ class Survey(models.Model):
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
+        # The reports read the surveys answered in a period (reports/tables.py).
+        indexes = [models.Index(fields=["submitted_at"], name="survey_submitted")]
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="survey_score_1_to_5")]
 
     def __str__(self) -> str:

@@ -192,6 +192,8 @@ class JobCancellation(models.Model):
         ordering = ["cancelled_at"]
         verbose_name = _("job cancellation")
         verbose_name_plural = _("job cancellations")
+        # The reports read the cancellations of a period (reports/tables.py).
+        indexes = [models.Index(fields=["cancelled_at"], name="job_cancellation_time")]
         constraints = [
             models.CheckConstraint(condition=_in("reason", Job.CancellationReason), name="cancellation_reason_valid"),
             models.CheckConstraint(condition=~Q(reason="other") | ~Q(note=""), name="cancellation_other_needs_note"),
@@ -273,6 +275,8 @@ class IncidentReport(AppendOnlyModel):
         ordering = ["created_at"]
         verbose_name = _("incident report")
         verbose_name_plural = _("incident reports")
+        # The reports read the incident reports of a period (reports/tables.py).
+        indexes = [models.Index(fields=["created_at"], name="incident_report_created")]
         constraints = [models.CheckConstraint(condition=~Q(what=""), name="incident_what_required")]
 
     def __str__(self) -> str:

@@ -138,12 +138,23 @@ class SecondsBetween(Func):
         )
 
 
-def _medians(rows: QuerySet, table: Table, column: Column, dims: list[str]) -> dict[tuple, timedelta]:
-    """The median of a duration per group, in SQL that SQLite and PostgreSQL share: rank each
-    group's rows by the duration and keep the middle one or two (at most two rows per group)."""
+def grouped_rows(table: Table, *, period: Period, owners: QuerySet[User] | None, by: str, now: datetime) -> QuerySet:
+    """The table's one grouped query: a row per group (and dim) with every count. The page and
+    tests/reports/test_query_plans.py read this same query."""
+    rows = scoped_rows(table, period=period, owners=owners, by=by, now=now)
+    return rows.values(*_dims(table)).annotate(**_aggregates(table)).order_by()
+
+
+def _dims(table: Table) -> list[str]:
+    return ["report_group", *table.dims]
+
+
+def middle_rows(rows: QuerySet, table: Table, column: Column, dims: list[str]) -> QuerySet:
+    """The median's query, in SQL that SQLite and PostgreSQL share: rank each group's rows by the
+    duration and keep the middle one or two (at most two rows per group)."""
     start, end = column.ends
     partition = [F(dim) for dim in dims]
-    ranked = (
+    return (
         rows.filter(table.measure(column.measure).when)
         .annotate(span=SecondsBetween(F(end), F(start)))
         .annotate(
@@ -154,8 +165,12 @@ def _medians(rows: QuerySet, table: Table, column: Column, dims: list[str]) -> d
         .order_by()
         .values_list(*dims, "span")
     )
+
+
+def _medians(rows: QuerySet, table: Table, column: Column, dims: list[str]) -> dict[tuple, timedelta]:
+    """The median of a duration per group (the middle rows middle_rows returns, averaged when two)."""
     middles: dict[tuple, list[float]] = defaultdict(list)
-    for *key, seconds in ranked:
+    for *key, seconds in middle_rows(rows, table, column, dims):
         middles[tuple(key)].append(seconds)
     # Rounded to the millisecond: julianday's floating point is exact to about 50 microseconds.
     return {key: timedelta(seconds=round(sum(values) / len(values), 3)) for key, values in middles.items()}
@@ -180,8 +195,8 @@ def report_table(
 ) -> Report:
     now = now or timezone.now()
     rows = scoped_rows(table, period=period, owners=owners, by=by, now=now)
-    dims = ["report_group", *table.dims]
-    found = list(rows.values(*dims).annotate(**_aggregates(table)).order_by())
+    dims = _dims(table)
+    found = list(grouped_rows(table, period=period, owners=owners, by=by, now=now))
     medians = {column.key: _medians(rows, table, column, dims) for column in table.columns if column.kind == "median"}
     labels = _group_labels(by, {line["report_group"] for line in found})
     report_rows = []

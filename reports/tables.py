@@ -9,8 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Model, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, ExpressionWrapper, F, Model, Q, QuerySet
 from django.utils.functional import Promise as LazyText
 from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
@@ -18,10 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Flag, FlagKind, Handoff, Message, Promise, Survey, TimelineEvent
 from contractors.models import IncidentReport, JobCancellation, JobCancellationReason
-
-# How the English summary of a rejected resolution begins (cases.services.lifecycle writes it as
-# "Reopened: " + "the customer says it is not fixed: …"); the timeline keeps no other mark of it.
-REJECTED_SUMMARY_PREFIX = "Reopened: the customer says it is not fixed"
 
 
 @dataclass(frozen=True)
@@ -99,18 +94,14 @@ class Table:
         return {m.key for m in self.measures}
 
 
-def _reply_late(now: datetime) -> Exists:
-    """The unanswered-message watcher flagged the case while this message waited: the reply
-    target (cases/deadlines.py: per priority, tighter for vulnerable customers, in working time)
-    passed before the answer. The flag is the watcher's own verdict, so the report counts the
-    working hours exactly as the ladder did."""
-    return Exists(
-        Flag.objects.filter(
-            case=OuterRef("case"),
-            kind=Flag.Kind.UNANSWERED_MESSAGE,
-            raised_at__lte=Coalesce(OuterRef("answered_at"), Value(now)),
-        ).filter(Q(cleared_at__isnull=True) | Q(cleared_at__gt=OuterRef("created_at")))
-    )
+def _reply_late(now: datetime) -> ExpressionWrapper:
+    """Answered after the case's reply deadline, or still waiting with that deadline passed. The
+    deadline is the one the unanswered-message watcher flags (cases/deadlines.py: per priority,
+    tighter for vulnerable customers, in working time); the reply service stores its verdict on
+    the message when the answer goes (Message.answered_late), and a waiting message is measured
+    against the case's current deadline: both read from the row and its case, no per-row query."""
+    waiting_past = Q(answered_at__isnull=True, case__reply_due_at__lt=now)
+    return ExpressionWrapper(Q(answered_late=True) | waiting_past, output_field=BooleanField())
 
 
 def _customer_messages() -> QuerySet:
@@ -149,9 +140,9 @@ RESPONSES = Table(
     title=_("Replies to customers"),
     explanation=_(
         "Customer messages received in the period (automatic replies left out) and the time until the reply "
-        "that answered them. A reply is late when the unanswered-message watcher flagged the case while the "
-        "message waited: the reply target depends on the priority, is tighter for vulnerable customers and is "
-        "counted in working time."
+        "that answered them. A reply is late when it came after the case's reply deadline, the one the "
+        "unanswered-message watcher flags: the reply target depends on the priority, is tighter for vulnerable "
+        "customers and is counted in working time."
     ),
     model=Message,
     moment="created_at",
@@ -312,7 +303,7 @@ RESOLUTIONS = Table(
         Measure(
             "rejected",
             _("Rejected by the customer"),
-            Q(kind=TimelineEvent.Kind.REOPENED, summary__startswith=REJECTED_SUMMARY_PREFIX),
+            Q(kind=TimelineEvent.Kind.REOPENED, rejected_resolution=True),
         ),
         Measure("confirmed", _("Confirmed by the customer"), Q(kind=TimelineEvent.Kind.CONFIRMED)),
         Measure("unanswered", _("Closed without an answer"), Q(kind=TimelineEvent.Kind.CLOSED)),

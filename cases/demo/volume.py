@@ -210,6 +210,7 @@ EVENT_COLUMNS = [
     "customer_visible",
     "subject_key",
     "data",
+    "rejected_resolution",
 ]
 
 
@@ -227,8 +228,9 @@ def _event_values(rows: Rows) -> list[tuple]:
             visible,
             f"{subject[0]}:{subject[1].pk}" if subject else "",
             {},
+            rejected,
         )
-        for case, when, kind, department, actor, label, summary, visible, subject in rows.events
+        for case, when, kind, department, actor, label, summary, visible, subject, rejected in rows.events
     ]
 
 

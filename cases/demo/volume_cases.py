@@ -188,6 +188,7 @@ class CaseMaker:
         subject: tuple[str, object] | None = None,
         department: str | None = None,
         when: datetime | None = None,
+        rejected_resolution: bool = False,
     ) -> None:
         when = when or story.clock.t
         self.rows.events.append(
@@ -201,6 +202,7 @@ class CaseMaker:
                 summary[:500],
                 visible,
                 subject,
+                rejected_resolution,
             )
         )
         story.last_activity = max(story.last_activity or when, when)
@@ -342,7 +344,8 @@ class CaseMaker:
         )
         self.rows.messages.append(message)
         for waiting in story.waiting:
-            waiting.answered_at = when
+            # As the reply service stores it: late exactly when the watcher's flag above was raised.
+            waiting.answered_at, waiting.answered_late = when, late
         story.waiting, story.last_outbound = [], when
         kind, prefix = (Kind.CALL, "Phone call to the customer") if by_phone else (Kind.MESSAGE_OUT, "Reply")
         self.event(
@@ -708,6 +711,7 @@ class CaseMaker:
             label=case.customer.full_name,
             department=TimelineDepartment.SUPPORT,
             when=rejected,
+            rejected_resolution=True,
         )
         self.flag(
             story,

@@ -333,7 +333,9 @@ def _clear_flags_on_closure(case: Case, actor: User | None, *, resolution_note: 
     help_requests_clear_all(case=case, why=closed, actor=actor)
 
 
-def _reopen(case: Case, *, actor: User | None, reason: str | Sentence, now: datetime) -> None:
+def _reopen(
+    case: Case, *, actor: User | None, reason: str | Sentence, now: datetime, rejected_resolution: bool = False
+) -> None:
     case.status = Status.IN_PROGRESS
     case.resolved_at = None
     case.confirmation_due_at = None
@@ -358,6 +360,8 @@ def _reopen(case: Case, *, actor: User | None, reason: str | Sentence, now: date
         actor=actor,
         summary=Sentence(gettext_noop("Reopened: %(reason)s"), {"reason": reason}),
         customer_visible=True,
+        # Marked, so the reports count rejections without reading the summary's words.
+        rejected_resolution=rejected_resolution,
     )
     # Translators: why a flag was cleared, shown as "Flag cleared (reopened): <the flag>".
     reopened = Sentence(gettext_noop("reopened"))
@@ -376,7 +380,7 @@ def case_reject_resolution(*, actor: User, case: Case, reason: str) -> Case:
     now = timezone.now()
     # Translators: why a case was reopened, shown as "Reopened: the customer says it is not fixed: …".
     not_fixed = Sentence(gettext_noop("the customer says it is not fixed: %(reason)s"), {"reason": reason})
-    _reopen(case, actor=actor, reason=not_fixed, now=now)
+    _reopen(case, actor=actor, reason=not_fixed, now=now, rejected_resolution=True)
     flag_raise(
         kind=Flag.Kind.REJECTED_RESOLUTION,
         subject_key=f"case:{case.pk}:reopen:{case.reopen_count}",

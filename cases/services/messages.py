@@ -61,8 +61,16 @@ def _snippet(body: str) -> str:
 
 
 def _answer_waiting_messages(case: Case, now: datetime) -> None:
-    """A reply reaching the customer answers every message still waiting, and stops the clock."""
-    case.messages.filter(direction=Message.Direction.INBOUND, answered_at__isnull=True).update(answered_at=now)
+    """A reply reaching the customer answers every message still waiting, and stops the clock.
+
+    Whether the answer came after the reply deadline is stored with it: the deadline is the case's
+    (cases/deadlines.py, from the oldest waiting message, moved by a change of priority or of the
+    customer's vulnerability), the very one the unanswered-message watcher flags, and it is
+    forgotten just below. The reports count the stored verdict instead of working it out again."""
+    late = case.reply_due_at is not None and now > case.reply_due_at
+    case.messages.filter(direction=Message.Direction.INBOUND, answered_at__isnull=True).update(
+        answered_at=now, answered_late=late
+    )
     case.awaiting_reply_since = None
     case.reply_due_at = None
     case.last_outbound_at = now

@@ -138,6 +138,7 @@ def record_event(
     customer_visible: bool = False,
     subject_key: str = "",
     data: dict[str, Any] | None = None,
+    rejected_resolution: bool = False,
 ) -> TimelineEvent:
     """Append one event; callers are inside the transaction of the change it records.
 
@@ -154,6 +155,7 @@ def record_event(
         customer_visible=customer_visible,
         subject_key=subject_key,
         data=data,
+        rejected_resolution=rejected_resolution,
     )
     event.save(force_insert=True)
     deliveries_write(timeline_events=[event])
@@ -184,6 +186,7 @@ def timeline_event(
     customer_visible: bool = False,
     subject_key: str = "",
     data: dict[str, Any] | None = None,
+    rejected_resolution: bool = False,
 ) -> TimelineEvent:
     """The event record_event writes, unsaved: for writers that insert many at once (watchers),
     which save them with record_events."""
@@ -201,4 +204,5 @@ def timeline_event(
         customer_visible=customer_visible,
         subject_key=subject_key,
         data=data,
+        rejected_resolution=rejected_resolution,
     )

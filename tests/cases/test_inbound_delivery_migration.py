@@ -93,7 +93,8 @@ def test_deliveries_and_permission_grants_survive_the_move(at_latest: None) -> N
         gateway.pk,
     )
     assert delivery.received_at == old.received_at
-    assert Message.objects.get(pk=message.pk).inbound_delivery == delivery
+    # Only the id: today's model has columns that later migrations add (Message.answered_late).
+    assert Message.objects.only("pk").get(pk=message.pk).inbound_delivery == delivery
 
     # The same permission row, only its content type relabelled: every grant follows.
     permission = Permission.objects.get(codename="deliver_inbound")

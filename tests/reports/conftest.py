@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -51,11 +52,21 @@ def _ago(now: datetime, hours: float) -> datetime:
     return now - timedelta(hours=hours)
 
 
-def _received(case: Case, *, at: datetime, answered_after: float | None, by: User) -> Message:
-    """A customer message received at `at`, answered `answered_after` hours later (or not yet)."""
+def _received(
+    case: Case, *, at: datetime, answered_after: float | None, by: User, past_deadline: bool = False
+) -> Message:
+    """A customer message received at `at`, answered `answered_after` hours later (or not yet).
+
+    `past_deadline`: the reply is sent ten days later, well after the case's reply deadline
+    (a working day or three), so the reply service itself stores it as late; the moments are
+    then moved back to `at` like the others."""
     message = message_receive(actor=case.customer.user, case=case, body="Where is my technician?")
     if answered_after is not None:
-        message_reply(actor=by, case=case, body="Tomorrow morning.")
+        if past_deadline:
+            with time_machine.travel(timezone.now() + timedelta(days=10)):
+                message_reply(actor=by, case=case, body="Tomorrow morning.")
+        else:
+            message_reply(actor=by, case=case, body="Tomorrow morning.")
         Message.objects.filter(pk=message.pk).update(created_at=at, answered_at=at + timedelta(hours=answered_after))
     else:
         Message.objects.filter(pk=message.pk).update(created_at=at)
@@ -78,10 +89,10 @@ def history(cast: Cast) -> History:
     case = cast.case
     case.service = fibre
     case.save(update_fields=["service"])
-    # Replies: 2 h, 5 h (flagged late while waiting), 9 h, and one still waiting.
+    # Replies: 2 h, 5 h (after the reply deadline, and flagged by the watcher), 9 h, and one still waiting.
     _received(case, at=_ago(now, 60), answered_after=2, by=owner)
     late_at = _ago(now, 50)
-    _received(case, at=late_at, answered_after=5, by=owner)
+    _received(case, at=late_at, answered_after=5, by=owner, past_deadline=True)
     flag = flag_raise(
         kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key=f"case:{case.pk}", case=case, summary="Reply late", now=now
     )

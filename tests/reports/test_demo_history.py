@@ -7,10 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from cases.demo.volume import VOLUME_EMAIL_DOMAIN
-from cases.models import Flag, Promise, Survey, TimelineEvent
+from cases.models import Flag, Message, Promise, Survey, TimelineEvent
 from reports import selectors
 from reports.period import Period
-from reports.tables import REJECTED_SUMMARY_PREFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,8 @@ def test_the_volume_history_fills_every_case_report(settings):
         promise = Promise.objects.get(pk=flag.subject_key.split(":")[1])
         assert promise.case_id == flag.case_id and promise.resolved_at > promise.due_at
     assert flags.filter(kind=Flag.Kind.UNANSWERED_MESSAGE, subject_key__startswith="case:").exists()
-    assert TimelineEvent.objects.filter(kind="reopened", summary__startswith=REJECTED_SUMMARY_PREFIX, **volume)
+    assert TimelineEvent.objects.filter(kind="reopened", rejected_resolution=True, **volume)
+    assert Message.objects.filter(answered_late=True, **volume).exists()
 
     reports = {
         report.table.key: report

@@ -74,9 +74,28 @@ def test_reply_figures_match_sql(history):
         assert figures[(owner_id,)]["received"] == len(messages)
         assert figures[(owner_id,)]["answered"] == len(spans)
         assert figures[(owner_id,)]["median"] == statistics.median(spans)
+    # Within the target or not, written again by hand: the verdict the reply service stored on
+    # answered messages, the case's own deadline for those still waiting.
+    verdicts = _sql(
+        "SELECT c.owner_id, "
+        "SUM(CASE WHEN m.answered_at IS NOT NULL AND NOT m.answered_late THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.answered_late OR (m.answered_at IS NULL AND c.reply_due_at < %s) THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.answered_at IS NULL THEN 1 ELSE 0 END) "
+        "FROM cases_message m JOIN cases_case c ON c.id = m.case_id "
+        "WHERE m.direction = 'inbound' AND m.is_automatic = %s AND m.created_at >= %s AND m.created_at < %s "
+        "GROUP BY c.owner_id",
+        history.now + timedelta(minutes=5),
+        False,
+        since,
+        until,
+    )
+    assert verdicts
+    for owner_id, on_time, late, waiting in verdicts:
+        assert (figures[(str(owner_id),)]["on_time"], figures[(str(owner_id),)]["late"]) == (on_time, late)
+        assert figures[(str(owner_id),)]["waiting"] == waiting
     owner = str(history.cast.owner.pk)
     assert figures[(owner,)]["median"] == timedelta(hours=5)
-    # The 5-hour reply waited past the flag the watcher raised; the other two came in time.
+    # The 5-hour reply went after the case's reply deadline; the other two came in time.
     assert (figures[(owner,)]["on_time"], figures[(owner,)]["late"], figures[(owner,)]["waiting"]) == (2, 1, 1)
     assert figures[(owner,)]["on_time_share"] == pytest.approx(200 / 3)
 
