@@ -154,6 +154,7 @@ def test_rejection_reopens_and_flags_the_owner(owner: User, case: Case, customer
     assert event.customer_visible is True
     assert event.actor_label == "Jeanne Martin"
     assert "The heating still leaks" in event.summary
+    assert event.rejected_resolution is True
     flag = Flag.objects.get(kind=Flag.Kind.REJECTED_RESOLUTION, case=case, cleared_at__isnull=True)
     assert flag.assignee == owner
     assert flag.level == 1
@@ -205,6 +206,8 @@ def test_staff_reopen_a_resolved_case(owner: User, case: Case) -> None:
     event = events.one(TimelineEvent.Kind.REOPENED)
     assert event.customer_visible is True
     assert event.summary == "Reopened: Customer called: no dial tone"
+    # Staff reopening is not the customer rejecting the resolution: the reports count only those.
+    assert event.rejected_resolution is False
 
 
 def test_reopen_needs_a_reason(owner: User, case: Case) -> None:

@@ -27,6 +27,8 @@ def test_raised_flag_goes_to_the_owner_and_is_internal(owner: User, case: Case) 
     assert event.customer_visible is False
     assert event.department == TimelineDepartment.SYSTEM
     assert event.actor_label == "Steward"
+    # Integrations read the level from the event (webhooks' flag.raised): a new flag is at level 1.
+    assert (event.data["flag_kind"], event.data["level"]) == (Flag.Kind.SILENT_CASE, 1)
 
 
 @pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
