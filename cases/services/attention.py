@@ -10,7 +10,7 @@ clock's part (a promise falling due while nobody touches the case) by watch_atte
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.attention import earliest_promise_due, owners_flag_level, promise_overdue
@@ -29,15 +29,18 @@ def refresh_attention(case_ids: Iterable[int | None], *, now: datetime | None = 
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        if connection.features.has_select_for_update:
-            # Under PostgreSQL's read committed, an UPDATE that waits for another writer's row lock
-            # would still count from the snapshot taken before the wait, missing the flag or promise
-            # that writer just committed: take the locks first, so the UPDATE's snapshot is newer.
-            # (SQLite has one writer at a time, so nothing to wait for.)
-            list(Case.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk").values_list("pk"))
-        written += Case.objects.filter(pk__in=chunk).update(
-            attention_flag_level=owners_flag_level(),
-            promise_due_at=earliest_promise_due(),
-            promise_overdue=promise_overdue(now),
-        )
+        # A transaction of its own when the caller runs in autocommit (no savepoint inside theirs),
+        # as flags_clear may: the row locks below need one.
+        with transaction.atomic(savepoint=False):
+            if connection.features.has_select_for_update:
+                # Under PostgreSQL's read committed, an UPDATE that waits for another writer's row
+                # lock would still count from the snapshot taken before the wait, missing the flag
+                # or promise that writer just committed: take the locks first, so the UPDATE's
+                # snapshot is newer. (SQLite has one writer at a time, so nothing to wait for.)
+                list(Case.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk").values_list("pk"))
+            written += Case.objects.filter(pk__in=chunk).update(
+                attention_flag_level=owners_flag_level(),
+                promise_due_at=earliest_promise_due(),
+                promise_overdue=promise_overdue(now),
+            )
     return written
