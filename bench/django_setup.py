@@ -1,6 +1,8 @@
 """Starting Django for a benchmark: on DATABASE_URL if set, else on a fresh SQLite file under var/bench/."""
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,3 +21,18 @@ def setup_django(sqlite_name: str, *, keep: bool = False) -> None:
     import django
 
     django.setup()
+
+
+@contextmanager
+def count_statements() -> Iterator[list[int]]:
+    """The SQL statements sent inside the block, counted in the list's one item."""
+    from django.db import connection
+
+    count = [0]
+
+    def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield count

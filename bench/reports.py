@@ -25,15 +25,15 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import count_statements as _counting  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import setup_django  # noqa: E402
 
 SPREAD_DAYS = 60
 
@@ -46,20 +46,6 @@ def _parse() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the data a previous run built (migrating it) instead of rebuilding"
     )
     return parser.parse_args()
-
-
-@contextmanager
-def _counting() -> Iterator[list[int]]:
-    from django.db import connection
-
-    count = [0]
-
-    def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
-        count[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield count
 
 
 def _spread(model: type, field: str, now: object) -> None:

@@ -21,14 +21,13 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import count_statements as _counting  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import setup_django  # noqa: E402
 
 SQLITE_FILE = ROOT / "var" / "bench" / "search.sqlite3"
 
@@ -39,20 +38,6 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=9, help="timed runs of each search; the median is reported")
     parser.add_argument("--reuse", action="store_true", help="keep the data already in the database")
     return parser.parse_args()
-
-
-@contextmanager
-def _counting() -> Iterator[list[int]]:
-    from django.db import connection
-
-    count = [0]
-
-    def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
-        count[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield count
 
 
 def _build(volume: int) -> None:

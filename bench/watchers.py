@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import count_statements as _counting  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import setup_django  # noqa: E402
 
 
 def _parse() -> argparse.Namespace:
@@ -40,20 +41,6 @@ def _parse() -> argparse.Namespace:
 
 
 # --- measuring ------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _counting() -> Iterator[list[int]]:
-    from django.db import connection
-
-    count = [0]
-
-    def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
-        count[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield count
 
 
 class _WriteTransactions:

@@ -19,15 +19,14 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import setup_django  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import count_statements as _counting  # noqa: E402 — needs the project on sys.path
+from bench.django_setup import setup_django  # noqa: E402
 
 CHUNK = 2000
 
@@ -38,20 +37,6 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--others", type=int, default=40_000, help="cases of the other agents")
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each query; the median is reported")
     return parser.parse_args()
-
-
-@contextmanager
-def _counting() -> Iterator[list[int]]:
-    from django.db import connection
-
-    count = [0]
-
-    def wrapper(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
-        count[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield count
 
 
 def build(open_cases: int, others: int, now: datetime) -> object:
