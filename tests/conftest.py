@@ -45,6 +45,41 @@ def _media_in_tmp(settings, tmp_path):
     settings.TWO_FACTOR_ENFORCED = False
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On PostgreSQL, STEWARD_TEST_DATABASE_TEMPLATE names a database that already holds the
+    migrated schema (CI migrates `steward` before the suite): each test process copies it with
+    CREATE DATABASE … TEMPLATE instead of running every migration again, and then migrates only
+    what the template lacks."""
+    template = os.environ.get("STEWARD_TEST_DATABASE_TEMPLATE", "")
+    database = django_settings.DATABASES["default"]
+    if template and database["ENGINE"] == "django.db.backends.postgresql":
+        _refuse_a_template_with_data(database, template)
+        database.setdefault("TEST", {})["TEMPLATE"] = template
+
+
+def _refuse_a_template_with_data(database: dict, template: str) -> None:
+    """A copied database starts with the template's rows: tests written for an empty database
+    would fail in ways that point nowhere near the cause."""
+    import psycopg
+
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        password=database["PASSWORD"],
+        dbname=template,
+        connect_timeout=5,
+    ) as connection:
+        users = connection.execute("SELECT count(*) FROM auth_user").fetchone()[0]
+    if users:
+        pytest.exit(
+            f"STEWARD_TEST_DATABASE_TEMPLATE={template} holds {users} user(s): the template must be a "
+            "database that was only migrated. Unset it, or migrate a new, empty database.",
+            returncode=4,
+        )
+
+
 def a_plain_working_morning(after: datetime) -> datetime:
     """Tuesday 09:30 in Paris of the first week after `after` whose weekdays are all working
     days in France (the departments' default calendar)."""

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from portal.migration_operations import LabelsOnly
+
 
 class Migration(migrations.Migration):
 
@@ -13,64 +15,67 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels only, no SQL: wrapped so that the state is re-rendered once, not once per field.
     operations = [
-        migrations.AlterModelOptions(
-            name='inbounddelivery',
-            options={'ordering': ['-received_at'], 'permissions': [('deliver_inbound', 'Deliver customer messages from a mail gateway or phone system')], 'verbose_name': 'inbound delivery', 'verbose_name_plural': 'inbound deliveries'},
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='channel',
-            field=models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone call'), ('chat', 'Chat'), ('social', 'Social media'), ('post', 'Post'), ('note', 'Internal note')], max_length=10, verbose_name='channel'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='delivered_by',
-            field=models.ForeignKey(blank=True, help_text="The integration account; blank for Steward's own mail doors (pipe, mailbox poller).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='delivered by'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='key',
-            field=models.CharField(help_text="The channel and the gateway's own id for the message (idempotency key).", max_length=200, unique=True, verbose_name='key'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='message',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_delivery', to='cases.message', verbose_name='message'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='payload_digest',
-            field=models.CharField(help_text='SHA-256 of what was delivered, to spot a reused key.', max_length=64, verbose_name='payload digest'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='received_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='received at'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='route',
-            field=models.CharField(choices=[('reference', 'The case whose reference the message quotes'), ('sender', "The sender's open case"), ('new_case', 'A new case for a known sender'), ('triage', 'A triage case for an unknown sender')], max_length=20, verbose_name='route'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='sender_email',
-            field=models.CharField(blank=True, max_length=254, verbose_name='sender email'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='sender_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='sender name'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='sender_phone',
-            field=models.CharField(blank=True, max_length=40, verbose_name='sender phone'),
-        ),
-        migrations.AlterField(
-            model_name='inbounddelivery',
-            name='subject',
-            field=models.CharField(blank=True, max_length=300, verbose_name='subject'),
-        ),
+        LabelsOnly([
+                migrations.AlterModelOptions(
+                    name='inbounddelivery',
+                    options={'ordering': ['-received_at'], 'permissions': [('deliver_inbound', 'Deliver customer messages from a mail gateway or phone system')], 'verbose_name': 'inbound delivery', 'verbose_name_plural': 'inbound deliveries'},
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='channel',
+                    field=models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone call'), ('chat', 'Chat'), ('social', 'Social media'), ('post', 'Post'), ('note', 'Internal note')], max_length=10, verbose_name='channel'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='delivered_by',
+                    field=models.ForeignKey(blank=True, help_text="The integration account; blank for Steward's own mail doors (pipe, mailbox poller).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='delivered by'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='key',
+                    field=models.CharField(help_text="The channel and the gateway's own id for the message (idempotency key).", max_length=200, unique=True, verbose_name='key'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='message',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_delivery', to='cases.message', verbose_name='message'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='payload_digest',
+                    field=models.CharField(help_text='SHA-256 of what was delivered, to spot a reused key.', max_length=64, verbose_name='payload digest'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='received_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='received at'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='route',
+                    field=models.CharField(choices=[('reference', 'The case whose reference the message quotes'), ('sender', "The sender's open case"), ('new_case', 'A new case for a known sender'), ('triage', 'A triage case for an unknown sender')], max_length=20, verbose_name='route'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='sender_email',
+                    field=models.CharField(blank=True, max_length=254, verbose_name='sender email'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='sender_name',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='sender name'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='sender_phone',
+                    field=models.CharField(blank=True, max_length=40, verbose_name='sender phone'),
+                ),
+                migrations.AlterField(
+                    model_name='inbounddelivery',
+                    name='subject',
+                    field=models.CharField(blank=True, max_length=300, verbose_name='subject'),
+                ),
+        ]),
     ]

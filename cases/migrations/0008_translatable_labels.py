@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from portal.migration_operations import LabelsOnly
+
 
 class Migration(migrations.Migration):
 
@@ -15,819 +17,822 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels only, no SQL: wrapped so that the state is re-rendered once, not once per field.
     operations = [
-        migrations.AlterModelOptions(
-            name='attachment',
-            options={'verbose_name': 'attachment', 'verbose_name_plural': 'attachments'},
-        ),
-        migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-last_activity_at'], 'permissions': [('act_for_customer', 'Act for the customer on this case (delegate)'), ('work_on_case', 'Work on this case as an added specialist')], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
-        ),
-        migrations.AlterModelOptions(
-            name='casegroupobjectpermission',
-            options={'verbose_name': 'case group object permission', 'verbose_name_plural': 'case group object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='caseuserobjectpermission',
-            options={'verbose_name': 'case user object permission', 'verbose_name_plural': 'case user object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='flag',
-            options={'ordering': ['-level', 'raised_at'], 'verbose_name': 'flag', 'verbose_name_plural': 'flags'},
-        ),
-        migrations.AlterModelOptions(
-            name='handoff',
-            options={'ordering': ['-created_at'], 'verbose_name': 'handoff', 'verbose_name_plural': 'handoffs'},
-        ),
-        migrations.AlterModelOptions(
-            name='insuranceclaim',
-            options={'ordering': ['created_at'], 'verbose_name': 'insurance claim', 'verbose_name_plural': 'insurance claims'},
-        ),
-        migrations.AlterModelOptions(
-            name='message',
-            options={'ordering': ['created_at'], 'verbose_name': 'message', 'verbose_name_plural': 'messages'},
-        ),
-        migrations.AlterModelOptions(
-            name='notification',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'notification', 'verbose_name_plural': 'notifications'},
-        ),
-        migrations.AlterModelOptions(
-            name='promise',
-            options={'ordering': ['due_at'], 'verbose_name': 'promise', 'verbose_name_plural': 'promises'},
-        ),
-        migrations.AlterModelOptions(
-            name='referencecounter',
-            options={'verbose_name': 'reference counter', 'verbose_name_plural': 'reference counters'},
-        ),
-        migrations.AlterModelOptions(
-            name='sale',
-            options={'ordering': ['-sold_at'], 'verbose_name': 'sale', 'verbose_name_plural': 'sales'},
-        ),
-        migrations.AlterModelOptions(
-            name='servicealert',
-            options={'ordering': ['-starts_at'], 'verbose_name': 'service alert', 'verbose_name_plural': 'service alerts'},
-        ),
-        migrations.AlterModelOptions(
-            name='survey',
-            options={'verbose_name': 'survey', 'verbose_name_plural': 'surveys'},
-        ),
-        migrations.AlterModelOptions(
-            name='timelineevent',
-            options={'ordering': ['created_at', 'id'], 'verbose_name': 'timeline event', 'verbose_name_plural': 'timeline events'},
-        ),
-        migrations.AlterModelOptions(
-            name='watchercursor',
-            options={'verbose_name': 'watcher cursor', 'verbose_name_plural': 'watcher cursors'},
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='content_type',
-            field=models.CharField(max_length=100, verbose_name='content type'),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='file',
-            field=models.FileField(upload_to=cases.models.attachment_path, verbose_name='file'),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='message',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.message', verbose_name='message'),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='original_name',
-            field=models.CharField(max_length=255, verbose_name='original name'),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='size',
-            field=models.PositiveIntegerField(verbose_name='size'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='awaiting_reply_since',
-            field=models.DateTimeField(blank=True, help_text='When the oldest unanswered customer message arrived.', null=True, verbose_name='awaiting reply since'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='close_reason',
-            field=models.CharField(blank=True, choices=[('confirmed', 'Customer confirmed the resolution'), ('window_elapsed', 'No answer within the confirmation window after a reminder')], max_length=20, verbose_name='close reason'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='closed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='closed at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='confirmation_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='confirmation due at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='confirmation_reminder_sent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='confirmation reminder sent at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='created_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='people.customer', verbose_name='customer'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='human_impact',
-            field=models.CharField(blank=True, help_text='What it does to the person: "no heating".', max_length=200, verbose_name='human impact'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='last_activity_at',
-            field=models.DateTimeField(db_index=True, verbose_name='last activity at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='last_outbound_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last outbound at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='linked_alerts',
-            field=models.ManyToManyField(blank=True, related_name='cases', to='cases.servicealert', verbose_name='linked alerts'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_cases', to=settings.AUTH_USER_MODEL, verbose_name='owner'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='priority',
-            field=models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10, verbose_name='priority'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='reference',
-            field=models.CharField(max_length=30, unique=True, verbose_name='reference'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='reopen_count',
-            field=models.PositiveIntegerField(default=0, verbose_name='reopen count'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='reply_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='reply due at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='reply_flagged_due_at',
-            field=models.DateTimeField(blank=True, help_text='The reply deadline the unanswered-message watcher last flagged.', null=True, verbose_name='reply flagged due at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='resolution_summary',
-            field=models.TextField(blank=True, verbose_name='resolution summary'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='service',
-            field=models.ForeignKey(blank=True, help_text='The service the case is about, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='people.service', verbose_name='service'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='silent_flagged_at',
-            field=models.DateTimeField(blank=True, help_text='When the silent-case watcher last flagged this case.', null=True, verbose_name='silent flagged at'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='status',
-            field=models.CharField(choices=[('new', 'New'), ('in_progress', 'In progress'), ('waiting_customer', 'Waiting for the customer'), ('waiting_contractor', 'Waiting for the contractor'), ('waiting_insurer', 'Waiting for the insurer'), ('resolved', 'Resolved, awaiting confirmation'), ('closed', 'Closed')], db_index=True, default='new', max_length=20, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='subject',
-            field=models.CharField(max_length=200, verbose_name='subject'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='casegroupobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.case', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='caseuserobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.case', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='acknowledged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='acknowledged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='assignee',
-            field=models.ForeignKey(blank=True, help_text="The person at the flag's current level.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='flags_assigned', to=settings.AUTH_USER_MODEL, verbose_name='assignee'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='clear_note',
-            field=models.CharField(blank=True, max_length=300, verbose_name='clear note'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='cleared_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='cleared at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='data',
-            field=models.JSONField(blank=True, default=dict, help_text="The summary as a language-neutral sentence, rendered in the reader's language.", verbose_name='data'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='escalate_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='escalate at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='kind',
-            field=models.CharField(choices=[('stale_promise', 'Promise past due'), ('unanswered_message', 'Customer message unanswered'), ('silent_case', 'No contact with the customer'), ('repeated_cancellation', 'Job cancelled again'), ('missing_prerequisite', 'Job blocked by a prerequisite'), ('prerequisite_override', 'Visit started with a prerequisite open'), ('incident', 'Damage reported on site'), ('stalled_claim', 'Insurance claim stalled'), ('unconfirmed_resolution', 'Resolution not confirmed'), ('rejected_resolution', 'Customer says it is not fixed'), ('contact_request', 'Customer asks to talk about their services'), ('emerging_incident', 'Several new cases in one service and area'), ('undelivered_email', 'E-mail not delivered to the customer')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='level',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='level'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='raised_at',
-            field=models.DateTimeField(verbose_name='raised at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='subject_key',
-            field=models.CharField(help_text='The record the flag is about, e.g. "promise:42" or "area:fibre:69003".', max_length=120, verbose_name='subject key'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='summary',
-            field=models.CharField(max_length=300, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='acknowledged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handoffs', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='from_user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs_given', to=settings.AUTH_USER_MODEL, verbose_name='from user'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='reason',
-            field=models.CharField(max_length=200, verbose_name='reason'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='summary',
-            field=models.TextField(help_text='What the next owner must know first.', verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='handoff',
-            name='to_user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs_received', to=settings.AUTH_USER_MODEL, verbose_name='to user'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='adjuster_contact',
-            field=models.CharField(blank=True, max_length=200, verbose_name='adjuster contact'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='adjuster_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='adjuster name'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='amount_claimed',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='amount claimed'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='amount_paid',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='amount paid'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='claim_number',
-            field=models.CharField(blank=True, db_index=True, max_length=100, verbose_name='claim number'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='filed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='filed at'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='insurer',
-            field=models.CharField(max_length=200, verbose_name='insurer'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='last_update_at',
-            field=models.DateTimeField(verbose_name='last update at'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='next_action',
-            field=models.CharField(blank=True, max_length=200, verbose_name='next action'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='next_action_due',
-            field=models.DateField(blank=True, null=True, verbose_name='next action due'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='policy_holder',
-            field=models.CharField(choices=[('customer', "The customer's own policy"), ('company', 'Our policy'), ('contractor', "The contractor's policy")], max_length=20, verbose_name='policy holder'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='policy_number',
-            field=models.CharField(blank=True, max_length=100, verbose_name='policy number'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='stall_checked_due',
-            field=models.DateField(blank=True, help_text='The next-action date the stalled-claim watcher has already checked.', null=True, verbose_name='stall checked due'),
-        ),
-        migrations.AlterField(
-            model_name='insuranceclaim',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('filed', 'Filed'), ('acknowledged', 'Acknowledged by the insurer'), ('assessing', 'Being assessed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('paid', 'Paid'), ('closed', 'Closed')], default='draft', max_length=20, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='answered_at',
-            field=models.DateTimeField(blank=True, help_text='When a later reply reached the customer.', null=True, verbose_name='answered at'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages_written', to=settings.AUTH_USER_MODEL, verbose_name='author'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='author_label',
-            field=models.CharField(help_text='Who wrote it, as shown: "Paul, on behalf of Mrs Martin".', max_length=250, verbose_name='author label'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='body',
-            field=models.TextField(verbose_name='body'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='body_html',
-            field=models.TextField(help_text='The body escaped and formatted once, when written.', verbose_name='body html'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='channel',
-            field=models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone call'), ('chat', 'Chat'), ('social', 'Social media'), ('post', 'Post'), ('note', 'Internal note')], max_length=10, verbose_name='channel'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='direction',
-            field=models.CharField(choices=[('inbound', 'From the customer'), ('outbound', 'To the customer')], max_length=10, verbose_name='direction'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='external_id',
-            field=models.CharField(blank=True, help_text='Idempotency key of an inbound delivery.', max_length=200, null=True, unique=True, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='for_contractor',
-            field=models.BooleanField(default=False, help_text='An internal note the contractor may read.', verbose_name='for contractor'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='is_automatic',
-            field=models.BooleanField(default=False, help_text='An automatic reply (out of office): kept, but it neither needs an answer nor answers anything.', verbose_name='is automatic'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='is_internal',
-            field=models.BooleanField(default=False, verbose_name='is internal'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='read_by_customer_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='read by customer at'),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='read_by_staff_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='read by staff at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='created_at',
-            field=models.DateTimeField(verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='email_claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When a sender took it for a digest; retaken if the send never finished.', null=True, verbose_name='email claimed at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='emailed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='emailed at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='flag',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='cases.flag', verbose_name='flag'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='level',
-            field=models.PositiveSmallIntegerField(verbose_name='level'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='read_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='read at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='reason',
-            field=models.CharField(choices=[('raised', 'Flag raised'), ('escalated', 'Flag escalated to you')], max_length=20, verbose_name='reason'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='summary',
-            field=models.CharField(max_length=300, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promises', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='due_at',
-            field=models.DateTimeField(verbose_name='due at'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='job',
-            field=models.ForeignKey(blank=True, help_text='Set when a contractor made the promise about a job.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='promises', to='contractors.job', verbose_name='job'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='kind',
-            field=models.CharField(choices=[('general', 'Promise'), ('callback', 'Call back'), ('visit', 'Visit'), ('fix', 'Fix or release'), ('decision', 'Decision'), ('call_task', 'Call the customer to tell them'), ('letter_task', 'Post a letter to the customer')], default='general', max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='made_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promises_made', to=settings.AUTH_USER_MODEL, verbose_name='made by'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='made_by_label',
-            field=models.CharField(max_length=250, verbose_name='made by label'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='overdue_flagged_at',
-            field=models.DateTimeField(blank=True, help_text='When the stale-promise watcher flagged it (the due date itself never moves).', null=True, verbose_name='overdue flagged at'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='owed_to_customer',
-            field=models.BooleanField(default=True, verbose_name='owed to customer'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='owed_to_name',
-            field=models.CharField(blank=True, help_text='Who is owed, when not the customer.', max_length=200, verbose_name='owed to name'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='resolution_note',
-            field=models.TextField(blank=True, verbose_name='resolution note'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='status',
-            field=models.CharField(choices=[('open', 'Open'), ('kept', 'Kept'), ('broken', 'Broken'), ('withdrawn', 'Withdrawn')], default='open', max_length=10, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='promise',
-            name='text',
-            field=models.CharField(max_length=300, verbose_name='text'),
-        ),
-        migrations.AlterField(
-            model_name='referencecounter',
-            name='last_number',
-            field=models.PositiveIntegerField(default=0, verbose_name='last number'),
-        ),
-        migrations.AlterField(
-            model_name='referencecounter',
-            name='year',
-            field=models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name='year'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='advisor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_made', to=settings.AUTH_USER_MODEL, verbose_name='advisor'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sales', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='monthly_price',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='monthly price'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='pending_offers',
-            field=models.TextField(blank=True, verbose_name='pending offers'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='plan',
-            field=models.CharField(blank=True, max_length=200, verbose_name='plan'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='product',
-            field=models.CharField(max_length=200, verbose_name='product'),
-        ),
-        migrations.AlterField(
-            model_name='sale',
-            name='sold_at',
-            field=models.DateTimeField(verbose_name='sold at'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='area',
-            field=models.CharField(blank=True, db_index=True, help_text='Blank means every area.', max_length=60, verbose_name='area'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='ends_at',
-            field=models.DateTimeField(blank=True, help_text='Blank while the end is not known.', null=True, verbose_name='ends at'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='kind',
-            field=models.CharField(choices=[('maintenance', 'Planned maintenance'), ('outage', 'Known outage')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='posted_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='posted by'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='people.service', verbose_name='service'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='starts_at',
-            field=models.DateTimeField(verbose_name='starts at'),
-        ),
-        migrations.AlterField(
-            model_name='servicealert',
-            name='title',
-            field=models.CharField(max_length=200, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='survey', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='comment',
-            field=models.TextField(blank=True, verbose_name='comment'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='score',
-            field=models.PositiveSmallIntegerField(help_text='1 (bad) to 5 (very good).', verbose_name='score'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='submitted_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='submitted at'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='submitted_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by'),
-        ),
-        migrations.AlterField(
-            model_name='survey',
-            name='wants_contact',
-            field=models.BooleanField(default=False, help_text="I'd like to talk to someone about my services or contract.", verbose_name='wants contact'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='actor_label',
-            field=models.CharField(max_length=250, verbose_name='actor label'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='customer_visible',
-            field=models.BooleanField(default=False, verbose_name='customer visible'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='data',
-            field=models.JSONField(blank=True, default=dict, verbose_name='data'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='department',
-            field=models.CharField(choices=[('sales', 'Sales'), ('field', 'Contractor'), ('insurance', 'Insurance'), ('support', 'Support'), ('system', 'Steward')], max_length=20, verbose_name='department'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='kind',
-            field=models.CharField(choices=[('case_opened', 'Case opened'), ('status_changed', 'Status changed'), ('message_in', 'Message from the customer'), ('message_out', 'Reply to the customer'), ('note', 'Internal note'), ('call', 'Phone call'), ('handoff', 'Handed off'), ('handoff_acknowledged', 'Handoff acknowledged'), ('promise_made', 'Promise made'), ('promise_kept', 'Promise kept'), ('promise_broken', 'Promise broken'), ('promise_withdrawn', 'Promise withdrawn'), ('sale', 'Sale recorded'), ('job_requested', 'Job requested'), ('job_scheduled', 'Job scheduled'), ('job_status', 'Job status'), ('job_cancelled', 'Job cancelled'), ('job_completed', 'Job completed'), ('prerequisite', 'Prerequisite'), ('incident', 'Incident reported'), ('claim_filed', 'Claim filed'), ('claim_updated', 'Claim updated'), ('resolved', 'Resolved'), ('confirmed', 'Resolution confirmed'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('reminder', 'Reminder sent'), ('flag_raised', 'Flag raised'), ('flag_escalated', 'Flag escalated'), ('flag_acknowledged', 'Flag acknowledged'), ('flag_cleared', 'Flag cleared'), ('alert_linked', 'Linked to a service alert'), ('access', 'Access granted or revoked'), ('survey', 'Survey answered'), ('customer_informed', 'Customer informed'), ('email_undelivered', 'E-mail not delivered'), ('automatic_reply', 'Automatic reply received')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='subject_key',
-            field=models.CharField(blank=True, max_length=120, verbose_name='subject key'),
-        ),
-        migrations.AlterField(
-            model_name='timelineevent',
-            name='summary',
-            field=models.CharField(max_length=500, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='watchercursor',
-            name='last_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last at'),
-        ),
-        migrations.AlterField(
-            model_name='watchercursor',
-            name='last_id',
-            field=models.BigIntegerField(default=0, verbose_name='last id'),
-        ),
-        migrations.AlterField(
-            model_name='watchercursor',
-            name='name',
-            field=models.CharField(max_length=60, primary_key=True, serialize=False, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='watchercursor',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
-        ),
+        LabelsOnly([
+                migrations.AlterModelOptions(
+                    name='attachment',
+                    options={'verbose_name': 'attachment', 'verbose_name_plural': 'attachments'},
+                ),
+                migrations.AlterModelOptions(
+                    name='case',
+                    options={'ordering': ['-last_activity_at'], 'permissions': [('act_for_customer', 'Act for the customer on this case (delegate)'), ('work_on_case', 'Work on this case as an added specialist')], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
+                ),
+                migrations.AlterModelOptions(
+                    name='casegroupobjectpermission',
+                    options={'verbose_name': 'case group object permission', 'verbose_name_plural': 'case group object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='caseuserobjectpermission',
+                    options={'verbose_name': 'case user object permission', 'verbose_name_plural': 'case user object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='flag',
+                    options={'ordering': ['-level', 'raised_at'], 'verbose_name': 'flag', 'verbose_name_plural': 'flags'},
+                ),
+                migrations.AlterModelOptions(
+                    name='handoff',
+                    options={'ordering': ['-created_at'], 'verbose_name': 'handoff', 'verbose_name_plural': 'handoffs'},
+                ),
+                migrations.AlterModelOptions(
+                    name='insuranceclaim',
+                    options={'ordering': ['created_at'], 'verbose_name': 'insurance claim', 'verbose_name_plural': 'insurance claims'},
+                ),
+                migrations.AlterModelOptions(
+                    name='message',
+                    options={'ordering': ['created_at'], 'verbose_name': 'message', 'verbose_name_plural': 'messages'},
+                ),
+                migrations.AlterModelOptions(
+                    name='notification',
+                    options={'ordering': ['-created_at', '-id'], 'verbose_name': 'notification', 'verbose_name_plural': 'notifications'},
+                ),
+                migrations.AlterModelOptions(
+                    name='promise',
+                    options={'ordering': ['due_at'], 'verbose_name': 'promise', 'verbose_name_plural': 'promises'},
+                ),
+                migrations.AlterModelOptions(
+                    name='referencecounter',
+                    options={'verbose_name': 'reference counter', 'verbose_name_plural': 'reference counters'},
+                ),
+                migrations.AlterModelOptions(
+                    name='sale',
+                    options={'ordering': ['-sold_at'], 'verbose_name': 'sale', 'verbose_name_plural': 'sales'},
+                ),
+                migrations.AlterModelOptions(
+                    name='servicealert',
+                    options={'ordering': ['-starts_at'], 'verbose_name': 'service alert', 'verbose_name_plural': 'service alerts'},
+                ),
+                migrations.AlterModelOptions(
+                    name='survey',
+                    options={'verbose_name': 'survey', 'verbose_name_plural': 'surveys'},
+                ),
+                migrations.AlterModelOptions(
+                    name='timelineevent',
+                    options={'ordering': ['created_at', 'id'], 'verbose_name': 'timeline event', 'verbose_name_plural': 'timeline events'},
+                ),
+                migrations.AlterModelOptions(
+                    name='watchercursor',
+                    options={'verbose_name': 'watcher cursor', 'verbose_name_plural': 'watcher cursors'},
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='content_type',
+                    field=models.CharField(max_length=100, verbose_name='content type'),
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='file',
+                    field=models.FileField(upload_to=cases.models.attachment_path, verbose_name='file'),
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='message',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.message', verbose_name='message'),
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='original_name',
+                    field=models.CharField(max_length=255, verbose_name='original name'),
+                ),
+                migrations.AlterField(
+                    model_name='attachment',
+                    name='size',
+                    field=models.PositiveIntegerField(verbose_name='size'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='awaiting_reply_since',
+                    field=models.DateTimeField(blank=True, help_text='When the oldest unanswered customer message arrived.', null=True, verbose_name='awaiting reply since'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='close_reason',
+                    field=models.CharField(blank=True, choices=[('confirmed', 'Customer confirmed the resolution'), ('window_elapsed', 'No answer within the confirmation window after a reminder')], max_length=20, verbose_name='close reason'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='closed_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='closed at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='confirmation_due_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='confirmation due at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='confirmation_reminder_sent_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='confirmation reminder sent at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='created_by',
+                    field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='customer',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='people.customer', verbose_name='customer'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='human_impact',
+                    field=models.CharField(blank=True, help_text='What it does to the person: "no heating".', max_length=200, verbose_name='human impact'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='last_activity_at',
+                    field=models.DateTimeField(db_index=True, verbose_name='last activity at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='last_outbound_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='last outbound at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='linked_alerts',
+                    field=models.ManyToManyField(blank=True, related_name='cases', to='cases.servicealert', verbose_name='linked alerts'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='owner',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_cases', to=settings.AUTH_USER_MODEL, verbose_name='owner'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='priority',
+                    field=models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10, verbose_name='priority'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='reference',
+                    field=models.CharField(max_length=30, unique=True, verbose_name='reference'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='reopen_count',
+                    field=models.PositiveIntegerField(default=0, verbose_name='reopen count'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='reply_due_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='reply due at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='reply_flagged_due_at',
+                    field=models.DateTimeField(blank=True, help_text='The reply deadline the unanswered-message watcher last flagged.', null=True, verbose_name='reply flagged due at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='resolution_summary',
+                    field=models.TextField(blank=True, verbose_name='resolution summary'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='resolved_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='service',
+                    field=models.ForeignKey(blank=True, help_text='The service the case is about, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='people.service', verbose_name='service'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='silent_flagged_at',
+                    field=models.DateTimeField(blank=True, help_text='When the silent-case watcher last flagged this case.', null=True, verbose_name='silent flagged at'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='status',
+                    field=models.CharField(choices=[('new', 'New'), ('in_progress', 'In progress'), ('waiting_customer', 'Waiting for the customer'), ('waiting_contractor', 'Waiting for the contractor'), ('waiting_insurer', 'Waiting for the insurer'), ('resolved', 'Resolved, awaiting confirmation'), ('closed', 'Closed')], db_index=True, default='new', max_length=20, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='subject',
+                    field=models.CharField(max_length=200, verbose_name='subject'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='casegroupobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.case', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='caseuserobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.case', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='acknowledged_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='acknowledged_by',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='assignee',
+                    field=models.ForeignKey(blank=True, help_text="The person at the flag's current level.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='flags_assigned', to=settings.AUTH_USER_MODEL, verbose_name='assignee'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='case',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='clear_note',
+                    field=models.CharField(blank=True, max_length=300, verbose_name='clear note'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='cleared_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='cleared at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='data',
+                    field=models.JSONField(blank=True, default=dict, help_text="The summary as a language-neutral sentence, rendered in the reader's language.", verbose_name='data'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='escalate_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='escalate at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='kind',
+                    field=models.CharField(choices=[('stale_promise', 'Promise past due'), ('unanswered_message', 'Customer message unanswered'), ('silent_case', 'No contact with the customer'), ('repeated_cancellation', 'Job cancelled again'), ('missing_prerequisite', 'Job blocked by a prerequisite'), ('prerequisite_override', 'Visit started with a prerequisite open'), ('incident', 'Damage reported on site'), ('stalled_claim', 'Insurance claim stalled'), ('unconfirmed_resolution', 'Resolution not confirmed'), ('rejected_resolution', 'Customer says it is not fixed'), ('contact_request', 'Customer asks to talk about their services'), ('emerging_incident', 'Several new cases in one service and area'), ('undelivered_email', 'E-mail not delivered to the customer')], max_length=30, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='level',
+                    field=models.PositiveSmallIntegerField(default=1, verbose_name='level'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='raised_at',
+                    field=models.DateTimeField(verbose_name='raised at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='subject_key',
+                    field=models.CharField(help_text='The record the flag is about, e.g. "promise:42" or "area:fibre:69003".', max_length=120, verbose_name='subject key'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='summary',
+                    field=models.CharField(max_length=300, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='acknowledged_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handoffs', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='created_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='from_user',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs_given', to=settings.AUTH_USER_MODEL, verbose_name='from user'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='reason',
+                    field=models.CharField(max_length=200, verbose_name='reason'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='summary',
+                    field=models.TextField(help_text='What the next owner must know first.', verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='handoff',
+                    name='to_user',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs_received', to=settings.AUTH_USER_MODEL, verbose_name='to user'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='adjuster_contact',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='adjuster contact'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='adjuster_name',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='adjuster name'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='amount_claimed',
+                    field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='amount claimed'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='amount_paid',
+                    field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='amount paid'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='claim_number',
+                    field=models.CharField(blank=True, db_index=True, max_length=100, verbose_name='claim number'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='created_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='filed_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='filed at'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='insurer',
+                    field=models.CharField(max_length=200, verbose_name='insurer'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='last_update_at',
+                    field=models.DateTimeField(verbose_name='last update at'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='next_action',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='next action'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='next_action_due',
+                    field=models.DateField(blank=True, null=True, verbose_name='next action due'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='policy_holder',
+                    field=models.CharField(choices=[('customer', "The customer's own policy"), ('company', 'Our policy'), ('contractor', "The contractor's policy")], max_length=20, verbose_name='policy holder'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='policy_number',
+                    field=models.CharField(blank=True, max_length=100, verbose_name='policy number'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='stall_checked_due',
+                    field=models.DateField(blank=True, help_text='The next-action date the stalled-claim watcher has already checked.', null=True, verbose_name='stall checked due'),
+                ),
+                migrations.AlterField(
+                    model_name='insuranceclaim',
+                    name='status',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('filed', 'Filed'), ('acknowledged', 'Acknowledged by the insurer'), ('assessing', 'Being assessed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('paid', 'Paid'), ('closed', 'Closed')], default='draft', max_length=20, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='answered_at',
+                    field=models.DateTimeField(blank=True, help_text='When a later reply reached the customer.', null=True, verbose_name='answered at'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='author',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages_written', to=settings.AUTH_USER_MODEL, verbose_name='author'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='author_label',
+                    field=models.CharField(help_text='Who wrote it, as shown: "Paul, on behalf of Mrs Martin".', max_length=250, verbose_name='author label'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='body',
+                    field=models.TextField(verbose_name='body'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='body_html',
+                    field=models.TextField(help_text='The body escaped and formatted once, when written.', verbose_name='body html'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='channel',
+                    field=models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone call'), ('chat', 'Chat'), ('social', 'Social media'), ('post', 'Post'), ('note', 'Internal note')], max_length=10, verbose_name='channel'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='direction',
+                    field=models.CharField(choices=[('inbound', 'From the customer'), ('outbound', 'To the customer')], max_length=10, verbose_name='direction'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text='Idempotency key of an inbound delivery.', max_length=200, null=True, unique=True, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='for_contractor',
+                    field=models.BooleanField(default=False, help_text='An internal note the contractor may read.', verbose_name='for contractor'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='is_automatic',
+                    field=models.BooleanField(default=False, help_text='An automatic reply (out of office): kept, but it neither needs an answer nor answers anything.', verbose_name='is automatic'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='is_internal',
+                    field=models.BooleanField(default=False, verbose_name='is internal'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='read_by_customer_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='read by customer at'),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='read_by_staff_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='read by staff at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='created_at',
+                    field=models.DateTimeField(verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='email_claimed_at',
+                    field=models.DateTimeField(blank=True, help_text='When a sender took it for a digest; retaken if the send never finished.', null=True, verbose_name='email claimed at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='emailed_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='emailed at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='flag',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='cases.flag', verbose_name='flag'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='level',
+                    field=models.PositiveSmallIntegerField(verbose_name='level'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='read_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='read at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='reason',
+                    field=models.CharField(choices=[('raised', 'Flag raised'), ('escalated', 'Flag escalated to you')], max_length=20, verbose_name='reason'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='recipient',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='summary',
+                    field=models.CharField(max_length=300, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promises', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='due_at',
+                    field=models.DateTimeField(verbose_name='due at'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='job',
+                    field=models.ForeignKey(blank=True, help_text='Set when a contractor made the promise about a job.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='promises', to='contractors.job', verbose_name='job'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='kind',
+                    field=models.CharField(choices=[('general', 'Promise'), ('callback', 'Call back'), ('visit', 'Visit'), ('fix', 'Fix or release'), ('decision', 'Decision'), ('call_task', 'Call the customer to tell them'), ('letter_task', 'Post a letter to the customer')], default='general', max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='made_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promises_made', to=settings.AUTH_USER_MODEL, verbose_name='made by'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='made_by_label',
+                    field=models.CharField(max_length=250, verbose_name='made by label'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='overdue_flagged_at',
+                    field=models.DateTimeField(blank=True, help_text='When the stale-promise watcher flagged it (the due date itself never moves).', null=True, verbose_name='overdue flagged at'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='owed_to_customer',
+                    field=models.BooleanField(default=True, verbose_name='owed to customer'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='owed_to_name',
+                    field=models.CharField(blank=True, help_text='Who is owed, when not the customer.', max_length=200, verbose_name='owed to name'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='resolution_note',
+                    field=models.TextField(blank=True, verbose_name='resolution note'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='resolved_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='resolved_by',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='status',
+                    field=models.CharField(choices=[('open', 'Open'), ('kept', 'Kept'), ('broken', 'Broken'), ('withdrawn', 'Withdrawn')], default='open', max_length=10, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='promise',
+                    name='text',
+                    field=models.CharField(max_length=300, verbose_name='text'),
+                ),
+                migrations.AlterField(
+                    model_name='referencecounter',
+                    name='last_number',
+                    field=models.PositiveIntegerField(default=0, verbose_name='last number'),
+                ),
+                migrations.AlterField(
+                    model_name='referencecounter',
+                    name='year',
+                    field=models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name='year'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='advisor',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_made', to=settings.AUTH_USER_MODEL, verbose_name='advisor'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sales', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='monthly_price',
+                    field=models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='monthly price'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='pending_offers',
+                    field=models.TextField(blank=True, verbose_name='pending offers'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='plan',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='plan'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='product',
+                    field=models.CharField(max_length=200, verbose_name='product'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='sold_at',
+                    field=models.DateTimeField(verbose_name='sold at'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='area',
+                    field=models.CharField(blank=True, db_index=True, help_text='Blank means every area.', max_length=60, verbose_name='area'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='ends_at',
+                    field=models.DateTimeField(blank=True, help_text='Blank while the end is not known.', null=True, verbose_name='ends at'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='kind',
+                    field=models.CharField(choices=[('maintenance', 'Planned maintenance'), ('outage', 'Known outage')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='posted_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='posted by'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='service',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='people.service', verbose_name='service'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='starts_at',
+                    field=models.DateTimeField(verbose_name='starts at'),
+                ),
+                migrations.AlterField(
+                    model_name='servicealert',
+                    name='title',
+                    field=models.CharField(max_length=200, verbose_name='title'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='case',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='survey', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='comment',
+                    field=models.TextField(blank=True, verbose_name='comment'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='score',
+                    field=models.PositiveSmallIntegerField(help_text='1 (bad) to 5 (very good).', verbose_name='score'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='submitted_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='submitted at'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='submitted_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by'),
+                ),
+                migrations.AlterField(
+                    model_name='survey',
+                    name='wants_contact',
+                    field=models.BooleanField(default=False, help_text="I'd like to talk to someone about my services or contract.", verbose_name='wants contact'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='actor',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='actor_label',
+                    field=models.CharField(max_length=250, verbose_name='actor label'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='customer_visible',
+                    field=models.BooleanField(default=False, verbose_name='customer visible'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='data',
+                    field=models.JSONField(blank=True, default=dict, verbose_name='data'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='department',
+                    field=models.CharField(choices=[('sales', 'Sales'), ('field', 'Contractor'), ('insurance', 'Insurance'), ('support', 'Support'), ('system', 'Steward')], max_length=20, verbose_name='department'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='kind',
+                    field=models.CharField(choices=[('case_opened', 'Case opened'), ('status_changed', 'Status changed'), ('message_in', 'Message from the customer'), ('message_out', 'Reply to the customer'), ('note', 'Internal note'), ('call', 'Phone call'), ('handoff', 'Handed off'), ('handoff_acknowledged', 'Handoff acknowledged'), ('promise_made', 'Promise made'), ('promise_kept', 'Promise kept'), ('promise_broken', 'Promise broken'), ('promise_withdrawn', 'Promise withdrawn'), ('sale', 'Sale recorded'), ('job_requested', 'Job requested'), ('job_scheduled', 'Job scheduled'), ('job_status', 'Job status'), ('job_cancelled', 'Job cancelled'), ('job_completed', 'Job completed'), ('prerequisite', 'Prerequisite'), ('incident', 'Incident reported'), ('claim_filed', 'Claim filed'), ('claim_updated', 'Claim updated'), ('resolved', 'Resolved'), ('confirmed', 'Resolution confirmed'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('reminder', 'Reminder sent'), ('flag_raised', 'Flag raised'), ('flag_escalated', 'Flag escalated'), ('flag_acknowledged', 'Flag acknowledged'), ('flag_cleared', 'Flag cleared'), ('alert_linked', 'Linked to a service alert'), ('access', 'Access granted or revoked'), ('survey', 'Survey answered'), ('customer_informed', 'Customer informed'), ('email_undelivered', 'E-mail not delivered'), ('automatic_reply', 'Automatic reply received')], max_length=30, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='subject_key',
+                    field=models.CharField(blank=True, max_length=120, verbose_name='subject key'),
+                ),
+                migrations.AlterField(
+                    model_name='timelineevent',
+                    name='summary',
+                    field=models.CharField(max_length=500, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='watchercursor',
+                    name='last_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='last at'),
+                ),
+                migrations.AlterField(
+                    model_name='watchercursor',
+                    name='last_id',
+                    field=models.BigIntegerField(default=0, verbose_name='last id'),
+                ),
+                migrations.AlterField(
+                    model_name='watchercursor',
+                    name='name',
+                    field=models.CharField(max_length=60, primary_key=True, serialize=False, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='watchercursor',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+                ),
+        ]),
     ]

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from portal.migration_operations import LabelsOnly
+
 
 class Migration(migrations.Migration):
 
@@ -15,350 +17,353 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels only, no SQL: wrapped so that the state is re-rendered once, not once per field.
     operations = [
-        migrations.AlterModelOptions(
-            name='contractorcompany',
-            options={'ordering': ['name'], 'verbose_name': 'contractor company', 'verbose_name_plural': 'contractor companies'},
-        ),
-        migrations.AlterModelOptions(
-            name='contractoruser',
-            options={'verbose_name': 'contractor user', 'verbose_name_plural': 'contractor users'},
-        ),
-        migrations.AlterModelOptions(
-            name='incidentcorrection',
-            options={'ordering': ['created_at'], 'verbose_name': 'incident correction', 'verbose_name_plural': 'incident corrections'},
-        ),
-        migrations.AlterModelOptions(
-            name='incidentreport',
-            options={'ordering': ['created_at'], 'verbose_name': 'incident report', 'verbose_name_plural': 'incident reports'},
-        ),
-        migrations.AlterModelOptions(
-            name='job',
-            options={'ordering': ['window_start', 'id'], 'permissions': [('work_on_job', 'Work on this job (shared with another company)')], 'verbose_name': 'job', 'verbose_name_plural': 'jobs'},
-        ),
-        migrations.AlterModelOptions(
-            name='jobcancellation',
-            options={'ordering': ['cancelled_at'], 'verbose_name': 'job cancellation', 'verbose_name_plural': 'job cancellations'},
-        ),
-        migrations.AlterModelOptions(
-            name='jobgroupobjectpermission',
-            options={'verbose_name': 'job group object permission', 'verbose_name_plural': 'job group object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='jobphoto',
-            options={'verbose_name': 'job photo', 'verbose_name_plural': 'job photos'},
-        ),
-        migrations.AlterModelOptions(
-            name='jobuserobjectpermission',
-            options={'verbose_name': 'job user object permission', 'verbose_name_plural': 'job user object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='prerequisite',
-            options={'ordering': ['id'], 'verbose_name': 'prerequisite', 'verbose_name_plural': 'prerequisites'},
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='email'),
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='group',
-            field=models.OneToOneField(blank=True, help_text='Every user of the company is in this group; jobs shared with the company are granted to it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contractor_company', to='auth.group', verbose_name='group'),
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='name',
-            field=models.CharField(max_length=200, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='contractorcompany',
-            name='phone',
-            field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
-        ),
-        migrations.AlterField(
-            model_name='contractoruser',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='contractors.contractorcompany', verbose_name='company'),
-        ),
-        migrations.AlterField(
-            model_name='contractoruser',
-            name='is_company_admin',
-            field=models.BooleanField(default=False, help_text='May invite technicians.', verbose_name='is company admin'),
-        ),
-        migrations.AlterField(
-            model_name='contractoruser',
-            name='phone',
-            field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
-        ),
-        migrations.AlterField(
-            model_name='contractoruser',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='contractor_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='incidentcorrection',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='incidentcorrection',
-            name='incident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='contractors.incidentreport', verbose_name='incident'),
-        ),
-        migrations.AlterField(
-            model_name='incidentcorrection',
-            name='text',
-            field=models.TextField(verbose_name='text'),
-        ),
-        migrations.AlterField(
-            model_name='incidentcorrection',
-            name='written_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='affects_heating',
-            field=models.BooleanField(default=False, verbose_name='affects heating'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='affects_power',
-            field=models.BooleanField(default=False, verbose_name='affects power'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='affects_water',
-            field=models.BooleanField(default=False, verbose_name='affects water'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='immediate_action',
-            field=models.TextField(blank=True, verbose_name='immediate action'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='contractors.job', verbose_name='job'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='location',
-            field=models.CharField(help_text='Where in the home.', max_length=200, verbose_name='location'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='reported_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by'),
-        ),
-        migrations.AlterField(
-            model_name='incidentreport',
-            name='what',
-            field=models.TextField(help_text='What was damaged and how.', verbose_name='what'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='cancellation_count',
-            field=models.PositiveIntegerField(default=0, verbose_name='cancellation count'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='cases.case', verbose_name='case'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='contractors.contractorcompany', verbose_name='company'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='completed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='completed at'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='contact_window',
-            field=models.CharField(blank=True, help_text='When and how the customer can be reached about the visit, as agreed with them: shown to the contractor.', max_length=200, verbose_name='contact window'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='last_cancellation_reason',
-            field=models.CharField(blank=True, choices=[('prerequisite_missing', 'A prerequisite was missing'), ('no_access', 'No access to the premises'), ('no_show', 'Nobody came'), ('customer_request', 'The customer asked'), ('other', 'Other')], max_length=30, verbose_name='last cancellation reason'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='outcome_report',
-            field=models.TextField(blank=True, verbose_name='outcome report'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='status',
-            field=models.CharField(choices=[('requested', 'Requested'), ('scheduled', 'Scheduled'), ('on_the_way', 'On the way'), ('on_site', 'On site'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('failed', 'Failed')], default='requested', max_length=20, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='technician',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs_assigned', to=settings.AUTH_USER_MODEL, verbose_name='technician'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='title',
-            field=models.CharField(max_length=200, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='window_end',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='window end'),
-        ),
-        migrations.AlterField(
-            model_name='job',
-            name='window_start',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='window start'),
-        ),
-        migrations.AlterField(
-            model_name='jobcancellation',
-            name='cancelled_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='cancelled at'),
-        ),
-        migrations.AlterField(
-            model_name='jobcancellation',
-            name='cancelled_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cancelled by'),
-        ),
-        migrations.AlterField(
-            model_name='jobcancellation',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cancellations', to='contractors.job', verbose_name='job'),
-        ),
-        migrations.AlterField(
-            model_name='jobcancellation',
-            name='note',
-            field=models.TextField(blank=True, verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='jobcancellation',
-            name='reason',
-            field=models.CharField(choices=[('prerequisite_missing', 'A prerequisite was missing'), ('no_access', 'No access to the premises'), ('no_show', 'Nobody came'), ('customer_request', 'The customer asked'), ('other', 'Other')], max_length=30, verbose_name='reason'),
-        ),
-        migrations.AlterField(
-            model_name='jobgroupobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contractors.job', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='content_type',
-            field=models.CharField(max_length=100, verbose_name='content type'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='file',
-            field=models.FileField(upload_to=contractors.models.photo_path, verbose_name='file'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='incident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='contractors.incidentreport', verbose_name='incident'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='contractors.job', verbose_name='job'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='original_name',
-            field=models.CharField(max_length=255, verbose_name='original name'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='size',
-            field=models.PositiveIntegerField(verbose_name='size'),
-        ),
-        migrations.AlterField(
-            model_name='jobphoto',
-            name='uploaded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by'),
-        ),
-        migrations.AlterField(
-            model_name='jobuserobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contractors.job', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='description',
-            field=models.CharField(max_length=200, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='done_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='done at'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='done_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='done by'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prerequisites', to='contractors.job', verbose_name='job'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='responsible_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='responsible name'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='responsible_party',
-            field=models.CharField(choices=[('operator', 'Network operator'), ('contractor', 'Contractor'), ('customer', 'Customer'), ('us', 'Our staff')], max_length=20, verbose_name='responsible party'),
-        ),
-        migrations.AlterField(
-            model_name='prerequisite',
-            name='state',
-            field=models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=10, verbose_name='state'),
-        ),
+        LabelsOnly([
+                migrations.AlterModelOptions(
+                    name='contractorcompany',
+                    options={'ordering': ['name'], 'verbose_name': 'contractor company', 'verbose_name_plural': 'contractor companies'},
+                ),
+                migrations.AlterModelOptions(
+                    name='contractoruser',
+                    options={'verbose_name': 'contractor user', 'verbose_name_plural': 'contractor users'},
+                ),
+                migrations.AlterModelOptions(
+                    name='incidentcorrection',
+                    options={'ordering': ['created_at'], 'verbose_name': 'incident correction', 'verbose_name_plural': 'incident corrections'},
+                ),
+                migrations.AlterModelOptions(
+                    name='incidentreport',
+                    options={'ordering': ['created_at'], 'verbose_name': 'incident report', 'verbose_name_plural': 'incident reports'},
+                ),
+                migrations.AlterModelOptions(
+                    name='job',
+                    options={'ordering': ['window_start', 'id'], 'permissions': [('work_on_job', 'Work on this job (shared with another company)')], 'verbose_name': 'job', 'verbose_name_plural': 'jobs'},
+                ),
+                migrations.AlterModelOptions(
+                    name='jobcancellation',
+                    options={'ordering': ['cancelled_at'], 'verbose_name': 'job cancellation', 'verbose_name_plural': 'job cancellations'},
+                ),
+                migrations.AlterModelOptions(
+                    name='jobgroupobjectpermission',
+                    options={'verbose_name': 'job group object permission', 'verbose_name_plural': 'job group object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='jobphoto',
+                    options={'verbose_name': 'job photo', 'verbose_name_plural': 'job photos'},
+                ),
+                migrations.AlterModelOptions(
+                    name='jobuserobjectpermission',
+                    options={'verbose_name': 'job user object permission', 'verbose_name_plural': 'job user object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='prerequisite',
+                    options={'ordering': ['id'], 'verbose_name': 'prerequisite', 'verbose_name_plural': 'prerequisites'},
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='email',
+                    field=models.EmailField(blank=True, max_length=254, verbose_name='email'),
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='group',
+                    field=models.OneToOneField(blank=True, help_text='Every user of the company is in this group; jobs shared with the company are granted to it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contractor_company', to='auth.group', verbose_name='group'),
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='is_active',
+                    field=models.BooleanField(default=True, verbose_name='is active'),
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='name',
+                    field=models.CharField(max_length=200, unique=True, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='contractorcompany',
+                    name='phone',
+                    field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
+                ),
+                migrations.AlterField(
+                    model_name='contractoruser',
+                    name='company',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='contractors.contractorcompany', verbose_name='company'),
+                ),
+                migrations.AlterField(
+                    model_name='contractoruser',
+                    name='is_company_admin',
+                    field=models.BooleanField(default=False, help_text='May invite technicians.', verbose_name='is company admin'),
+                ),
+                migrations.AlterField(
+                    model_name='contractoruser',
+                    name='phone',
+                    field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
+                ),
+                migrations.AlterField(
+                    model_name='contractoruser',
+                    name='user',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='contractor_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentcorrection',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentcorrection',
+                    name='incident',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='contractors.incidentreport', verbose_name='incident'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentcorrection',
+                    name='text',
+                    field=models.TextField(verbose_name='text'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentcorrection',
+                    name='written_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='affects_heating',
+                    field=models.BooleanField(default=False, verbose_name='affects heating'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='affects_power',
+                    field=models.BooleanField(default=False, verbose_name='affects power'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='affects_water',
+                    field=models.BooleanField(default=False, verbose_name='affects water'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='immediate_action',
+                    field=models.TextField(blank=True, verbose_name='immediate action'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='job',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='contractors.job', verbose_name='job'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='location',
+                    field=models.CharField(help_text='Where in the home.', max_length=200, verbose_name='location'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='reported_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by'),
+                ),
+                migrations.AlterField(
+                    model_name='incidentreport',
+                    name='what',
+                    field=models.TextField(help_text='What was damaged and how.', verbose_name='what'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='cancellation_count',
+                    field=models.PositiveIntegerField(default=0, verbose_name='cancellation count'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='case',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='cases.case', verbose_name='case'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='company',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='contractors.contractorcompany', verbose_name='company'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='completed_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='completed at'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='contact_window',
+                    field=models.CharField(blank=True, help_text='When and how the customer can be reached about the visit, as agreed with them: shown to the contractor.', max_length=200, verbose_name='contact window'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='created_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='last_cancellation_reason',
+                    field=models.CharField(blank=True, choices=[('prerequisite_missing', 'A prerequisite was missing'), ('no_access', 'No access to the premises'), ('no_show', 'Nobody came'), ('customer_request', 'The customer asked'), ('other', 'Other')], max_length=30, verbose_name='last cancellation reason'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='outcome_report',
+                    field=models.TextField(blank=True, verbose_name='outcome report'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='status',
+                    field=models.CharField(choices=[('requested', 'Requested'), ('scheduled', 'Scheduled'), ('on_the_way', 'On the way'), ('on_site', 'On site'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('failed', 'Failed')], default='requested', max_length=20, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='technician',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs_assigned', to=settings.AUTH_USER_MODEL, verbose_name='technician'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='title',
+                    field=models.CharField(max_length=200, verbose_name='title'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='window_end',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='window end'),
+                ),
+                migrations.AlterField(
+                    model_name='job',
+                    name='window_start',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='window start'),
+                ),
+                migrations.AlterField(
+                    model_name='jobcancellation',
+                    name='cancelled_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='cancelled at'),
+                ),
+                migrations.AlterField(
+                    model_name='jobcancellation',
+                    name='cancelled_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cancelled by'),
+                ),
+                migrations.AlterField(
+                    model_name='jobcancellation',
+                    name='job',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cancellations', to='contractors.job', verbose_name='job'),
+                ),
+                migrations.AlterField(
+                    model_name='jobcancellation',
+                    name='note',
+                    field=models.TextField(blank=True, verbose_name='note'),
+                ),
+                migrations.AlterField(
+                    model_name='jobcancellation',
+                    name='reason',
+                    field=models.CharField(choices=[('prerequisite_missing', 'A prerequisite was missing'), ('no_access', 'No access to the premises'), ('no_show', 'Nobody came'), ('customer_request', 'The customer asked'), ('other', 'Other')], max_length=30, verbose_name='reason'),
+                ),
+                migrations.AlterField(
+                    model_name='jobgroupobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contractors.job', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='content_type',
+                    field=models.CharField(max_length=100, verbose_name='content type'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='file',
+                    field=models.FileField(upload_to=contractors.models.photo_path, verbose_name='file'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='incident',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='contractors.incidentreport', verbose_name='incident'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='job',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='contractors.job', verbose_name='job'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='original_name',
+                    field=models.CharField(max_length=255, verbose_name='original name'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='size',
+                    field=models.PositiveIntegerField(verbose_name='size'),
+                ),
+                migrations.AlterField(
+                    model_name='jobphoto',
+                    name='uploaded_by',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by'),
+                ),
+                migrations.AlterField(
+                    model_name='jobuserobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contractors.job', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='description',
+                    field=models.CharField(max_length=200, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='done_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='done at'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='done_by',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='done by'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='job',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prerequisites', to='contractors.job', verbose_name='job'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='responsible_name',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='responsible name'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='responsible_party',
+                    field=models.CharField(choices=[('operator', 'Network operator'), ('contractor', 'Contractor'), ('customer', 'Customer'), ('us', 'Our staff')], max_length=20, verbose_name='responsible party'),
+                ),
+                migrations.AlterField(
+                    model_name='prerequisite',
+                    name='state',
+                    field=models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=10, verbose_name='state'),
+                ),
+        ]),
     ]

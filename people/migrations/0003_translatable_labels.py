@@ -5,6 +5,8 @@ import people.models
 from django.conf import settings
 from django.db import migrations, models
 
+from portal.migration_operations import LabelsOnly
+
 
 class Migration(migrations.Migration):
 
@@ -13,232 +15,235 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels only, no SQL: wrapped so that the state is re-rendered once, not once per field.
     operations = [
-        migrations.AlterModelOptions(
-            name='customer',
-            options={'ordering': ['full_name'], 'permissions': [('act_for_customer', 'Act for the customer on all their cases')], 'verbose_name': 'customer', 'verbose_name_plural': 'customers'},
-        ),
-        migrations.AlterModelOptions(
-            name='customergroupobjectpermission',
-            options={'verbose_name': 'customer group object permission', 'verbose_name_plural': 'customer group object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='customeruserobjectpermission',
-            options={'verbose_name': 'customer user object permission', 'verbose_name_plural': 'customer user object permissions'},
-        ),
-        migrations.AlterModelOptions(
-            name='delegate',
-            options={'verbose_name': 'delegate', 'verbose_name_plural': 'delegates'},
-        ),
-        migrations.AlterModelOptions(
-            name='department',
-            options={'ordering': ['name'], 'verbose_name': 'department', 'verbose_name_plural': 'departments'},
-        ),
-        migrations.AlterModelOptions(
-            name='preference',
-            options={'verbose_name': 'preference', 'verbose_name_plural': 'preferences'},
-        ),
-        migrations.AlterModelOptions(
-            name='service',
-            options={'ordering': ['name'], 'verbose_name': 'service', 'verbose_name_plural': 'services'},
-        ),
-        migrations.AlterModelOptions(
-            name='staffprofile',
-            options={'verbose_name': 'staff profile', 'verbose_name_plural': 'staff profiles'},
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='access_notes',
-            field=models.TextField(blank=True, help_text='How to get in: shown to contractors on their jobs.', verbose_name='access notes'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='address',
-            field=models.TextField(blank=True, verbose_name='address'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='email',
-            field=models.EmailField(blank=True, db_index=True, max_length=254, verbose_name='email'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='full_name',
-            field=models.CharField(db_index=True, max_length=200, verbose_name='full name'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='language',
-            field=models.CharField(choices=people.models._language_choices, default='en', help_text='The language of their e-mails, letters and call scripts.', max_length=10, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='phone',
-            field=models.CharField(blank=True, db_index=True, max_length=40, verbose_name='phone'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=20, verbose_name='postcode'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='preferred_channel',
-            field=models.CharField(choices=[('phone', 'Phone'), ('email', 'E-mail'), ('post', 'Post'), ('portal', 'Self-service portal')], default='email', max_length=10, verbose_name='preferred channel'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='service_area',
-            field=models.CharField(blank=True, db_index=True, help_text='Region or area code used by service alerts.', max_length=60, verbose_name='service area'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='services',
-            field=models.ManyToManyField(blank=True, related_name='customers', to='people.service', verbose_name='services'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='time_zone',
-            field=models.CharField(default='Europe/Paris', help_text='Dates and times in their e-mails and letters use it.', max_length=64, verbose_name='time zone'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='user',
-            field=models.OneToOneField(blank=True, help_text="The customer's own sign-in, if they use the self-service pages.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customer_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='customer',
-            name='vulnerability_notes',
-            field=models.TextField(blank=True, help_text='Age, health, not at ease with digital channels… Shown prominently to staff.', verbose_name='vulnerability notes'),
-        ),
-        migrations.AlterField(
-            model_name='customergroupobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.customer', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='customeruserobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.customer', verbose_name='content object'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='all_cases',
-            field=models.BooleanField(default=True, help_text='Granted on every case of the customer.', verbose_name='all cases'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='authorised_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='authorised by'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegates', to='people.customer', verbose_name='customer'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='relationship',
-            field=models.CharField(help_text='For example "son", "carer", "social worker".', max_length=100, verbose_name='relationship'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='revoked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='revoked at'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='delegate',
-            name='wants_copies',
-            field=models.BooleanField(default=False, help_text='Sends them a copy of what Steward tells the customer, by e-mail.', verbose_name='wants copies'),
-        ),
-        migrations.AlterField(
-            model_name='department',
-            name='code',
-            field=models.SlugField(max_length=40, unique=True, verbose_name='code'),
-        ),
-        migrations.AlterField(
-            model_name='department',
-            name='head',
-            field=models.ForeignKey(blank=True, help_text='Receives flags at escalation level 3.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='departments_headed', to=settings.AUTH_USER_MODEL, verbose_name='head'),
-        ),
-        migrations.AlterField(
-            model_name='department',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='preference',
-            name='language',
-            field=models.CharField(choices=people.models._language_choices, default='en', max_length=10, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='preference',
-            name='time_zone',
-            field=models.CharField(default='Europe/Paris', max_length=64, verbose_name='time zone'),
-        ),
-        migrations.AlterField(
-            model_name='preference',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preference', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='service',
-            name='code',
-            field=models.SlugField(max_length=40, unique=True, verbose_name='code'),
-        ),
-        migrations.AlterField(
-            model_name='service',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='people.department', verbose_name='department'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='job_title',
-            field=models.CharField(blank=True, max_length=100, verbose_name='job title'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='manager',
-            field=models.ForeignKey(blank=True, help_text="Receives this person's flags at escalation level 2.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='team_members', to=settings.AUTH_USER_MODEL, verbose_name='manager'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='phone',
-            field=models.CharField(blank=True, help_text='Direct line customers may call.', max_length=40, verbose_name='phone'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='role',
-            field=models.CharField(choices=[('agent', 'Agent'), ('manager', 'Team manager')], default='agent', max_length=20, verbose_name='role'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='staffprofile',
-            name='working_hours',
-            field=models.CharField(blank=True, help_text='For example "Mon–Fri 9:00–17:00".', max_length=100, verbose_name='working hours'),
-        ),
+        LabelsOnly([
+                migrations.AlterModelOptions(
+                    name='customer',
+                    options={'ordering': ['full_name'], 'permissions': [('act_for_customer', 'Act for the customer on all their cases')], 'verbose_name': 'customer', 'verbose_name_plural': 'customers'},
+                ),
+                migrations.AlterModelOptions(
+                    name='customergroupobjectpermission',
+                    options={'verbose_name': 'customer group object permission', 'verbose_name_plural': 'customer group object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='customeruserobjectpermission',
+                    options={'verbose_name': 'customer user object permission', 'verbose_name_plural': 'customer user object permissions'},
+                ),
+                migrations.AlterModelOptions(
+                    name='delegate',
+                    options={'verbose_name': 'delegate', 'verbose_name_plural': 'delegates'},
+                ),
+                migrations.AlterModelOptions(
+                    name='department',
+                    options={'ordering': ['name'], 'verbose_name': 'department', 'verbose_name_plural': 'departments'},
+                ),
+                migrations.AlterModelOptions(
+                    name='preference',
+                    options={'verbose_name': 'preference', 'verbose_name_plural': 'preferences'},
+                ),
+                migrations.AlterModelOptions(
+                    name='service',
+                    options={'ordering': ['name'], 'verbose_name': 'service', 'verbose_name_plural': 'services'},
+                ),
+                migrations.AlterModelOptions(
+                    name='staffprofile',
+                    options={'verbose_name': 'staff profile', 'verbose_name_plural': 'staff profiles'},
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='access_notes',
+                    field=models.TextField(blank=True, help_text='How to get in: shown to contractors on their jobs.', verbose_name='access notes'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='address',
+                    field=models.TextField(blank=True, verbose_name='address'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='email',
+                    field=models.EmailField(blank=True, db_index=True, max_length=254, verbose_name='email'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='full_name',
+                    field=models.CharField(db_index=True, max_length=200, verbose_name='full name'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='language',
+                    field=models.CharField(choices=people.models._language_choices, default='en', help_text='The language of their e-mails, letters and call scripts.', max_length=10, verbose_name='language'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='phone',
+                    field=models.CharField(blank=True, db_index=True, max_length=40, verbose_name='phone'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='postcode',
+                    field=models.CharField(blank=True, max_length=20, verbose_name='postcode'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='preferred_channel',
+                    field=models.CharField(choices=[('phone', 'Phone'), ('email', 'E-mail'), ('post', 'Post'), ('portal', 'Self-service portal')], default='email', max_length=10, verbose_name='preferred channel'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='service_area',
+                    field=models.CharField(blank=True, db_index=True, help_text='Region or area code used by service alerts.', max_length=60, verbose_name='service area'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='services',
+                    field=models.ManyToManyField(blank=True, related_name='customers', to='people.service', verbose_name='services'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='time_zone',
+                    field=models.CharField(default='Europe/Paris', help_text='Dates and times in their e-mails and letters use it.', max_length=64, verbose_name='time zone'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='user',
+                    field=models.OneToOneField(blank=True, help_text="The customer's own sign-in, if they use the self-service pages.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customer_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='customer',
+                    name='vulnerability_notes',
+                    field=models.TextField(blank=True, help_text='Age, health, not at ease with digital channels… Shown prominently to staff.', verbose_name='vulnerability notes'),
+                ),
+                migrations.AlterField(
+                    model_name='customergroupobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.customer', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='customeruserobjectpermission',
+                    name='content_object',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.customer', verbose_name='content object'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='all_cases',
+                    field=models.BooleanField(default=True, help_text='Granted on every case of the customer.', verbose_name='all cases'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='authorised_by',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='authorised by'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='customer',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegates', to='people.customer', verbose_name='customer'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='relationship',
+                    field=models.CharField(help_text='For example "son", "carer", "social worker".', max_length=100, verbose_name='relationship'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='revoked_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='revoked at'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='user',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='delegate',
+                    name='wants_copies',
+                    field=models.BooleanField(default=False, help_text='Sends them a copy of what Steward tells the customer, by e-mail.', verbose_name='wants copies'),
+                ),
+                migrations.AlterField(
+                    model_name='department',
+                    name='code',
+                    field=models.SlugField(max_length=40, unique=True, verbose_name='code'),
+                ),
+                migrations.AlterField(
+                    model_name='department',
+                    name='head',
+                    field=models.ForeignKey(blank=True, help_text='Receives flags at escalation level 3.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='departments_headed', to=settings.AUTH_USER_MODEL, verbose_name='head'),
+                ),
+                migrations.AlterField(
+                    model_name='department',
+                    name='name',
+                    field=models.CharField(max_length=100, unique=True, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='preference',
+                    name='language',
+                    field=models.CharField(choices=people.models._language_choices, default='en', max_length=10, verbose_name='language'),
+                ),
+                migrations.AlterField(
+                    model_name='preference',
+                    name='time_zone',
+                    field=models.CharField(default='Europe/Paris', max_length=64, verbose_name='time zone'),
+                ),
+                migrations.AlterField(
+                    model_name='preference',
+                    name='user',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preference', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='service',
+                    name='code',
+                    field=models.SlugField(max_length=40, unique=True, verbose_name='code'),
+                ),
+                migrations.AlterField(
+                    model_name='service',
+                    name='name',
+                    field=models.CharField(max_length=100, unique=True, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='department',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='people.department', verbose_name='department'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='job_title',
+                    field=models.CharField(blank=True, max_length=100, verbose_name='job title'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='manager',
+                    field=models.ForeignKey(blank=True, help_text="Receives this person's flags at escalation level 2.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='team_members', to=settings.AUTH_USER_MODEL, verbose_name='manager'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='phone',
+                    field=models.CharField(blank=True, help_text='Direct line customers may call.', max_length=40, verbose_name='phone'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='role',
+                    field=models.CharField(choices=[('agent', 'Agent'), ('manager', 'Team manager')], default='agent', max_length=20, verbose_name='role'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='user',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='staffprofile',
+                    name='working_hours',
+                    field=models.CharField(blank=True, help_text='For example "Mon–Fri 9:00–17:00".', max_length=100, verbose_name='working hours'),
+                ),
+        ]),
     ]
