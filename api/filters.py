@@ -25,6 +25,7 @@ from cases.models import (
     TimelineDepartment,
     TimelineEvent,
 )
+from cases.selectors import search_case_ids, search_customer_ids
 from contractors.models import Job
 from people.models import Customer
 
@@ -98,7 +99,10 @@ class IdFilter(filters.NumberFilter):
 
 
 class CustomerFilter(StrictFilterSet):
-    q = filters.CharFilter(method="search", label="Name, e-mail or phone contains")
+    q = filters.CharFilter(
+        method="search",
+        label="Start of a word of the name or e-mail address (any accents and case), or of the phone number",
+    )
     service_area = filters.CharFilter()
     preferred_channel = filters.ChoiceFilter(choices=Customer.Channel.choices)
 
@@ -107,7 +111,9 @@ class CustomerFilter(StrictFilterSet):
         fields = ["q", "service_area", "preferred_channel"]
 
     def search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value) | Q(phone__icontains=value))
+        # The staff search's selector: index lookups (people.phones, portal.fulltext), never a scan.
+        ids = search_customer_ids(value.strip())
+        return queryset.none() if ids is None else queryset.filter(pk__in=ids)
 
 
 class CaseFilter(StrictFilterSet):
@@ -116,7 +122,10 @@ class CaseFilter(StrictFilterSet):
     open = filters.BooleanFilter(method="only_open", label="Only cases not closed (true) or only closed ones (false)")
     owner = IdFilter(field_name="owner_id", label="Owner's user id")
     customer = IdFilter(field_name="customer_id", label="Customer's id")
-    q = filters.CharFilter(method="search", label="Reference or subject contains")
+    q = filters.CharFilter(
+        method="search",
+        label="Start of the reference, of a claim number or of a word of the subject (any accents and case), or J-123",
+    )
     active_since = MomentFilter(field_name="last_activity_at", lookup_expr="gte")
 
     class Meta:
@@ -128,7 +137,7 @@ class CaseFilter(StrictFilterSet):
         return queryset.exclude(closed) if value else queryset.filter(closed)
 
     def search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        return queryset.filter(Q(reference__icontains=value) | Q(subject__icontains=value))
+        return queryset.filter(pk__in=search_case_ids(self.request.user, value.strip()))
 
 
 class MessageFilter(StrictFilterSet):
