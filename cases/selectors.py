@@ -64,7 +64,7 @@ from cases.models import (
 )
 from contractors.models import IncidentReport, Job
 from correspondence.models import CustomerNotice, OutboundEmail
-from people.contact import phone_key
+from people.contact import phone_ending, phone_key, same_email
 from people.models import Customer, CustomerUserObjectPermission
 from people.phones import phone_search_prefixes
 from portal import fulltext
@@ -972,7 +972,7 @@ def intake_matches(
         words = term.split()
         match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
         if "@" in term:
-            match |= Q(email__iexact=term)
+            match |= same_email(term)
         match |= Q(postcode__istartswith=term) | Q(address__icontains=term)
         for prefix in search_phone_prefixes(term):
             match |= starting_with("phone_digits", prefix)
@@ -980,10 +980,10 @@ def intake_matches(
     if len("".join(words)) >= SEARCH_MIN_LENGTH:
         match |= reduce(lambda q, word: q & Q(full_name__icontains=word), words, Q())
     if "@" in email:
-        match |= Q(email__iexact=email.strip())
+        match |= same_email(email.strip())
     key = phone_key(phone)
     if len(key) >= 6:
-        match |= Q(phone_digits__endswith=key)
+        match |= phone_ending(key)
     if not match:
         return []
     open_cases = (

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from people.phones import phone_search_key
+from people.phones import phone_search_key, phone_tail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -363,6 +364,12 @@ class Customer(models.Model):
             ("act_for_customer", _("Act for the customer on all their cases")),
             ("export_customer_data", _("Export everything held about a customer")),
             ("erase_customer_data", _("Erase a customer's personal data")),
+        ]
+        # Intake and inbound mail recognise a caller by these (people.contact): a number by its last
+        # nine digits, an e-mail address in any case.
+        indexes = [
+            models.Index(phone_tail(), name="customer_phone_tail"),
+            models.Index(Upper("email"), name="customer_email_upper"),
         ]
         constraints = [
             models.CheckConstraint(

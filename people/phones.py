@@ -11,8 +11,13 @@ the French numbers it begins after their 0.
 
 import re
 
+from django.db.models import CharField, F, Func
+
 FRANCE = "33"
 FRENCH_NATIONAL_DIGITS = 9  # after the 0 (or +33): "6 12 34 56 78"
+# The last nine digits identify a number however it was typed ("04 78 …", "+33 4 78 …", "0033 4 78 …"):
+# intake and inbound mail recognise a caller by them, through an index on the stored key's last nine.
+PHONE_TAIL_DIGITS = 9
 
 
 def phone_search_key(phone: str) -> str:
@@ -38,3 +43,23 @@ def phone_search_prefixes(typed: str) -> list[str]:
     if not key.startswith("0") and not typed.strip().startswith(("+", "00")):
         prefixes.append("0" + key)
     return prefixes
+
+
+class PhoneTail(Func):
+    """The last nine digits of a stored key, written with literals only: SQLite uses an index
+    on an expression only for the very same expression, and Django's Right() binds its length
+    as a parameter."""
+
+    function = "RIGHT"
+    template = f"RIGHT(%(expressions)s, {PHONE_TAIL_DIGITS})"
+    output_field = CharField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return self.as_sql(compiler, connection, template=f"SUBSTR(%(expressions)s, -{PHONE_TAIL_DIGITS})")
+
+
+def phone_tail(field: str = "phone_digits") -> PhoneTail:
+    """The expression of the index on a stored key's last nine digits (people.Customer.Meta):
+    a query must use this same expression for the database to use the index."""
+    return PhoneTail(F(field))

@@ -43,7 +43,7 @@ from cases.services.lifecycle import case_open
 from cases.services.messages import MAX_BODY, message_receive
 from cases.services.routing import Purpose, owner_for_new_case
 from cases.services.timeline import LONG_DATE_FORMAT, local_text
-from people.contact import PHONE_KEY_DIGITS, phone_key
+from people.contact import PHONE_KEY_DIGITS, phone_ending, phone_key, same_email
 from people.models import Customer
 from portal.errors import Conflict, NotAllowed, RuleViolation
 from portal.uploads import validate_upload
@@ -348,9 +348,9 @@ def _customers_known_by(sender: Sender) -> QuerySet[Customer]:
     """Customers with the sender's e-mail address or phone number, most recently active first."""
     match = Q()
     if "@" in sender.email:
-        match |= Q(email__iexact=sender.email)
+        match |= same_email(sender.email)
     if sender.phone_key:
-        match |= Q(phone_digits__endswith=sender.phone_key)
+        match |= phone_ending(sender.phone_key)
     if not match:
         return Customer.objects.none()
     # A duplicate merged away still knows its sender: the message goes to the record it joined.

@@ -19,7 +19,7 @@ from cases.services.guards import require_choice, require_text
 from cases.services.lifecycle import case_open
 from cases.services.messages import call_log
 from cases.services.timeline import Sentence, record_event
-from people.contact import CHANNEL_NEEDS, phone_key
+from people.contact import CHANNEL_NEEDS, phone_ending, phone_key, same_email
 from people.models import Customer, Service
 from portal.errors import NotAllowed, RuleViolation
 
@@ -54,10 +54,10 @@ def customers_with_contact(*, email: str = "", phone: str = "") -> list[Customer
     """Customers already reachable at this e-mail address or phone number: the likely duplicates."""
     match = Q()
     if email:
-        match |= Q(email__iexact=email)
+        match |= same_email(email)
     key = phone_key(phone)
     if len(key) >= MIN_PHONE_DIGITS:
-        match |= Q(phone_digits__endswith=key)
+        match |= phone_ending(key)
     if not match:
         return []
     return list(Customer.objects.filter(match, merged_into__isnull=True).order_by("full_name", "pk")[:5])

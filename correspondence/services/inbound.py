@@ -59,6 +59,7 @@ from correspondence.inbound.parse import (
 )
 from correspondence.models import InboundEmail, OutboundEmail
 from correspondence.services.outbox import delivery_failed
+from people.contact import same_email
 from people.models import Customer
 from portal.errors import RuleViolation
 from portal.time_limits import SoftTimeLimitExceeded
@@ -486,7 +487,7 @@ def _file_on_triage(inbound: InboundEmail, raw: bytes, *, note: str, outcome: st
     inbound.subject = subject or inbound.subject
     sender = Sender(name=name, email=address, phone="")
     customer = (
-        Customer.objects.filter(email__iexact=address).select_related("merged_into").order_by("-created_at").first()
+        Customer.objects.filter(same_email(address)).select_related("merged_into").order_by("-created_at").first()
         if address
         else None
     )
