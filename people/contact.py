@@ -8,8 +8,10 @@ from django.db.models.functions import Upper
 from django.db.models.lookups import EndsWith, Exact
 
 from people.models import Customer
-from people.phones import PHONE_TAIL_DIGITS as PHONE_KEY_DIGITS
-from people.phones import phone_tail
+from people.phones import PHONE_TAIL_DIGITS, phone_tail
+
+# The last nine digits identify a number however it was typed ("04 78 …", "+33 4 78 …").
+PHONE_KEY_DIGITS = PHONE_TAIL_DIGITS
 
 # The detail each preferred channel needs on the customer's record.
 CHANNEL_NEEDS: dict[str, str] = {
