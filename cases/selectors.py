@@ -458,10 +458,17 @@ def timeline_page(
     message_ids = [pk for pk in (_subject_pk("message", e.subject_key) for e in page.items) if pk is not None]
     messages: dict[int, Message] = {}
     if message_ids:
-        found = policies.messages_for(user, case).filter(pk__in=message_ids).prefetch_related("attachments")
+        # Into plain lists (`attachment_list`, `email_list`): a prefetch into the related managers
+        # builds a queryset per message, half of this function's time on a page of 100 events.
+        found = (
+            policies.messages_for(user, case)
+            .filter(pk__in=message_ids)
+            .prefetch_related(Prefetch("attachments", to_attr="attachment_list"))
+        )
         if policies.is_staff_member(user):
             # How each reply left (e-mail queued, sent, not delivered) shows beside it for staff.
-            found = found.prefetch_related(Prefetch("emails", queryset=OutboundEmail.objects.order_by("pk")))
+            emails = OutboundEmail.objects.order_by("pk")
+            found = found.prefetch_related(Prefetch("emails", queryset=emails, to_attr="email_list"))
         messages = {m.pk: m for m in found}
     notice_ids = [pk for pk in (_subject_pk("notice", e.subject_key) for e in page.items) if pk is not None]
     notices: dict[int, CustomerNotice] = {}

@@ -5,6 +5,7 @@ from django.urls import path
 from staff.views import (
     alerts,
     case_actions,
+    case_forms,
     case_page,
     edits,
     files,
@@ -46,6 +47,7 @@ urlpatterns = [
     path("customers/<int:pk>/merge/<int:other>/", merge.customer_merge, name="customer_merge"),
     path(case, case_page.case_detail, name="case"),
     path(case + "timeline/", case_page.case_timeline, name="case_timeline"),
+    path(case + "forms/<slug:name>/", case_forms.case_form, name="case_form"),
     path(case + "reply/", case_actions.reply, name="case_reply"),
     path(case + "note/", case_actions.note, name="case_note"),
     path(case + "call/", case_actions.call, name="case_call"),

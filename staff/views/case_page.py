@@ -1,6 +1,7 @@
 """The one-page case view: header, alerts, panels for every department, the timeline and
-every action's form. Actions post elsewhere and, when refused, re-render this page with
-the refused form still holding what was typed."""
+the always-open forms (reply, status); the folded ones load when opened (staff.views.case_forms).
+Actions post elsewhere and, when refused, re-render this page with the refused form open and
+still holding what was typed."""
 
 from typing import Any
 
@@ -16,31 +17,13 @@ from cases.models import Case, Message, TimelineDepartment
 from correspondence.selectors import canned_replies_for, canned_reply_text
 from people.models import Customer
 from staff.forms import (
-    CallForm,
-    CaseEditForm,
-    ClaimFileForm,
-    ClaimUpdateForm,
-    CustomerEditForm,
     CustomerInviteForm,
-    JobCancelForm,
-    JobCompleteForm,
-    JobRequestForm,
-    JobScheduleForm,
-    LinkAlertForm,
-    NoteForm,
-    PromiseForm,
-    PromiseSettleForm,
-    RepairPlanForm,
     ReplyForm,
-    ResolveForm,
-    SaleForm,
-    SaleUpdateForm,
-    SpecialistAddForm,
     StatusForm,
     SurveyToSalesForm,
-    advisor_choices,
 )
 from staff.views.access import query_with, staff_page
+from staff.views.case_forms import FOLDED
 
 # The reply goes out on the customer's preferred channel unless staff choose another.
 _REPLY_CHANNEL = {
@@ -57,59 +40,41 @@ def case_url(case: Case, anchor: str = "") -> str:
 
 
 def _attach_item_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -> None:
-    """Each promise, claim, job and incident carries its own forms, prefixed by its id so
-    the page never repeats a field id."""
+    """Each promise, claim, job, incident and sale names its folded forms by prefix (its id in
+    it, so the page never repeats a field id), and carries the one that was refused, if any."""
 
-    def pick(prefix: str, make: Any) -> forms.Form:
-        return bound.get(prefix) or make(prefix)
+    def attach(record: Any, attribute: str, prefix: str) -> None:
+        setattr(record, f"{attribute}_name", prefix)
+        setattr(record, f"{attribute}_form", bound.get(prefix))
 
     for promise in page.promises:
-        promise.settle_form = pick(f"settle-{promise.pk}", lambda p: PromiseSettleForm(prefix=p))
+        attach(promise, "settle", f"settle-{promise.pk}")
     for claim in page.claims:
-        claim.update_form = pick(f"claim-{claim.pk}", lambda p, c=claim: ClaimUpdateForm(prefix=p, claim=c))
+        attach(claim, "update", f"claim-{claim.pk}")
+    for sale in page.sales:
+        attach(sale, "update", f"sale-{sale.pk}")
     for job in page.jobs:
-        job.schedule_form = pick(f"schedule-{job.pk}", lambda p: JobScheduleForm(prefix=p))
-        job.cancel_form = pick(f"cancel-{job.pk}", lambda p: JobCancelForm(prefix=p))
-        job.complete_form = pick(f"complete-{job.pk}", lambda p: JobCompleteForm(prefix=p))
+        for kind in ("schedule", "cancel", "complete"):
+            attach(job, kind, f"{kind}-{job.pk}")
         for incident in job.incidents.all():
-            incident.repair_form = pick(f"repair-{incident.pk}", lambda p: RepairPlanForm(prefix=p))
+            attach(incident, "repair", f"repair-{incident.pk}")
 
 
-def _case_forms(
-    page: selectors.CasePage, bound: dict[str, forms.Form], staff: list[Any], user: Any
-) -> dict[str, forms.Form]:
+def _case_forms(page: selectors.CasePage, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
+    """The forms the page shows open: the reply box, the status, the invitation and a survey's
+    handoff, and a refused form with its errors. The folded ones (staff.views.case_forms) are
+    rendered only when opened."""
     case = page.case
     made: dict[str, forms.Form] = {
         "reply": ReplyForm(prefix="reply", initial={"channel": _REPLY_CHANNEL.get(case.customer.preferred_channel)}),
-        "note": NoteForm(prefix="note", staff=staff, actor=user),
-        "call": CallForm(prefix="call"),
-        "promise": PromiseForm(prefix="promise"),
-        "resolve": ResolveForm(prefix="resolve"),
         "status": StatusForm(prefix="status", initial={"status": case.status}),
-        "alert": LinkAlertForm(prefix="alert", alerts=page.linkable_alerts),
-        "claim": ClaimFileForm(prefix="claim"),
-        "job": JobRequestForm(prefix="job"),
-        "edit": CaseEditForm(prefix="edit", case=case),
-        "customer": CustomerEditForm(prefix="customer", customer=case.customer),
         "invite": CustomerInviteForm(prefix="invite"),
-        "specialist": SpecialistAddForm(prefix="specialist", staff=selectors.specialist_candidates(case)),
     }
     if page.survey_for_sales is not None:
         summary = selectors.survey_sales_summary(page.survey_for_sales)
         made["survey_sales"] = SurveyToSalesForm(prefix="survey_sales", initial={"summary": summary})
-    made.update({key: form for key, form in bound.items() if key in made})
+    made.update({key: form for key, form in bound.items() if key in made or key in FOLDED})
     return made
-
-
-def _sale_forms(page: selectors.CasePage, bound: dict[str, forms.Form], user: Any, staff: list[Any]) -> forms.Form:
-    """Each sale's edit form, and the form recording a new one (the one returned). They name an
-    advisor among active staff, read once for the whole page and only for those who may use them."""
-    staff = staff if page.may_work else []
-    for sale in page.sales:
-        sale.update_form = bound.get(f"sale-{sale.pk}") or SaleUpdateForm(
-            prefix=f"sale-{sale.pk}", sale=sale, advisors=advisor_choices(staff, current=sale.advisor)
-        )
-    return bound.get("sale") or SaleForm(prefix="sale", advisors=advisor_choices(staff), initial={"advisor": user.pk})
 
 
 def render_case_page(
@@ -120,13 +85,9 @@ def render_case_page(
     page = selectors.case_page_for(request.user, case, department=department, cursor=request.GET.get("before"))
     _attach_item_forms(page, bound)
     refused = next((form for form in bound.values() if form.errors), None)
-    # Active staff, read once: the colleagues a note may ask for help, and a sale's advisors.
-    staff = list(selectors.active_staff()) if page.may_note or page.may_work else []
-    case_forms = _case_forms(page, bound, staff, request.user)
-    case_forms["sale"] = _sale_forms(page, bound, request.user, staff)
-    loose_ends = _loose_ends(page)
-    if loose_ends and "resolve" not in bound:
-        case_forms["resolve"] = ResolveForm(prefix="resolve", ask_reason=True)
+    case_forms = _case_forms(page, bound)
+    # What resolving would leave open shows beside the resolve form, here only when it was refused.
+    loose_ends = _loose_ends(page) if "resolve" in bound else None
     canned = canned_replies_for(case) if page.may_work and case.is_open else []
     chosen = next((reply for reply in canned if str(reply.pk) == request.GET.get("canned")), None)
     if chosen is not None and "reply" not in bound:

@@ -48,7 +48,19 @@
     }
   });
 
+  // A folded form of the case page, loaded as its details opened: into its first field, so the
+  // keyboard user who opened it is where they can type, and it is announced by its label.
+  function focusLoadedForm(body) {
+    body.removeAttribute("data-folded-loaded");
+    focusElement(body.querySelector("input:not([type=hidden]), select, textarea, button"));
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
+    var loaded = document.querySelector("[data-folded-loaded]");
+    if (loaded) {
+      focusLoadedForm(loaded);
+      return;
+    }
     var acknowledged = document.querySelector("[data-just-acknowledged]");
     if (acknowledged) {
       focusAfterAcknowledging(acknowledged);

@@ -169,3 +169,33 @@ def test_acknowledging_without_javascript_moves_the_focus_to_the_next_flag(brows
         assert focused_id(page) == "flags-heading"
     finally:
         context.close()
+
+
+def test_a_folded_form_opened_from_the_keyboard_takes_the_focus_to_its_first_field(page, stories: Stories) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, "claire")
+    page.goto(f"/staff/cases/{stories.fibre.case.reference}/")
+    assert page.locator("#id_promise-kind").count() == 0  # not rendered until asked for
+    page.locator("#promise-form > summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_promise-kind")).to_be_focused()
+
+
+def test_without_javascript_a_folded_form_opens_on_a_page_of_its_own(browser, live_server, stories) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="en-GB", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "claire")
+        page.goto(f"/staff/cases/{stories.fibre.case.reference}/")
+        page.get_by_text("Make a promise or a call-back").click()
+        page.locator("#promise-form").get_by_role("link", name="Open the form").click()
+        page.wait_for_url(f"**/staff/cases/{stories.fibre.case.reference}/forms/promise/")
+        expect(page.get_by_role("heading", name="Make a promise or a call-back")).to_be_visible()
+        page.get_by_label("What you promise").fill("Technician returns Monday")
+        page.get_by_label("Due by").fill("2020-01-06T09:00")
+        page.get_by_role("button", name="Record the promise").click()
+        assert "A promise must be due in the future." in page.locator("#error-summary").inner_text()
+        assert page.locator("#promise-form[open] #id_promise-text").input_value() == "Technician returns Monday"
+    finally:
+        context.close()

@@ -3,6 +3,7 @@
 import re
 
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case
@@ -10,6 +11,11 @@ from cases.models import Case
 
 def case_url(case: Case, name: str = "staff:case", *more: object) -> str:
     return reverse(name, args=[case.reference, *more])
+
+
+def folded_form(client: Client, case: Case, name: str) -> HttpResponse:
+    """One of the case page's folded forms, as htmx loads it when its details open."""
+    return client.get(case_url(case, "staff:case_form", name), headers={"HX-Request": "true"})
 
 
 def html(response: HttpResponse) -> str:

@@ -44,8 +44,9 @@ def test_colleague_who_may_not_change_the_case_reads_it_without_change_forms(cas
     assert case_url(cast.case, "staff:promise_make") not in page
     assert case_url(cast.case, "staff:case_handoff") not in page
     # Whoever picks up the phone can still record it.
-    assert case_url(cast.case, "staff:case_note") in page
-    assert case_url(cast.case, "staff:case_call") in page
+    assert case_url(cast.case, "staff:case_form", "note") in page
+    assert case_url(cast.case, "staff:case_form", "call") in page
+    assert case_url(cast.case, "staff:case_form", "promise") not in page
 
 
 CHANGES = [

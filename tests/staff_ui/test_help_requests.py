@@ -12,7 +12,7 @@ from cases.services import note_add
 from tests.cases.dbstate import nothing_written
 from tests.factories import make_case, make_staff
 from tests.staff_ui.conftest import signed_in
-from tests.staff_ui.pages import assert_field_error, case_url, html, text
+from tests.staff_ui.pages import assert_field_error, case_url, folded_form, html, text
 
 WORKLIST = reverse("staff:worklist")
 
@@ -52,7 +52,7 @@ def test_a_colleague_chosen_in_the_list_is_asked_without_typing_a_name(
 
 
 def test_the_note_form_offers_colleagues_but_not_the_writer(owner_client, case: Case, helper: User) -> None:
-    page = html(owner_client.get(case_url(case)))
+    page = html(folded_form(owner_client, case, "note"))
     select = re.search(r'<select[^>]*name="note-ask_help".*?</select>', page, re.S).group(0)
     assert 'id="id_note-ask_help"' in select and "multiple" in select
     assert '<label for="id_note-ask_help">Ask for help from (optional)</label>' in page

@@ -10,7 +10,7 @@ from cases.models import Case, TimelineEvent
 from contractors.models import ContractorCompany, Job, Prerequisite
 from tests.cases.dbstate import nothing_written
 from tests.conftest import Cast
-from tests.staff_ui.pages import assert_field_error, case_url, html, text
+from tests.staff_ui.pages import assert_field_error, case_url, folded_form, html, text
 
 
 def when(**delta: float) -> str:
@@ -30,8 +30,8 @@ def refused(client, case: Case, **fields: str):
 
 
 def test_the_case_page_offers_the_request_form_with_three_empty_prerequisite_rows(owner_client, case: Case) -> None:
-    page = html(owner_client.get(case_url(case)))
-    assert "Request a contractor job" in page
+    assert "Request a contractor job" in html(owner_client.get(case_url(case)))
+    page = html(folded_form(owner_client, case, "job"))
     assert 'action="' + case_url(case, "staff:job_request") + '"' in page
     for row in (1, 2, 3):
         assert f'id="id_job-prerequisite_{row}"' in page

@@ -5,7 +5,7 @@ import re
 
 from cases.models import Case, TimelineEvent
 from tests.cases.dbstate import nothing_written
-from tests.staff_ui.pages import assert_field_error, case_url, html, text
+from tests.staff_ui.pages import assert_field_error, case_url, folded_form, html, text
 from tests.staff_ui.story import FibreStory
 
 REASON = "The customer has fibre and heating again; the insurers take weeks."
@@ -17,8 +17,8 @@ def _loose_ends_box(response) -> str:
     return found.group(0)
 
 
-def test_the_page_lists_what_is_still_open_before_the_resolve_form(owner_client, fibre: FibreStory) -> None:
-    response = owner_client.get(case_url(fibre.case))
+def test_the_form_lists_what_is_still_open_before_the_resolve_fields(owner_client, fibre: FibreStory) -> None:
+    response = folded_form(owner_client, fibre.case, "resolve")
     box = _loose_ends_box(response)
     assert "things are still open" in box
     # The fibre story leaves everything open: the message, the promise, the damage, the job, two claims.
@@ -36,7 +36,7 @@ def test_the_page_lists_what_is_still_open_before_the_resolve_form(owner_client,
 
 
 def test_a_case_with_nothing_open_has_no_list_and_no_reason_to_give(owner_client, case: Case) -> None:
-    page = html(owner_client.get(case_url(case)))
+    page = html(folded_form(owner_client, case, "resolve"))
     assert 'id="loose-ends"' not in page
     assert 'id="id_resolve-summary"' in page
     assert "id_resolve-override_reason" not in page
