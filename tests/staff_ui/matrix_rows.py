@@ -315,7 +315,8 @@ STAFF_ROWS: list[Row] = [
     ),
     Row("staff:case", case_page("staff:case"), get=READ),
     Row("staff:case_timeline", case_page("staff:case_timeline"), get=_timeline),
-    # A folded form of the case page, asked for as its POST is (a note's: any member of staff).
+    # A folded form of the case page, allowed as its POST is (the promise form: whoever works on
+    # the case; the read-only colleague is refused, and test_folded_forms shows the note is not).
     Row("staff:case_form", case_page("staff:case_form", lambda world: "promise"), get=staff_only(OK, colleague=DENIED)),
     _change_row("case_reply", _payload(**{"reply-body": "The plumber comes Monday.", "reply-channel": "email"})),
     _change_row("case_note", _payload(**{"note-body": "Checked with the insurer."}), post=ANY_STAFF_CHANGE),
