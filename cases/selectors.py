@@ -513,6 +513,11 @@ def alerts_for_case(case: Case, now: datetime) -> list[CaseAlert]:
     return result
 
 
+def alerts_to_link(alerts: list[CaseAlert]) -> list[CaseAlert]:
+    """The alerts a case may be linked to: live ones it is not linked to yet."""
+    return [a for a in alerts if a.is_live and not a.linked]
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -554,7 +559,7 @@ class CasePage:
 
     @property
     def linkable_alerts(self) -> list[CaseAlert]:
-        return [a for a in self.alerts if a.is_live and not a.linked]
+        return alerts_to_link(self.alerts)
 
     @property
     def latest_messages(self) -> list[TimelineEvent]:

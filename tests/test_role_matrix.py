@@ -10,6 +10,7 @@ is rolled back at the end; each test runs in its own savepoint, so a POST that g
 """
 
 from collections.abc import Iterator
+from functools import cache
 from itertools import pairwise
 from urllib.parse import parse_qs, urlparse
 
@@ -215,6 +216,7 @@ def watched_tables() -> list[str]:
 WATCHED_TABLES = watched_tables()
 
 
+@cache
 def _fingerprint_sql() -> str:
     """One statement for every watched table: its row count and a hash of its rows in a fixed
     order (PostgreSQL). Reading every row with one statement per table cost 25 ms a snapshot
@@ -235,15 +237,12 @@ def database_state() -> dict[str, tuple]:
     state: dict[str, tuple] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(FINGERPRINT_SQL.setdefault("sql", _fingerprint_sql()))
+            cursor.execute(_fingerprint_sql())
             return {table: (rows, digest) for table, rows, digest in cursor.fetchall()}
         for table in WATCHED_TABLES:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             state[table] = tuple(sorted(cursor.fetchall(), key=repr))
     return state
-
-
-FINGERPRINT_SQL: dict[str, str] = {}
 
 
 def changed_tables(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:

@@ -69,8 +69,8 @@ def _resolve(case: Case, user: Any) -> tuple[forms.Form, dict[str, Any]]:
 
 
 def _alert(case: Case, user: Any) -> tuple[forms.Form, dict[str, Any]]:
-    alerts = selectors.alerts_for_case(case, timezone.now())
-    return LinkAlertForm(prefix="alert", alerts=[a for a in alerts if a.is_live and not a.linked]), {}
+    alerts = selectors.alerts_to_link(selectors.alerts_for_case(case, timezone.now()))
+    return LinkAlertForm(prefix="alert", alerts=alerts), {}
 
 
 def _edit(case: Case, user: Any) -> tuple[forms.Form, dict[str, Any]]:
