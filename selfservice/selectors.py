@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -202,12 +202,16 @@ class CustomerCasePage:
 
 
 def timeline_page(user: User, case: Case, *, cursor: str | None = None, size: int | None = None) -> Page[TimelineEvent]:
-    """Newest first; each message event carries its message and attachments (never a note)."""
+    """Newest first; each message event carries its message and its attachments (`attachment_list`),
+    never a note."""
     page = TIMELINE_ORDER.page(policies.timeline_for(user, case), cursor, size or TIMELINE_PAGE_SIZE)
     ids = [pk for pk in (_message_pk(e.subject_key) for e in page.items) if pk is not None]
     messages: dict[int, Message] = {}
     if ids:
-        found = policies.messages_for(user, case).filter(pk__in=ids).prefetch_related("attachments")
+        # Into a plain list: a prefetch into the related manager builds a queryset per message
+        # again each time the page reads it.
+        attachments = Prefetch("attachments", to_attr="attachment_list")
+        found = policies.messages_for(user, case).filter(pk__in=ids).prefetch_related(attachments)
         messages = {m.pk: m for m in found}
     for event in page.items:
         pk = _message_pk(event.subject_key)

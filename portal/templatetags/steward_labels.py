@@ -22,6 +22,11 @@ def _labels(model: type[models.Model], field_name: str, language: str | None) ->
     return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
 
 
+def labels_of(model: type[models.Model], field_name: str) -> dict[Any, str]:
+    """Every label of the field's choices in the active language, for a caller that shows many."""
+    return _labels(model, field_name, get_language())
+
+
 @register.filter
 def label(record: models.Model, field_name: str) -> str:
     value = getattr(record, field_name)

@@ -1,4 +1,4 @@
-"""How times and amounts read for the person looking at the page: `with_zone` and `money`.
+"""How times and amounts read for the person looking at the page: `with_zone`, `when` and `money`.
 
 Django already shows datetimes in the active time zone (each person's own, see
 portal.middleware); `with_zone` also names that zone where a reader must not guess it, such as
@@ -13,7 +13,10 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from portal.dates import moment_format
 
 register = template.Library()
 
@@ -60,3 +63,18 @@ def money(value: Decimal | float | int | str | None) -> str:
     # "49,90"). In French the symbol goes after the number: "%(amount)s €".
     shown = _("€%(amount)s") % {"amount": number}
     return f"-{shown}" if amount < 0 else shown
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def when(value: datetime | None, format_string: str) -> str:
+    """The `date` filter's very text, cheaper for a page that writes many dates (portal.dates):
+    {{ event.created_at|when:"D j M Y, H:i" }}. Like `date`, it writes the moment the template
+    engine hands it, already in the active time zone."""
+    if value is None or value == "":
+        return ""
+    try:
+        if isinstance(value, datetime):
+            return moment_format(value, format_string, get_language())
+        return date_filter(value, format_string)
+    except AttributeError:
+        return ""

@@ -24,6 +24,7 @@ from staff.forms import (
 )
 from staff.views.access import query_with, staff_page
 from staff.views.case_forms import FOLDED
+from staff.views.timeline_rows import timeline_rows
 
 # The reply goes out on the customer's preferred channel unless staff choose another.
 _REPLY_CHANNEL = {
@@ -101,6 +102,7 @@ def render_case_page(
         "canned_chosen": chosen,
         "refused": refused,
         "departments": TimelineDepartment.choices,
+        "timeline_rows": timeline_rows(page.timeline.items, case),
         "timeline_more_url": _more_url(request, page),
         "timeline_more_fragment": _more_fragment(request, page),
         "showing_older": bool(request.GET.get("before")),
@@ -167,7 +169,7 @@ def case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
         )
     context = {
         "case": case,
-        "events": timeline.items,
+        "rows": timeline_rows(timeline.items, case),
         "timeline_more_url": more_url,
         "timeline_more_fragment": more_fragment,
     }
