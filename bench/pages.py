@@ -118,7 +118,16 @@ def _build(volume: int, rebuild: bool) -> None:
             call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     # Always: a later commit's migrations (and their back-fills) then run on the data built before.
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     call_command("migrate", verbosity=0)
+    if pending and not rebuild and _built():
+        # A new index has no statistics yet: without them SQLite guesses, and may pick a plan
+        # a database in service (analysed) would not.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     if not rebuild and _built():
         return
     from cases.models import Case

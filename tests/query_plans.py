@@ -31,3 +31,14 @@ def scans_whole(plan: str, table: str) -> bool:
         return re.search(rf"Seq Scan on {table}\b", plan) is not None
     # SQLite: "SCAN t" reads the table; "SCAN t USING INDEX i" reads all of an index just the same.
     return re.search(rf"\bSCAN {table}\b", plan) is not None
+
+
+def plan_of_statement(sql: str) -> str:
+    """plan_of for a statement captured as run (CaptureQueriesContext), its values written in."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(row[-1] for row in cursor.fetchall())
