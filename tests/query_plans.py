@@ -17,6 +17,15 @@ def plan_of_sql(queryset: QuerySet) -> str:
     """plan_of for the queries Django's explain() cannot word: one filtered on a window function,
     which Django wraps in an outer SELECT and then puts EXPLAIN inside it."""
     sql, params = queryset.query.sql_with_params()
+    return _explain(sql, params)
+
+
+def plan_of_statement(sql: str) -> str:
+    """plan_of for a statement captured as run (CaptureQueriesContext), its values written in."""
+    return _explain(sql, None)
+
+
+def _explain(sql: str, params: tuple | None) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -31,14 +40,3 @@ def scans_whole(plan: str, table: str) -> bool:
         return re.search(rf"Seq Scan on {table}\b", plan) is not None
     # SQLite: "SCAN t" reads the table; "SCAN t USING INDEX i" reads all of an index just the same.
     return re.search(rf"\bSCAN {table}\b", plan) is not None
-
-
-def plan_of_statement(sql: str) -> str:
-    """plan_of for a statement captured as run (CaptureQueriesContext), its values written in."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}")
-            return "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(row[-1] for row in cursor.fetchall())
