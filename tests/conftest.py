@@ -32,6 +32,7 @@ from tests.factories import (
     make_job,
     make_staff,
 )
+from tests.sqlite_template import use_templates
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +51,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     """On PostgreSQL, STEWARD_TEST_DATABASE_TEMPLATE names a database that already holds the
     migrated schema (CI migrates `steward` before the suite): each test process copies it with
     CREATE DATABASE … TEMPLATE instead of running every migration again, and then migrates only
-    what the template lacks."""
+    what the template lacks. On SQLite the first process saves its migrated schema and the
+    others copy it (tests/sqlite_template.py)."""
+    use_templates("default", clock_day=a_plain_working_morning(datetime.now(UTC)).date().isoformat())
     template = os.environ.get("STEWARD_TEST_DATABASE_TEMPLATE", "")
     database = django_settings.DATABASES["default"]
     if template and database["ENGINE"] == "django.db.backends.postgresql":
