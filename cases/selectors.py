@@ -315,7 +315,10 @@ def flags_waiting_for(user: User) -> QuerySet[Flag]:
     """The open flags now with this person. The header's count, the flags page filtered to
     "mine" and the notifications' "still with you" all read this one set, so they cannot
     disagree."""
-    return flags_visible_to(user).filter(assignee=user, cleared_at__isnull=True)
+    # Whoever sees every case sees every flag sent to them: the visibility test would only add
+    # an OR that keeps the count from being read off the index alone.
+    flags = Flag.objects.all() if policies.sees_every_case(user) else flags_visible_to(user)
+    return flags.filter(assignee=user, cleared_at__isnull=True)
 
 
 def flags_queue_for(

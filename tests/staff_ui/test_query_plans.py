@@ -2,11 +2,13 @@
 `case_id IN (SELECT id FROM cases_case)` that reads every case to learn nothing."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import selectors
 from cases.models import Flag
-from tests.query_plans import plan_of, scans_whole
+from tests.query_plans import plan_of, plan_of_statement, scans_whole
 
 
 @pytest.mark.parametrize("who", ["owner", "manager", "head"])
@@ -28,3 +30,38 @@ def test_staff_still_see_case_flags_and_only_their_own_case_less_ones(cast, othe
     seen = set(selectors.flags_visible_to(cast.manager))
     assert {on_case, mine} <= seen
     assert theirs not in seen
+
+
+def test_a_person_s_flags_page_reads_its_rows_in_order_off_the_index(cast):
+    """The queue's order (level first, then the oldest) is the index's: a person with thousands of
+    open flags gets the first page without every one of them being read and sorted."""
+    for level in (1, 2, 3):
+        for number in range(3):
+            Flag.objects.create(
+                case=cast.case,
+                kind=Flag.Kind.HELP_REQUESTED,
+                assignee=cast.owner,
+                subject_key=f"help:{level}:{number}",
+                summary="x",
+                level=level,
+                raised_at=timezone.now(),
+            )
+    with CaptureQueriesContext(connection) as captured:
+        page = selectors.flags_queue_for(cast.owner, mine_only=True, size=4)
+    assert [flag.level for flag in page.items] == [3, 3, 3, 2]
+    queue = 'SELECT "cases_flag"'
+    [statement] = [query["sql"] for query in captured.captured_queries if query["sql"].startswith(queue)]
+    plan = plan_of_statement(statement)
+    assert "flag_open_assignee" in plan, plan
+    if connection.vendor == "sqlite":
+        assert "B-TREE FOR" not in plan, plan  # no sort of the rows found
+    else:
+        assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("who", ["owner", "manager", "head"])
+def test_the_count_of_flags_waiting_is_read_off_the_index(cast, who):
+    plan = plan_of(selectors.flags_waiting_for(getattr(cast, who)).order_by().values("pk"))
+    assert not scans_whole(plan, "cases_flag"), plan
+    if connection.vendor == "sqlite":  # PostgreSQL picks among the open-flag indexes by statistics
+        assert "COVERING INDEX flag_open_assignee" in plan, plan
