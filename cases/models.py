@@ -282,7 +282,9 @@ class Case(models.Model):
             ("work_on_case", _("Work on this case as an added specialist")),
         ]
         indexes = [
-            models.Index(fields=["owner", "status"], name="case_owner_status"),
+            # priority and reply_due_at ride along so that the team view counts its members'
+            # open, urgent and overdue cases from the index alone (cases.selectors.team_load_for).
+            models.Index(fields=["owner", "status", "priority", "reply_due_at"], name="case_owner_status"),
             models.Index(
                 fields=["reply_due_at"],
                 name="case_reply_due_open",
@@ -934,6 +936,13 @@ class Flag(models.Model):
                 fields=["assignee", "-level", "raised_at", "id", "cleared_at"],
                 name="flag_open_assignee",
                 condition=Q(cleared_at__isnull=True),
+            ),
+            # The help colleagues asked of a person, on their worklist: a few rows among the
+            # thousands of open flags a busy owner may hold (cases.selectors.help_requests_for).
+            models.Index(
+                fields=["assignee", "raised_at", "id"],
+                name="flag_help_waiting",
+                condition=Q(kind="help_requested", cleared_at__isnull=True),
             ),
             models.Index(
                 fields=["escalate_at"],

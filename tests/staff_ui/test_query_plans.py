@@ -65,3 +65,31 @@ def test_the_count_of_flags_waiting_is_read_off_the_index(cast, who):
     assert not scans_whole(plan, "cases_flag"), plan
     if connection.vendor == "sqlite":  # PostgreSQL picks among the open-flag indexes by statistics
         assert "COVERING INDEX flag_open_assignee" in plan, plan
+
+
+def test_the_team_view_counts_its_members_cases_off_the_index(cast):
+    with CaptureQueriesContext(connection) as captured:
+        selectors.team_load_for(cast.manager)
+    [counts] = [query["sql"] for query in captured.captured_queries if '"open_cases"' in query["sql"]]
+    plan = plan_of_statement(counts)
+    assert not scans_whole(plan, "cases_case"), plan
+    if connection.vendor == "sqlite":  # PostgreSQL picks among the owner indexes by statistics
+        assert "COVERING INDEX case_owner_status" in plan, plan
+
+
+def test_help_asked_of_a_person_is_read_without_their_other_open_flags(cast, other_agent):
+    Flag.objects.create(
+        case=cast.case,
+        kind=Flag.Kind.HELP_REQUESTED,
+        assignee=other_agent,
+        subject_key="help:1",
+        summary="x",
+        raised_at=timezone.now(),
+    )
+    with CaptureQueriesContext(connection) as captured:
+        asked = selectors.help_requests_for(other_agent)
+    assert [flag.subject_key for flag in asked] == ["help:1"]
+    plan = plan_of_statement(captured.captured_queries[-1]["sql"])
+    assert not scans_whole(plan, "cases_flag"), plan
+    if connection.vendor == "sqlite":
+        assert "flag_help_waiting" in plan, plan
