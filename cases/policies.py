@@ -372,7 +372,11 @@ def can_manage_alerts(user: User | AnonymousUser) -> bool:
 def timeline_for(user: User | AnonymousUser, case: Case) -> QuerySet[TimelineEvent]:
     """The case's events and those of the duplicates merged into it: a timeline is append-only,
     so a merged case keeps its events and they are read here through its `merged_into` link."""
-    history = Case.objects.filter(Q(pk=case.pk) | Q(merged_into=case)).values("pk")
+    # The case and its merged duplicates as two index lookups joined by UNION ALL: with
+    # "pk = X OR merged_into = X" SQLite read every case's merged_into entry (~13 ms at 130k
+    # cases), and "case = X OR case IN (merged)" made PostgreSQL read every event.
+    itself = Case.objects.filter(pk=case.pk).order_by().values("pk")
+    history = itself.union(Case.objects.filter(merged_into=case).order_by().values("pk"), all=True)
     events = TimelineEvent.objects.filter(case__in=history)
     if is_staff_member(user) or is_active_superuser(user):
         return events

@@ -1,12 +1,15 @@
 """Staff may see every case, so what they read is filtered by nothing else: no
 `case_id IN (SELECT id FROM cases_case)` that reads every case to learn nothing."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import selectors
+from cases import policies, selectors
 from cases.models import Flag
 from tests.query_plans import plan_of, plan_of_statement, scans_whole
 
@@ -93,3 +96,51 @@ def test_help_asked_of_a_person_is_read_without_their_other_open_flags(cast, oth
     assert not scans_whole(plan, "cases_flag"), plan
     if connection.vendor == "sqlite":
         assert "flag_help_waiting" in plan, plan
+
+
+def test_a_case_s_timeline_reads_its_own_and_its_merged_cases_by_index(cast):
+    if connection.vendor == "sqlite":
+        # The statistics of a real database (ANALYZE at 130k cases, 1M events): merged_into is
+        # empty on all but a few cases, which made "pk = X OR merged_into = X" read all of it.
+        with (
+            connection.cursor() as cursor,
+            _statistics(
+                cursor,
+                {
+                    ("cases_case", None): "130000",
+                    ("cases_case", "merged_into_id"): "130000 130000",
+                    ("cases_timelineevent", None): "1000000",
+                    ("cases_timelineevent", "case_id"): "1000000 9",
+                },
+            ),
+        ):
+            plan = plan_of(policies.timeline_for(cast.owner, cast.case).order_by("-created_at", "-pk")[:100])
+    else:
+        plan = plan_of(policies.timeline_for(cast.owner, cast.case).order_by("-created_at", "-pk")[:100])
+    assert not scans_whole(plan, "cases_case"), plan
+    assert not scans_whole(plan, "cases_timelineevent"), plan
+    if connection.vendor == "sqlite":  # not even the whole of an index of cases
+        assert "SCAN" not in plan, plan
+
+
+@contextmanager
+def _statistics(cursor, stats: dict[tuple[str, str | None], str]) -> Iterator[None]:
+    """SQLite's planner given the statistics of a big database (sqlite_stat1 rows for a table,
+    or for its index on one column), and none again afterwards."""
+    cursor.execute("ANALYZE")  # creates sqlite_stat1
+    cursor.execute("DELETE FROM sqlite_stat1")
+    for (table, column), stat in stats.items():
+        index = None
+        if column is not None:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql LIKE %s",
+                [table, f'%("{column}")'],
+            )
+            [(index,)] = cursor.fetchall()
+        cursor.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", [table, index, stat])
+    cursor.execute("ANALYZE sqlite_schema")  # the planner reads them
+    try:
+        yield
+    finally:
+        cursor.execute("DELETE FROM sqlite_stat1")
+        cursor.execute("ANALYZE sqlite_schema")
