@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Run every Steward watcher on an existing database the way one periodic run does (the
 production batch budget, WATCHER_MAX_BATCHES_PER_RUN untouched), repeatedly until a run finds
-nothing new, then time re-scans with nothing new. Prints one JSON document.
+nothing new (at most --max-runs runs), then, only if it got there, time re-scans with nothing
+new: stopped earlier, a re-scan would go on working through the backlog, and its time would not
+be an idle scan's. Prints one JSON document.
 
 Used on the `load_demo --volume 100000` database: it raises the flags the flags queue and the
 worklist then show, and, under /usr/bin/time -v, gives the peak RSS of a watcher process.
@@ -73,8 +75,11 @@ def main(argv=None):
         )
         if not busy:
             break
+    if busy:
+        print(f"still work to do after {args.max_runs} runs: no idle re-scans timed", file=sys.stderr)
+        out["idle"] = None
     now = timezone.now()
-    for name, watcher in WATCHERS.items():
+    for name, watcher in WATCHERS.items() if not busy else ():
         times = []
         for _ in range(args.reruns):
             with counting(connection) as qc:
