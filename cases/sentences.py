@@ -24,7 +24,10 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import dateformat, timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from portal.dates import moment_format
+from portal.templatetags.steward_labels import labels_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,9 @@ def _render_param(value: Any) -> Any:
     if "text" in value:
         return render_sentence(value)
     if "datetime" in value:
+        # portal.dates writes what dateformat.format would, without parsing the format each time.
         moment = timezone.localtime(datetime.fromisoformat(value["datetime"]))
-        return dateformat.format(moment, gettext(value["format"]))
+        return moment_format(moment, gettext(value["format"]), get_language())
     if "date" in value:
         return dateformat.format(date.fromisoformat(value["date"]), gettext(value["format"]))
     if "list" in value:
@@ -54,8 +58,8 @@ def _render_param(value: Any) -> Any:
 
 def _choice_label(path: str, value: str, *, lower: bool = False) -> str:
     app_label, model_name, field_name = path.split(".")
-    field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
-    label = str(dict(field.flatchoices)[value])
+    # The labels of the field read once per language (a KeyError for a choice since removed).
+    label = labels_of(apps.get_model(app_label, model_name), field_name)[value]
     return label.lower() if lower else label
 
 

@@ -15,6 +15,7 @@ from cases import policies, selectors, services
 from cases.models import Flag
 from portal.errors import NotAllowed, RuleViolation
 from staff.views.access import query_with, safe_next, staff_page
+from staff.views.flag_rows import FlagRow, flag_row_words, flag_rows
 
 
 @staff_page
@@ -22,11 +23,13 @@ from staff.views.access import query_with, safe_next, staff_page
 def flags(request: HttpRequest) -> HttpResponse:
     mine_only = request.GET.get("mine") == "1"
     page = selectors.flags_queue_for(request.user, mine_only=mine_only, cursor=request.GET.get("after"))
+    rows = flag_rows(page.items)
     context = {
-        "flags": page.items,
+        "rows": rows,
+        "words": flag_row_words(request),
         # Escalated flags are read case by case: on the "every flag" list of a manager or head,
         # the flags of one case share one row group under the case's own row.
-        "groups": _by_case(page.items) if not mine_only and policies.is_manager(request.user) else None,
+        "groups": _by_case(page.items, rows) if not mine_only and policies.is_manager(request.user) else None,
         "mine_only": mine_only,
         "focus": _focus_after_acknowledging(page.items, request.GET.get("acknowledged", "")),
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
@@ -37,13 +40,13 @@ def flags(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/flags.html", context)
 
 
-def _by_case(flags: list[Flag]) -> list[dict]:
-    """The page's flags grouped by case, each case where its first flag stands in the queue's
+def _by_case(flags: list[Flag], rows: list[FlagRow]) -> list[dict]:
+    """The page's rows grouped by case, each case where its first flag stands in the queue's
     order (a case whose flags run onto the next page continues there)."""
     groups: dict[object, dict] = {}
-    for flag in flags:
+    for flag, row in zip(flags, rows, strict=True):
         key = flag.case_id if flag.case_id is not None else f"flag-{flag.pk}"
-        groups.setdefault(key, {"case": flag.case, "flags": []})["flags"].append(flag)
+        groups.setdefault(key, {"case": flag.case, "rows": []})["rows"].append(row)
     return list(groups.values())
 
 
@@ -71,8 +74,13 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         # Only the row changes: the rest of the queue stays where the reader left it, and
         # steward.js moves the focus on to the next flag waiting.
-        context = {"flag": flag, "row_error": error, "just_acknowledged": not error}
-        return render(request, "staff/_flag_row.html", context, status=400 if error else 200)
+        context = {
+            "rows": flag_rows([flag]),
+            "words": flag_row_words(request),
+            "row_error": error,
+            "just_acknowledged": not error,
+        }
+        return render(request, "staff/_flag_rows.html", context, status=400 if error else 200)
     if error:
         messages.error(request, error)
         return redirect(safe_next(request, reverse("staff:flags")))
