@@ -9,6 +9,7 @@ only places them. The full page and the single row answered to htmx render the s
 from the same functions.
 """
 
+from datetime import tzinfo
 from typing import TypedDict
 
 from django.contrib.auth.models import User
@@ -76,7 +77,9 @@ class FlagRow(TypedDict):
     dismiss_url: str | None
 
 
-def flag_row_words(request: HttpRequest) -> FlagRowWords:
+def flag_row_words(request: HttpRequest, *, page: str | None = None) -> FlagRowWords:
+    """`page`: the queue's address the rows stand on, when the request is not for it (a row
+    answered to htmx after a POST, whose forms must not come back to the POST's address)."""
     return {
         "col_level": gettext("Level"),
         "col_what": pgettext("column: what the flag is about", "What"),
@@ -91,7 +94,7 @@ def flag_row_words(request: HttpRequest) -> FlagRowWords:
         "why_dismiss": gettext("Why nothing more is needed"),
         "dismiss": gettext("Dismiss"),
         "notifications_url": reverse("staff:notifications"),
-        "next": request.get_full_path(),
+        "next": page or request.get_full_path(),
         "csrf_input": csrf_input(request),
     }
 
@@ -140,15 +143,19 @@ def flag_rows(flags: list[Flag]) -> list[FlagRow]:
                 "raised": moment_format(flag.raised_at.astimezone(zone), WHEN, language),
                 "assignee": _name(flag.assignee) if flag.assignee else None,
                 "acknowledged": bool(acknowledged_at),
-                "acknowledged_by": _filled(
-                    acknowledged_by,
-                    name=_name(flag.acknowledged_by),
-                    date=moment_format(acknowledged_at.astimezone(zone), WHEN, language),
-                )
-                if acknowledged_at
-                else mark_safe(""),
+                "acknowledged_by": _acknowledgement(flag, acknowledged_by, zone, language),
                 "acknowledge_url": reverse("staff:flag_acknowledge", args=[flag.pk]),
                 "dismiss_url": reverse("staff:flag_dismiss", args=[flag.pk]) if flag.kind in DISMISSABLE else None,
             }
         )
     return rows
+
+
+def _acknowledgement(flag: Flag, by_sentence: str, zone: tzinfo, language: str) -> SafeString:
+    """ "by <name>, <date>"; the date alone when the person who acknowledged it was since deleted."""
+    if flag.acknowledged_at is None:
+        return mark_safe("")
+    date = moment_format(flag.acknowledged_at.astimezone(zone), WHEN, language)
+    if flag.acknowledged_by is None:
+        return conditional_escape(date)
+    return _filled(by_sentence, name=_name(flag.acknowledged_by), date=date)

@@ -76,7 +76,7 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         # steward.js moves the focus on to the next flag waiting.
         context = {
             "rows": flag_rows([flag]),
-            "words": flag_row_words(request),
+            "words": flag_row_words(request, page=safe_next(request, reverse("staff:flags"))),
             "row_error": error,
             "just_acknowledged": not error,
         }

@@ -95,3 +95,15 @@ def test_the_page_translates_its_fixed_words_once(owner: User, case: Case, monke
         return len(calls)
 
     assert translations_for(7) == translations_for(2)
+
+
+def test_a_flag_acknowledged_by_someone_since_deleted_shows_when_and_the_page_still_opens(
+    owner: User, case: Case
+) -> None:
+    [flag] = _flags(case, 1)
+    gone = User.objects.create_user("gone")
+    Flag.objects.filter(pk=flag.pk).update(acknowledged_at=timezone.now(), acknowledged_by=gone)
+    gone.delete()
+    [row] = flag_rows([Flag.objects.select_related("acknowledged_by").get(pk=flag.pk)])
+    assert row["acknowledged"] and row["acknowledged_by"] and "by" not in row["acknowledged_by"]
+    assert signed_in(owner).get(FLAGS).status_code == 200

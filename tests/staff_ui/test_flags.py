@@ -55,6 +55,24 @@ def test_acknowledge_with_htmx_returns_only_the_row(owner_client, flag: Flag) ->
     assert "Acknowledged" in text(response)
 
 
+def test_a_row_answered_to_htmx_sends_its_forms_back_to_the_queue_it_stands_on(owner_client, cast: Cast) -> None:
+    """The dismiss form of a row swapped in by htmx must come back to the queue, not to the
+    acknowledge address it was answered from (a GET there is refused)."""
+    incident = flag_raise(
+        kind="emerging_incident", subject_key="incident:1", summary="Outage?", case=None, assignee=cast.owner
+    )
+    queue = f"{FLAGS}?mine=1"
+    response = owner_client.post(
+        reverse("staff:flag_acknowledge", args=[incident.pk]), {"next": queue}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert re.findall(r'name="next" value="([^"]*)"', html(response)) == [queue.replace("&", "&amp;")]
+    dismissed = owner_client.post(
+        reverse("staff:flag_dismiss", args=[incident.pk]), {"next": queue, "note": "Nothing is down"}
+    )
+    assert dismissed.status_code == 302 and owner_client.get(dismissed.url).status_code == 200
+
+
 def test_acknowledge_never_redirects_away_from_the_site(owner_client, flag: Flag) -> None:
     response = owner_client.post(reverse("staff:flag_acknowledge", args=[flag.pk]), {"next": "https://evil.example/"})
     assert response.url == f"{FLAGS}?acknowledged={flag.pk}"
