@@ -235,20 +235,46 @@ def worklist_cases(user: User, *, owner: User, filters: WorklistFilters) -> Quer
         )
     # The order is the stored attention (index case_worklist_attention); whether a promise is
     # overdue is shown as of now, from the stored earliest due time, not as of the last count.
+    # Only the columns a row shows (staff.views.worklist_rows) and the page's sort keys are read;
+    # each case's open flags come from `open_flags_of`, one query for the page.
     cases = (
         cases.annotate(
             has_overdue_promise=ExpressionWrapper(Q(promise_due_at__lt=now), output_field=models.BooleanField())
         )
         .select_related("customer")
-        .prefetch_related(
-            Prefetch(
-                "flags",
-                queryset=owners_flags().filter(cleared_at__isnull=True).order_by("-level"),
-                to_attr="open_flags",
-            )
-        )
+        .only(*WORKLIST_COLUMNS)
     )
     return cases
+
+
+# What a worklist row shows of a case and its customer, and the page's sort keys (WORKLIST_ORDER).
+WORKLIST_COLUMNS = (
+    "reference",
+    "subject",
+    "human_impact",
+    "status",
+    "priority",
+    "last_activity_at",
+    "awaiting_reply_since",
+    "attention",
+    "customer__full_name",
+    "customer__vulnerability_notes",  # Customer.is_vulnerable
+)
+
+
+def open_flags_of(case_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """The (level, kind) of each case's open flags that ask something of its owner, highest level
+    first: what the worklist shows of them, without a Flag object apiece."""
+    flags: dict[int, list[tuple[int, str]]] = {}
+    rows = (
+        owners_flags()
+        .filter(case_id__in=list(case_ids), cleared_at__isnull=True)
+        .order_by("-level", "pk")
+        .values_list("case_id", "level", "kind")
+    )
+    for case_id, level, kind in rows:
+        flags.setdefault(case_id, []).append((level, kind))
+    return flags
 
 
 def handoffs_waiting_for(user: User) -> list[Handoff]:

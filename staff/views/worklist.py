@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from cases import selectors
 from staff.forms import WorklistFilterForm
 from staff.views.access import query_with, staff_page
+from staff.views.worklist_rows import handoff_rows, help_request_rows, worklist_row_words, worklist_rows
 
 
 @staff_page
@@ -27,16 +28,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page = selectors.worklist_for(
         request.user, owner=owner, filters=selectors.WorklistFilters(**values), cursor=request.GET.get("after")
     )
+    mine = owner.pk == request.user.pk
+    cases = page.items
     context = {
         "form": form,
         "owner": owner,
-        "is_mine": owner.pk == request.user.pk,
-        "cases": page.items,
+        "is_mine": mine,
+        "rows": worklist_rows(cases, selectors.open_flags_of(case.pk for case in cases) if cases else {}),
+        "words": worklist_row_words(),
         "next_url": query_with(request, after=page.next_cursor) if page.next_cursor else None,
         "first_url": query_with(request, after=None) if request.GET.get("after") else None,
-        "handoffs": selectors.handoffs_waiting_for(request.user) if owner.pk == request.user.pk else [],
+        "handoffs": handoff_rows(selectors.handoffs_waiting_for(request.user)) if mine else [],
         # Cases colleagues asked the reader's help on: only on the reader's own worklist.
-        "help_requests": selectors.help_requests_for(request.user) if owner.pk == request.user.pk else [],
+        "help_requests": help_request_rows(selectors.help_requests_for(request.user)) if mine else [],
         "filtered": any(values.values()),
     }
     return render(request, "staff/worklist.html", context)
