@@ -12,7 +12,6 @@ from the same functions.
 from datetime import tzinfo
 from typing import TypedDict
 
-from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils.translation import get_language, gettext, pgettext
 from cases.models import Flag
 from portal.dates import moment_format
 from portal.templatetags.steward_labels import labels_of
+from staff.views.row_text import filled, name_of
 
 WHEN = "D j M, H:i"
 # The kinds a reader may close with a note (staff.views.flags.flag_dismiss).
@@ -99,18 +99,6 @@ def flag_row_words(request: HttpRequest, *, page: str | None = None) -> FlagRowW
     }
 
 
-def _name(user: User | None) -> str:
-    """`user.get_full_name|default:user.username`, and nothing for no one."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
-
-
-def _filled(sentence: str, **values: str) -> SafeString:
-    """A translated sentence with its values escaped, as `{% blocktranslate %}` writes it."""
-    return mark_safe(sentence % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
-
-
 def flag_rows(flags: list[Flag]) -> list[FlagRow]:
     """The rows of `flags` (from cases.selectors.flags_queue_for or flag_for_user) in the active
     language and time zone."""
@@ -132,16 +120,16 @@ def flag_rows(flags: list[Flag]) -> list[FlagRow]:
                 "id": pk,
                 "waiting": not acknowledged_at,
                 "danger": flag.level >= 2,
-                "level": _filled(level_of, level=str(flag.level)),
+                "level": filled(level_of, level=str(flag.level)),
                 "kind_label": kinds.get(flag.kind, flag.kind),
                 "text": flag.text,
                 "notified": bool(getattr(flag, "notified", False)),
                 "case_reference": case.reference if case else None,
                 "case_url": reverse("staff:case", args=[case.reference]) if case else "",
                 "customer": case.customer.full_name if case else "",
-                "owner": _filled(owner_of, name=_name(case.owner)) if case else mark_safe(""),
+                "owner": filled(owner_of, name=name_of(case.owner)) if case else mark_safe(""),
                 "raised": moment_format(flag.raised_at.astimezone(zone), WHEN, language),
-                "assignee": _name(flag.assignee) if flag.assignee else None,
+                "assignee": name_of(flag.assignee) if flag.assignee else None,
                 "acknowledged": bool(acknowledged_at),
                 "acknowledged_by": _acknowledgement(flag, acknowledged_by, zone, language),
                 "acknowledge_url": reverse("staff:flag_acknowledge", args=[flag.pk]),
@@ -158,4 +146,4 @@ def _acknowledgement(flag: Flag, by_sentence: str, zone: tzinfo, language: str) 
     date = moment_format(flag.acknowledged_at.astimezone(zone), WHEN, language)
     if flag.acknowledged_by is None:
         return conditional_escape(date)
-    return _filled(by_sentence, name=_name(flag.acknowledged_by), date=date)
+    return filled(by_sentence, name=name_of(flag.acknowledged_by), date=date)

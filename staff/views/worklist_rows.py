@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext, pgettext
 from cases.models import Case, Flag, Handoff
 from portal.dates import moment_format
 from portal.templatetags.steward_labels import labels_of
-from staff.views.flag_rows import _filled, _name
+from staff.views.row_text import filled, name_of
 
 WHEN = "D j M, H:i"
 LAST_ACTIVITY = "D j M Y, H:i"
@@ -123,7 +123,7 @@ def worklist_rows(cases: list[Case], open_flags: dict[int, list[tuple[int, str]]
             if need is None:
                 need = needs[level, kind] = {
                     "danger": level >= 2,
-                    "level": _filled(level_of, level=str(level)),
+                    "level": filled(level_of, level=str(level)),
                     "kind_label": kinds.get(kind, kind),
                 }
             flags.append(need)
@@ -141,7 +141,7 @@ def worklist_rows(cases: list[Case], open_flags: dict[int, list[tuple[int, str]]
                 "flags": flags,
                 "promise_overdue": overdue,
                 "waiting_since": (
-                    _filled(since, date=moment_format(waiting.astimezone(zone), WHEN, language)) if waiting else ""
+                    filled(since, date=moment_format(waiting.astimezone(zone), WHEN, language)) if waiting else ""
                 ),
                 "nothing_urgent": not flags and not overdue and not waiting,
                 "status_label": statuses.get(case.status, case.status),
@@ -162,9 +162,9 @@ def handoff_rows(handoffs: list[Handoff]) -> list[HandoffRow]:
             "url": reverse("staff:case", args=[handoff.case.reference]) + "#handoff",
             "reference": handoff.case.reference,
             "subject": handoff.case.subject,
-            "line": _filled(
+            "line": filled(
                 sentence,
-                name=_name(handoff.from_user),
+                name=name_of(handoff.from_user),
                 date=moment_format(handoff.created_at.astimezone(zone), WHEN, language),
                 reason=handoff.reason,
             ),
@@ -189,10 +189,10 @@ def help_request_rows(flags: list[Flag]) -> list[HelpRequestRow]:
                 "reference": case.reference,
                 "subject": case.subject,
                 "text": flag.text,
-                "line": _filled(
+                "line": filled(
                     sentence,
                     customer=case.customer.full_name,
-                    owner=_name(case.owner),
+                    owner=name_of(case.owner),
                     iso=moment_format(raised, "c", language),
                     date=moment_format(raised, WHEN, language),
                 ),
