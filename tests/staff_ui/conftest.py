@@ -22,3 +22,21 @@ def owner_client(owner: User) -> Client:
 @pytest.fixture
 def fibre(case, job, owner, contractor_user) -> FibreStory:
     return build_fibre_story(case=case, job=job, owner=owner, contractor_user=contractor_user)
+
+
+@pytest.fixture
+def translations_asked(monkeypatch) -> list[str]:
+    """Every message the code asks gettext for from here on (the pages that translate their
+    fixed words once per page, not once per row, are measured with it)."""
+    from django.utils import translation
+
+    translation.gettext("Case")  # Trans binds its gettext on first use.
+    asked: list[str] = []
+    real = translation._trans.gettext
+
+    def counted(message: str) -> str:
+        asked.append(message)
+        return real(message)
+
+    monkeypatch.setattr(translation._trans, "gettext", counted)
+    return asked

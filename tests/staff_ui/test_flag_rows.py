@@ -71,18 +71,10 @@ def test_a_row_escapes_names_inside_its_sentences(owner: User, case: Case) -> No
     assert row["owner"] == "Owner: &lt;Ann&gt; O&#x27;Neil"
 
 
-def test_the_page_translates_its_fixed_words_once(owner: User, case: Case, monkeypatch) -> None:
+def test_the_page_translates_its_fixed_words_once(owner: User, case: Case, translations_asked: list[str]) -> None:
     """Flags with plain summaries: a page of seven rows asks for as many translations as a page
     of two (the column names, buttons and sentences of each row are translated once per page)."""
-    translation.gettext("Case")  # Trans binds its gettext on first use.
-    calls = []
-    real = translation._trans.gettext
-
-    def counted(message: str) -> str:
-        calls.append(message)
-        return real(message)
-
-    monkeypatch.setattr(translation._trans, "gettext", counted)
+    calls = translations_asked
     client = signed_in(owner)
     client.get(FLAGS)  # the first request of a session does more (its preference)
 

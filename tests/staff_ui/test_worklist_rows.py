@@ -125,21 +125,13 @@ def test_the_cards_above_say_what_the_template_said(
 
 
 def test_the_page_translates_its_fixed_words_once_and_reads_each_row_in_no_query(
-    owner: User, case: Case, monkeypatch
+    owner: User, case: Case, translations_asked: list[str]
 ) -> None:
     """Cases each with two open flags and a customer waiting: a page of seven rows asks for as
     many translations and queries as a page of two (no flag nor deferred column read per row)."""
     customer = case.customer
     Case.objects.all().delete()
-    translation.gettext("Case")  # Trans binds its gettext on first use.
-    calls = []
-    real = translation._trans.gettext
-
-    def counted(message: str) -> str:
-        calls.append(message)
-        return real(message)
-
-    monkeypatch.setattr(translation._trans, "gettext", counted)
+    calls = translations_asked
     client = signed_in(owner)
     client.get(WORKLIST)  # the first request of a session does more (its preference)
     made = 0
